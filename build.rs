@@ -1,0 +1,41 @@
+//! Build script: generates bindings for PHP's `ext/session/php_session.h`.
+//!
+//! ext-php-rs has no bindings for the session extension, so `src/session/ffi.rs`
+//! declares `ps_module` by hand. The bindings generated here are used only to
+//! prove, at compile time, that the hand-written struct has the same size and
+//! field offsets as the C header of the PHP we build against (see the `const`
+//! assertions in `src/session/ffi.rs`): if PHP ever changes the struct, the
+//! build fails instead of the extension crashing.
+
+use std::{env, path::PathBuf, process::Command};
+
+fn php_config() -> String {
+    env::var("PHP_CONFIG").unwrap_or_else(|_| "php-config".to_owned())
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=PHP_CONFIG");
+
+    let includes = Command::new(php_config())
+        .arg("--includes")
+        .output()
+        .expect("rsmemcache build: cannot run php-config (install php8.2-dev or set PHP_CONFIG)");
+    assert!(
+        includes.status.success(),
+        "rsmemcache build: php-config --includes failed"
+    );
+    let includes = String::from_utf8(includes.stdout).expect("php-config output is UTF-8");
+
+    let bindings = bindgen::Builder::default()
+        .header_contents("session_wrapper.h", "#include \"php.h\"\n#include \"ext/session/php_session.h\"\n")
+        .clang_args(includes.split_whitespace())
+        .allowlist_type("ps_module_struct")
+        .layout_tests(false)
+        .generate()
+        .expect("rsmemcache build: bindgen over ext/session/php_session.h failed");
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR is set by cargo"));
+    bindings
+        .write_to_file(out.join("php_session.rs"))
+        .expect("rsmemcache build: cannot write php_session.rs");
+}

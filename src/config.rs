@@ -1,0 +1,182 @@
+//! The `rsmemcache.*` ini directives: names, defaults, the static table PHP
+//! registers, and validation of their values into a [`Config`] snapshot.
+//!
+//! All directives are `PHP_INI_ALL`, so they are read at every session
+//! `open()` (never cached at MINIT) and a bad value is reported then, as a
+//! warning naming the directive, and the session does not start. The table
+//! here is the single source of truth: `README.md` and `stubs/rsmemcache.ini`
+//! must list the same names and defaults (checked by a test below).
+
+use crate::{
+    error::{Error, Result, escape_for_message},
+    hash::{HashFunction, Strategy},
+    keys,
+    pool::PoolSettings,
+};
+use ext_php_rs::{
+    flags::IniEntryPermission,
+    zend::{IniEntryDef, IniEntryDefs},
+};
+use std::ffi::CStr;
+
+/// One directive: name, default, unit and meaning (for docs and `--ri`).
+#[derive(Debug, Clone, Copy)]
+pub struct Directive {
+    /// Full name, e.g. `rsmemcache.prefix`.
+    pub name: &'static CStr,
+    /// Default value as PHP sees it.
+    pub default: &'static CStr,
+    /// Unit of the value (`ms`, `s`, or `-`).
+    pub unit: &'static str,
+    /// One-line meaning.
+    pub doc: &'static str,
+}
+
+/// `rsmemcache.prefix`: prepended to every session id to form the key.
+pub const PREFIX: &CStr = c"rsmemcache.prefix";
+/// `rsmemcache.connect_timeout`: TCP/unix connect timeout, milliseconds.
+pub const CONNECT_TIMEOUT: &CStr = c"rsmemcache.connect_timeout";
+/// `rsmemcache.timeout`: read/write timeout per reply, milliseconds.
+pub const TIMEOUT: &CStr = c"rsmemcache.timeout";
+/// `rsmemcache.retry_interval`: seconds a failed server is skipped.
+pub const RETRY_INTERVAL: &CStr = c"rsmemcache.retry_interval";
+/// `rsmemcache.hash_strategy`: `consistent` or `standard`.
+pub const HASH_STRATEGY: &CStr = c"rsmemcache.hash_strategy";
+/// `rsmemcache.hash_function`: `crc32` or `fnv`.
+pub const HASH_FUNCTION: &CStr = c"rsmemcache.hash_function";
+
+/// Every directive, in the order `php --ri rsmemcache` shows them.
+pub const DIRECTIVES: [Directive; 6] = [
+    Directive { name: PREFIX, default: c"rsmemcache.sess.", unit: "-", doc: "key prefix; key = prefix + session id (at most 250 bytes in all)" },
+    Directive { name: CONNECT_TIMEOUT, default: c"1000", unit: "ms", doc: "connect timeout per server (1-600000)" },
+    Directive { name: TIMEOUT, default: c"1000", unit: "ms", doc: "read/write timeout per reply (1-600000)" },
+    Directive { name: RETRY_INTERVAL, default: c"15", unit: "s", doc: "a failed server is skipped for this long (0-86400); save_path retry_interval overrides" },
+    Directive { name: HASH_STRATEGY, default: c"consistent", unit: "-", doc: "consistent | standard (pecl-memcache compatible placement)" },
+    Directive { name: HASH_FUNCTION, default: c"crc32", unit: "-", doc: "crc32 | fnv" },
+];
+
+const fn ini_table() -> [IniEntryDef; DIRECTIVES.len() + 1] {
+    let mut table = [IniEntryDef::end(); DIRECTIVES.len() + 1];
+    let mut i = 0;
+    while i < DIRECTIVES.len() {
+        table[i] = IniEntryDef::new(DIRECTIVES[i].name, DIRECTIVES[i].default, IniEntryPermission::All);
+        i += 1;
+    }
+    table
+}
+
+/// The table registered with PHP at MINIT (terminated by an empty entry).
+pub static INI_ENTRIES: IniEntryDefs<{ DIRECTIVES.len() + 1 }> = IniEntryDefs::new(ini_table());
+
+/// A validated snapshot of the directives, taken at session open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Key prefix.
+    pub prefix: String,
+    /// Everything that shapes the server pool.
+    pub pool: PoolSettings,
+}
+
+fn directive_error(name: &CStr, value: &str, reason: &str) -> Error {
+    let directive = DIRECTIVES
+        .iter()
+        .find(|d| d.name == name)
+        .map_or("rsmemcache", |d| d.name.to_str().unwrap_or("rsmemcache"));
+    Error::Directive { directive, value: escape_for_message(value.as_bytes(), 80), reason: reason.to_owned() }
+}
+
+fn int_in(name: &CStr, value: &str, lo: u64, hi: u64) -> Result<u64> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|v| (lo..=hi).contains(v))
+        .ok_or_else(|| directive_error(name, value, &format!("expected an integer from {lo} to {hi}")))
+}
+
+impl Config {
+    /// Validates the directives read through `get` (which returns a
+    /// directive's current value, or `None` to use the default).
+    ///
+    /// # Errors
+    /// [`Error::Directive`] naming the first directive with a bad value.
+    pub fn load(get: impl Fn(&'static CStr) -> Option<String>) -> Result<Self> {
+        let value = |name: &'static CStr| {
+            get(name).unwrap_or_else(|| {
+                let d = DIRECTIVES.iter().find(|d| d.name == name).expect("known directive");
+                d.default.to_string_lossy().into_owned()
+            })
+        };
+        let prefix = value(PREFIX);
+        keys::validate_prefix(&prefix)?;
+        let strategy = match value(HASH_STRATEGY).trim().to_ascii_lowercase().as_str() {
+            "consistent" => Strategy::Consistent,
+            "standard" => Strategy::Standard,
+            _ => return Err(directive_error(HASH_STRATEGY, &value(HASH_STRATEGY), "expected consistent or standard")),
+        };
+        let function = match value(HASH_FUNCTION).trim().to_ascii_lowercase().as_str() {
+            "crc32" => HashFunction::Crc32,
+            "fnv" | "fnv1a" => HashFunction::Fnv1a,
+            _ => return Err(directive_error(HASH_FUNCTION, &value(HASH_FUNCTION), "expected crc32 or fnv")),
+        };
+        Ok(Self {
+            prefix,
+            pool: PoolSettings {
+                connect_timeout_ms: int_in(CONNECT_TIMEOUT, &value(CONNECT_TIMEOUT), 1, 600_000)?,
+                timeout_ms: int_in(TIMEOUT, &value(TIMEOUT), 1, 600_000)?,
+                retry_interval_s: int_in(RETRY_INTERVAL, &value(RETRY_INTERVAL), 0, 86_400)?,
+                strategy,
+                function,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = Config::load(|_| None).unwrap();
+        assert_eq!(c.prefix, "rsmemcache.sess.");
+        assert_eq!(c.pool.connect_timeout_ms, 1000);
+        assert_eq!(c.pool.strategy, Strategy::Consistent);
+        assert_eq!(c.pool.function, HashFunction::Crc32);
+    }
+
+    #[test]
+    fn bad_values_name_the_directive() {
+        let with = |n: &'static CStr, v: &str| {
+            let v = v.to_owned();
+            Config::load(move |name| (name == n).then(|| v.clone())).unwrap_err().to_string()
+        };
+        assert_eq!(
+            with(TIMEOUT, "0"),
+            "invalid value '0' for rsmemcache.timeout: expected an integer from 1 to 600000"
+        );
+        assert!(with(CONNECT_TIMEOUT, "abc").contains("rsmemcache.connect_timeout"));
+        assert!(with(HASH_STRATEGY, "ring").contains("'ring' for rsmemcache.hash_strategy"));
+        assert!(with(HASH_FUNCTION, "md5").contains("rsmemcache.hash_function"));
+        assert!(with(PREFIX, "a b").contains("rsmemcache.prefix"));
+        assert!(with(RETRY_INTERVAL, "-1").contains("rsmemcache.retry_interval"));
+    }
+
+    /// README's directive table and `stubs/rsmemcache.ini` agree with the code.
+    #[test]
+    fn docs_list_every_directive_with_its_default() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+        let stub = std::fs::read_to_string(format!("{root}/stubs/rsmemcache.ini")).expect("stubs/rsmemcache.ini");
+        for d in DIRECTIVES {
+            let (name, default) = (d.name.to_str().unwrap(), d.default.to_str().unwrap());
+            let row = format!("| `{name}` | `{default}` | {} |", d.unit);
+            assert!(readme.contains(&row), "README.md lacks the row starting {row}");
+            let line = format!("{name} = {default}\n");
+            assert!(stub.contains(&line), "stubs/rsmemcache.ini lacks the line {line:?}");
+        }
+        let count = |text: &str, pat: &str| text.matches(pat).count();
+        assert_eq!(count(&stub, "\nrsmemcache."), DIRECTIVES.len(), "stub lists a directive the code lacks");
+        assert_eq!(count(&readme, "| `rsmemcache."), DIRECTIVES.len(), "README lists a directive the code lacks");
+    }
+}

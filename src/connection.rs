@@ -1,0 +1,214 @@
+//! One socket to one memcached server: connect with a timeout, send queued
+//! meta commands in one write, read their replies. Owns the rule "any error
+//! breaks the connection": after an I/O, timeout or protocol error the
+//! connection is marked broken and must be dropped, because the position in
+//! the reply stream is no longer known (php-memcached #543 is what happens
+//! otherwise).
+
+use crate::{
+    error::{Error, Result},
+    protocol::{Command, Reply, WireError, read_reply},
+    save_path::{ServerAddr, ServerSpec},
+};
+use std::{
+    io::{self, BufReader, Read, Write},
+    net::{TcpStream, ToSocketAddrs},
+    os::unix::net::UnixStream,
+    time::{Duration, Instant},
+};
+
+/// Read buffer size: a typical session and its reply line fit in one read.
+const READ_BUFFER: usize = 16 * 1024;
+
+/// TCP or unix-socket stream.
+#[derive(Debug)]
+enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Tcp(s) => s.read(buf),
+            Self::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Tcp(s) => s.write(buf),
+            Self::Unix(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An open connection to one server.
+#[derive(Debug)]
+pub struct Connection {
+    reader: BufReader<Stream>,
+    wbuf: Vec<u8>,
+    line: Vec<u8>,
+    label: String,
+    io_timeout_ms: u64,
+    broken: bool,
+    last_used: Instant,
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Connection {
+    /// Connects to `spec` within `connect_timeout`, then sets `io_timeout` on
+    /// every read and write and `TCP_NODELAY`. For a host name every resolved
+    /// address is tried in turn.
+    ///
+    /// # Errors
+    /// [`Error::Connect`] when refused (at once) or on any other OS error;
+    /// [`Error::ConnectTimeout`] when no address answered in time.
+    pub fn connect(spec: &ServerSpec, connect_timeout: Duration, io_timeout: Duration) -> Result<Self> {
+        let label = spec.label();
+        let connect_timeout = connect_timeout.max(Duration::from_millis(1));
+        let io_timeout = io_timeout.max(Duration::from_millis(1));
+        let stream = match &spec.addr {
+            ServerAddr::Tcp { host, port } => {
+                let addrs = (host.as_str(), *port)
+                    .to_socket_addrs()
+                    .map_err(|source| Error::Connect { server: label.clone(), source })?;
+                let mut last = None;
+                let mut stream = None;
+                for addr in addrs {
+                    match TcpStream::connect_timeout(&addr, connect_timeout) {
+                        Ok(s) => {
+                            stream = Some(s);
+                            break;
+                        }
+                        Err(e) => last = Some(e),
+                    }
+                }
+                let s = match (stream, last) {
+                    (Some(s), _) => s,
+                    (None, Some(e)) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) => {
+                        return Err(Error::ConnectTimeout { server: label, ms: ms(connect_timeout) });
+                    }
+                    (None, Some(source)) => return Err(Error::Connect { server: label, source }),
+                    (None, None) => {
+                        let source = io::Error::new(io::ErrorKind::NotFound, "host name resolved to no address");
+                        return Err(Error::Connect { server: label, source });
+                    }
+                };
+                let setup = s
+                    .set_nodelay(true)
+                    .and_then(|()| s.set_read_timeout(Some(io_timeout)))
+                    .and_then(|()| s.set_write_timeout(Some(io_timeout)));
+                setup.map_err(|source| Error::Connect { server: label.clone(), source })?;
+                Stream::Tcp(s)
+            }
+            ServerAddr::Unix(path) => {
+                let s = UnixStream::connect(path).map_err(|source| Error::Connect { server: label.clone(), source })?;
+                let setup = s.set_read_timeout(Some(io_timeout)).and_then(|()| s.set_write_timeout(Some(io_timeout)));
+                setup.map_err(|source| Error::Connect { server: label.clone(), source })?;
+                Stream::Unix(s)
+            }
+        };
+        Ok(Self {
+            reader: BufReader::with_capacity(READ_BUFFER, stream),
+            wbuf: Vec::with_capacity(1024),
+            line: Vec::with_capacity(128),
+            label,
+            io_timeout_ms: ms(io_timeout),
+            broken: false,
+            last_used: Instant::now(),
+        })
+    }
+
+    /// The server's label (`host:port` or `unix:///path`).
+    #[must_use]
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// True once any error was seen: the connection must not be reused.
+    #[must_use]
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// When the connection last completed a round trip.
+    #[must_use]
+    pub fn last_used(&self) -> Instant {
+        self.last_used
+    }
+
+    /// Queues a command; nothing is sent until [`Connection::flush`].
+    pub fn queue(&mut self, cmd: &Command<'_>) {
+        cmd.encode(&mut self.wbuf);
+    }
+
+    /// Sends everything queued, in one `write` where the kernel allows.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] or [`Error::Io`]; the connection is then broken.
+    pub fn flush(&mut self) -> Result<()> {
+        if self.wbuf.is_empty() {
+            return Ok(());
+        }
+        let res = self.reader.get_mut().write_all(&self.wbuf);
+        self.wbuf.clear();
+        res.map_err(|e| self.io_error(e))
+    }
+
+    /// Reads the next reply. Call once per queued command, in order.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`], [`Error::Io`], [`Error::Protocol`] or
+    /// [`Error::Server`]; the connection is then broken.
+    pub fn read_reply(&mut self) -> Result<Reply> {
+        match read_reply(&mut self.reader, &mut self.line) {
+            Ok(r) => {
+                self.last_used = Instant::now();
+                Ok(r)
+            }
+            Err(WireError::Io(e)) => Err(self.io_error(e)),
+            Err(WireError::Closed) => {
+                Err(self.io_error(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed by server")))
+            }
+            Err(WireError::Malformed(detail)) => {
+                self.broken = true;
+                Err(Error::Protocol { server: self.label.clone(), detail })
+            }
+            Err(WireError::Server(answer)) => {
+                self.broken = true;
+                Err(Error::Server { server: self.label.clone(), answer })
+            }
+        }
+    }
+
+    /// Sends `cmds` in one write and reads one reply per command.
+    ///
+    /// # Errors
+    /// As [`Connection::flush`] and [`Connection::read_reply`]. On error no
+    /// partial result is returned.
+    pub fn execute(&mut self, cmds: &[Command<'_>]) -> Result<Vec<Reply>> {
+        for c in cmds {
+            self.queue(c);
+        }
+        self.flush()?;
+        cmds.iter().map(|_| self.read_reply()).collect()
+    }
+
+    fn io_error(&mut self, e: io::Error) -> Error {
+        self.broken = true;
+        if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
+            Error::Timeout { server: self.label.clone(), ms: self.io_timeout_ms }
+        } else {
+            Error::Io { server: self.label.clone(), source: e }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The crate's one error type.
+//!
+//! Every failure the save handler can report is an [`Error`]. Its `Display`
+//! text is the body of the PHP warning: the FFI layer prepends `rsmemcache: `
+//! and raises it as `E_WARNING`. phpt tests match these texts, so the wording
+//! is part of the interface: change it only together with the tests.
+//!
+//! Expected outcomes of memcached commands (a miss, `NS`, `EX`, `NF`) are not
+//! errors; they are [`crate::protocol::Reply`] values.
+
+use std::io;
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong between PHP and memcached.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `session.save_path` is empty or only separators.
+    #[error("session.save_path is empty: give at least one memcached server")]
+    EmptySavePath,
+
+    /// One entry of `session.save_path` could not be parsed.
+    #[error("invalid session.save_path entry '{entry}': {reason}")]
+    SavePath {
+        /// The offending entry, as written (escaped for printing).
+        entry: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// An `rsmemcache.*` ini directive holds a value we cannot use.
+    #[error("invalid value '{value}' for {directive}: {reason}")]
+    Directive {
+        /// Directive name, e.g. `rsmemcache.prefix`.
+        directive: &'static str,
+        /// The value as set (escaped for printing).
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A session id that must not reach memcached (bad bytes, too long a key).
+    /// It is never truncated and never sent.
+    #[error("session id '{id}' refused: {reason}")]
+    BadSessionId {
+        /// The id (escaped for printing, cut to 64 characters).
+        id: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// The TCP or unix-socket connect failed at once (refused, no such file, ...).
+    #[error("server {server}: connect failed: {source}")]
+    Connect {
+        /// Server label as in save_path (`host:port` or `unix:///path`).
+        server: String,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// No connection within the connect timeout.
+    #[error("server {server}: connect timed out after {ms} ms")]
+    ConnectTimeout {
+        /// Server label.
+        server: String,
+        /// The connect timeout that elapsed, in milliseconds.
+        ms: u64,
+    },
+
+    /// The server failed recently and is skipped until its retry interval
+    /// has passed (no connect attempt is made).
+    #[error("server {server} is marked failed after an error; next retry in {retry_in_ms} ms")]
+    ServerDown {
+        /// Server label.
+        server: String,
+        /// Milliseconds until the server is tried again.
+        retry_in_ms: u64,
+    },
+
+    /// The server did not answer (or take our bytes) within the I/O timeout.
+    #[error("server {server}: no answer within {ms} ms")]
+    Timeout {
+        /// Server label.
+        server: String,
+        /// The I/O timeout that elapsed, in milliseconds.
+        ms: u64,
+    },
+
+    /// Reading or writing the socket failed (reset, closed by peer, ...).
+    #[error("server {server}: I/O error: {source}")]
+    Io {
+        /// Server label.
+        server: String,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// The server sent bytes that are not a reply we understand.
+    #[error("server {server}: protocol error: {detail}")]
+    Protocol {
+        /// Server label.
+        server: String,
+        /// What was wrong with the reply.
+        detail: String,
+    },
+
+    /// The server answered `SERVER_ERROR`, `CLIENT_ERROR` or `ERROR`.
+    #[error("server {server} answered '{answer}'")]
+    Server {
+        /// Server label.
+        server: String,
+        /// The server's line, without CRLF.
+        answer: String,
+    },
+
+    /// A write was refused by the server; the previous copy is untouched.
+    #[error("session {id} not written ({size} bytes): server {server} answered '{answer}'")]
+    WriteRefused {
+        /// Session id.
+        id: String,
+        /// Size of the encoded session, in bytes.
+        size: usize,
+        /// Server label.
+        server: String,
+        /// The server's answer.
+        answer: String,
+    },
+}
+
+impl Error {
+    /// True for errors that mean "this server is unusable right now"
+    /// (connect failures, timeouts, I/O and protocol errors): the connection
+    /// is dropped and, with failover, another server is tried.
+    #[must_use]
+    pub fn is_server_fault(&self) -> bool {
+        matches!(
+            self,
+            Self::Connect { .. }
+                | Self::ConnectTimeout { .. }
+                | Self::ServerDown { .. }
+                | Self::Timeout { .. }
+                | Self::Io { .. }
+                | Self::Protocol { .. }
+        )
+    }
+}
+
+/// Escapes bytes for a warning: printable ASCII as is, everything else as
+/// `\xNN` (CR and LF as `\r`, `\n`), cut after `max` input bytes with `...`.
+#[must_use]
+pub fn escape_for_message(bytes: &[u8], max: usize) -> String {
+    let mut out = String::with_capacity(bytes.len().min(max) + 3);
+    for &b in bytes.iter().take(max) {
+        match b {
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    if bytes.len() > max {
+        out.push_str("...");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_keeps_printable_and_escapes_the_rest() {
+        assert_eq!(escape_for_message(b"ab\r\nflush_all\x00", 64), "ab\\r\\nflush_all\\x00");
+        assert_eq!(escape_for_message(b"abcdef", 3), "abc...");
+    }
+
+    #[test]
+    fn server_faults_are_classified() {
+        let e = Error::Timeout { server: "h:1".into(), ms: 5 };
+        assert!(e.is_server_fault());
+        let e = Error::Server { server: "h:1".into(), answer: "SERVER_ERROR x".into() };
+        assert!(!e.is_server_fault());
+    }
+}

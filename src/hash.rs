@@ -1,0 +1,247 @@
+//! Key → server placement: hash functions and distribution strategies. Pure.
+//!
+//! Both strategies match pecl-memcache byte for byte (its
+//! `memcache_consistent_hash.c` / `memcache_standard_hash.c`, as described in
+//! `shared/reference/anchors.md` §b and pinned by the test vectors below), so a
+//! farm can switch handlers without moving sessions:
+//!
+//! * `consistent`: 160 points per weight unit, point *i* of a server at
+//!   `hash("host:port-i")`; the continuum is sampled into a 1024-entry table
+//!   (`step = 0xFFFFFFFF / 1024`) and a key maps to `table[hash(key) % 1024]`.
+//! * `standard`: servers repeated `weight` times in save_path order; a key maps
+//!   to `buckets[((hash(key) >> 16) & 0x7fff) % len]` (0 read as 1).
+//!
+//! Session keys are placed by *probe keys*, as pecl-memcache's session handler
+//! does: the primary server is `find(key + "-0")`, the failover order continues
+//! with `key-1`, `key-2`, … skipping servers already chosen
+//! ([`Distribution::probe_order`]).
+
+use crate::save_path::{ServerAddr, ServerSpec};
+
+/// Points on the continuum per unit of weight (pecl-memcache `MMC_CONSISTENT_POINTS`).
+pub const CONSISTENT_POINTS: u32 = 160;
+/// Size of the sampled continuum table (pecl-memcache `MMC_CONSISTENT_BUCKETS`).
+pub const CONSISTENT_BUCKETS: usize = 1024;
+
+/// How keys are spread over servers (`rsmemcache.hash_strategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// pecl-memcache's consistent hashing (the default).
+    Consistent,
+    /// pecl-memcache's modulo over weighted buckets.
+    Standard,
+}
+
+/// The 32-bit key hash (`rsmemcache.hash_function`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HashFunction {
+    /// CRC-32 (IEEE, reflected 0xEDB88320), equal to zlib's and PHP's `crc32()`.
+    Crc32,
+    /// FNV-1a 32-bit with pecl-memcache's sign extension of bytes ≥ 0x80.
+    Fnv1a,
+}
+
+impl HashFunction {
+    /// Hashes `bytes` to 32 bits.
+    #[must_use]
+    pub fn hash(self, bytes: &[u8]) -> u32 {
+        match self {
+            Self::Crc32 => crc32fast::hash(bytes),
+            Self::Fnv1a => bytes.iter().fold(0x811c_9dc5_u32, |h, &b| {
+                // pecl-memcache XORs `(uint32)(signed char)b`: sign-extended.
+                #[expect(clippy::cast_possible_wrap, clippy::cast_sign_loss, reason = "deliberate sign extension")]
+                let b = i32::from(b as i8) as u32;
+                (h ^ b).wrapping_mul(0x0100_0193)
+            }),
+        }
+    }
+}
+
+/// A built key → server-index map for one server list.
+#[derive(Debug, Clone)]
+pub struct Distribution {
+    function: HashFunction,
+    kind: Kind,
+    servers: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    /// The 1024 sampled continuum entries (server indexes).
+    Consistent(Box<[u16; CONSISTENT_BUCKETS]>),
+    /// Server index per weighted bucket.
+    Standard(Vec<u16>),
+}
+
+/// The host string and port pecl-memcache puts in a point label:
+/// the literal host and port, or `unix:///path` and 0 for a socket.
+fn point_label_parts(spec: &ServerSpec) -> (String, u16) {
+    match &spec.addr {
+        ServerAddr::Tcp { host, port } => (host.clone(), *port),
+        ServerAddr::Unix(p) => (format!("unix://{}", p.display()), 0),
+    }
+}
+
+impl Distribution {
+    /// Builds the map for `servers` (in save_path order; at most 65535).
+    ///
+    /// # Panics
+    /// If `servers` is empty (save_path parsing never yields that).
+    #[must_use]
+    pub fn new(strategy: Strategy, function: HashFunction, servers: &[ServerSpec]) -> Self {
+        assert!(!servers.is_empty(), "a distribution needs at least one server");
+        let index = |i: usize| u16::try_from(i).expect("at most 65535 servers");
+        let kind = match strategy {
+            Strategy::Standard => Kind::Standard(
+                servers
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, s)| std::iter::repeat_n(index(i), s.weight as usize))
+                    .collect(),
+            ),
+            Strategy::Consistent => {
+                let mut points: Vec<(u32, u16)> = Vec::new();
+                for (i, s) in servers.iter().enumerate() {
+                    let (host, port) = point_label_parts(s);
+                    for p in 0..s.weight * CONSISTENT_POINTS {
+                        points.push((function.hash(format!("{host}:{port}-{p}").as_bytes()), index(i)));
+                    }
+                }
+                points.sort_unstable();
+                let step = u32::MAX / CONSISTENT_BUCKETS as u32;
+                let mut table = Box::new([0u16; CONSISTENT_BUCKETS]);
+                for (j, slot) in table.iter_mut().enumerate() {
+                    let at = step * u32::try_from(j).expect("j < 1024");
+                    let k = points.partition_point(|&(v, _)| v < at);
+                    *slot = points.get(k).unwrap_or(&points[0]).1;
+                }
+                Kind::Consistent(table)
+            }
+        };
+        Self { function, kind, servers: servers.len() }
+    }
+
+    /// Number of servers in the list.
+    #[must_use]
+    pub fn servers(&self) -> usize {
+        self.servers
+    }
+
+    /// The server index for `key` (pecl-memcache `find`).
+    #[must_use]
+    pub fn find(&self, key: &[u8]) -> usize {
+        if self.servers == 1 {
+            return 0;
+        }
+        match &self.kind {
+            Kind::Consistent(table) => {
+                usize::from(table[self.function.hash(key) as usize % CONSISTENT_BUCKETS])
+            }
+            Kind::Standard(buckets) => {
+                let h = (self.function.hash(key) >> 16) & 0x7fff;
+                usize::from(buckets[h.max(1) as usize % buckets.len()])
+            }
+        }
+    }
+
+    /// Distinct servers for a session key, in the order they are tried:
+    /// `find(key-0)`, `find(key-1)`, … while fewer than `max_probes` probes
+    /// have been made, skipping servers already listed. The first entry is
+    /// the session's home server.
+    #[must_use]
+    pub fn probe_order(&self, key: &[u8], max_probes: usize) -> Vec<usize> {
+        let mut order = Vec::with_capacity(self.servers.min(4));
+        let mut probe = Vec::with_capacity(key.len() + 4);
+        for n in 0..max_probes.max(1) {
+            probe.clear();
+            probe.extend_from_slice(key);
+            probe.push(b'-');
+            probe.extend_from_slice(n.to_string().as_bytes());
+            let s = self.find(&probe);
+            if !order.contains(&s) {
+                order.push(s);
+                if order.len() == self.servers {
+                    break;
+                }
+            }
+        }
+        order
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::save_path;
+
+    const LONG: &[u8] = b"abcdefghijklmnopqrstuvwxyz012345";
+    const ZYX: &[u8] = b"Zyxwvutsrqponmlkjihgfedcba987654";
+
+    fn servers() -> Vec<ServerSpec> {
+        save_path::parse("10.0.0.1:11211:1, 10.0.0.2:11211:1, cache-c.local:11212:2").unwrap()
+    }
+
+    fn dash0(k: &[u8]) -> Vec<u8> {
+        [k, b"-0"].concat()
+    }
+
+    #[test]
+    fn hash_function_vectors() {
+        // shared/reference/anchors.md §b
+        assert_eq!(HashFunction::Crc32.hash(b"10.0.0.1:11211-0"), 2_857_238_036);
+        assert_eq!(HashFunction::Fnv1a.hash(b"10.0.0.1:11211-0"), 1_696_917_676);
+        assert_eq!(HashFunction::Crc32.hash(b"123456789"), 0xCBF4_3926);
+        // sign extension: byte 0x80 XORs 0xffffff80
+        assert_eq!(HashFunction::Fnv1a.hash(&[0x80]), (0x811c_9dc5_u32 ^ 0xffff_ff80).wrapping_mul(0x0100_0193));
+    }
+
+    #[test]
+    fn pecl_memcache_consistent_crc32_vectors() {
+        let d = Distribution::new(Strategy::Consistent, HashFunction::Crc32, &servers());
+        assert_eq!(d.find(b"abc"), 2);
+        assert_eq!(d.find(&dash0(LONG)), 2);
+        assert_eq!(d.find(&dash0(ZYX)), 1);
+        assert_eq!(d.probe_order(ZYX, 20)[0], 1, "session home is find(key-0)");
+    }
+
+    #[test]
+    fn pecl_memcache_standard_crc32_vectors() {
+        let d = Distribution::new(Strategy::Standard, HashFunction::Crc32, &servers());
+        assert_eq!((HashFunction::Crc32.hash(b"abc") >> 16) & 0x7fff, 13604);
+        assert_eq!(d.find(b"abc"), 0);
+        assert_eq!(d.find(&dash0(LONG)), 2);
+    }
+
+    #[test]
+    fn pecl_memcache_fnv_vectors() {
+        let d = Distribution::new(Strategy::Consistent, HashFunction::Fnv1a, &servers());
+        for k in [b"abc".to_vec(), dash0(LONG), dash0(ZYX), LONG.to_vec()] {
+            assert_eq!(d.find(&k), 0, "{}", String::from_utf8_lossy(&k));
+        }
+        let d = Distribution::new(Strategy::Standard, HashFunction::Fnv1a, &servers());
+        assert_eq!(d.find(b"abc"), 2);
+    }
+
+    #[test]
+    fn probe_order_lists_each_server_once_and_respects_the_cap() {
+        let d = Distribution::new(Strategy::Consistent, HashFunction::Crc32, &servers());
+        let all = d.probe_order(b"somekey", 100);
+        let mut sorted = all.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, [0, 1, 2]);
+        assert_eq!(d.probe_order(b"somekey", 1).len(), 1);
+        let one = save_path::parse("h:1").unwrap();
+        assert_eq!(Distribution::new(Strategy::Consistent, HashFunction::Crc32, &one).probe_order(b"k", 20), [0]);
+    }
+
+    #[test]
+    fn weights_shift_the_share() {
+        let d = Distribution::new(Strategy::Consistent, HashFunction::Crc32, &servers());
+        let mut counts = [0usize; 3];
+        for i in 0..3000 {
+            counts[d.find(format!("key{i}").as_bytes())] += 1;
+        }
+        assert!(counts.iter().all(|&c| c > 300), "{counts:?}");
+        assert!(counts[2] > counts[0] && counts[2] > counts[1], "weight 2 gets most: {counts:?}");
+    }
+}

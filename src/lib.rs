@@ -1,0 +1,45 @@
+//! rsmemcache: a native PHP session save handler (`session.save_handler =
+//! rsmemcache`) that keeps sessions in a pool of memcached servers.
+//!
+//! This file only wires the modules together and declares the PHP module.
+//! PHP-free modules (unit-tested with `cargo test`): [`save_path`], [`keys`],
+//! [`hash`], [`protocol`], [`connection`], [`pool`], [`error`], [`config`],
+//! [`session::handler`]. Code touching the engine is fenced into [`ffi`],
+//! [`php`] and [`session::ffi`], the only modules allowed `unsafe`.
+
+pub mod config;
+pub mod connection;
+pub mod error;
+#[allow(unsafe_code)]
+pub mod ffi;
+pub mod hash;
+pub mod keys;
+pub mod php;
+pub mod pool;
+pub mod protocol;
+pub mod save_path;
+pub mod session;
+
+/// The PHP module entry (in its own module because the `#[php_module]`
+/// expansion has undocumented items and engine calls of its own).
+#[allow(missing_docs, unsafe_code)]
+mod entry {
+    use crate::php;
+    use ext_php_rs::prelude::*;
+
+    fn startup(_ty: i32, module_number: i32) -> i32 {
+        php::module_startup(module_number)
+    }
+
+    extern "C" fn shutdown(_ty: i32, module_number: i32) -> i32 {
+        php::module_shutdown(module_number);
+        0
+    }
+
+    /// Startup registers the ini directives and the `rsmemcache` save handler.
+    #[php_module]
+    #[php(startup = "startup")]
+    pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+        module.shutdown_function(shutdown).info_function(php::module_info)
+    }
+}

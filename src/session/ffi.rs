@@ -1,0 +1,265 @@
+//! The `ps_module` PHP's session extension calls: the hand-declared struct,
+//! its static instance named `rsmemcache`, and the nine `extern "C"`
+//! trampolines. Each trampoline turns raw pointers into Rust values, runs
+//! the safe [`Handler`] call inside `catch_unwind`, maps `Result` to
+//! `SUCCESS`/`FAILURE`, and raises warnings last, after Rust-owned values
+//! are gone.
+//!
+//! `mod_data` (PHP's `PS(mod_data)`) holds a `Box<Handler>` from a successful
+//! open until close; it is non-NULL in between, which PHP requires before
+//! it calls write and close.
+
+#![allow(unsafe_code)]
+
+use super::handler::Handler;
+use crate::{config::Config, error::Error, ffi, php};
+use ext_php_rs::{
+    ffi::{zend_long, zend_string},
+    types::ZendStr,
+};
+use std::{
+    ffi::{CStr, c_char, c_int, c_void},
+    panic::{AssertUnwindSafe, catch_unwind},
+};
+
+const SUCCESS: c_int = 0;
+const FAILURE: c_int = -1;
+
+type ModData = *mut *mut c_void;
+
+/// Mirror of PHP 8's `ps_module` (`ext/session/php_session.h`): a name and
+/// nine callbacks, 80 bytes on 64-bit. Checked against the header at compile
+/// time (see the assertions below).
+#[repr(C)]
+pub struct PsModule {
+    s_name: *const c_char,
+    s_open: Option<unsafe extern "C" fn(ModData, *const c_char, *const c_char) -> c_int>,
+    s_close: Option<unsafe extern "C" fn(ModData) -> c_int>,
+    s_read: Option<unsafe extern "C" fn(ModData, *mut zend_string, *mut *mut zend_string, zend_long) -> c_int>,
+    s_write: Option<unsafe extern "C" fn(ModData, *mut zend_string, *mut zend_string, zend_long) -> c_int>,
+    s_destroy: Option<unsafe extern "C" fn(ModData, *mut zend_string) -> c_int>,
+    s_gc: Option<unsafe extern "C" fn(ModData, zend_long, *mut zend_long) -> zend_long>,
+    s_create_sid: Option<unsafe extern "C" fn(ModData) -> *mut zend_string>,
+    s_validate_sid: Option<unsafe extern "C" fn(ModData, *mut zend_string) -> c_int>,
+    s_update_timestamp: Option<unsafe extern "C" fn(ModData, *mut zend_string, *mut zend_string, zend_long) -> c_int>,
+}
+
+// SAFETY: the struct is immutable after construction and holds only a
+// pointer to a 'static C string and function pointers.
+unsafe impl Sync for PsModule {}
+
+// Layout check against the bindgen'd C header: the build fails if PHP's
+// struct ever differs in size, alignment or any field offset.
+const _: () = {
+    use crate::ffi::generated::ps_module_struct as C;
+    use std::mem::{align_of, offset_of, size_of};
+    assert!(size_of::<PsModule>() == size_of::<C>());
+    assert!(align_of::<PsModule>() == align_of::<C>());
+    assert!(offset_of!(PsModule, s_name) == offset_of!(C, s_name));
+    assert!(offset_of!(PsModule, s_open) == offset_of!(C, s_open));
+    assert!(offset_of!(PsModule, s_close) == offset_of!(C, s_close));
+    assert!(offset_of!(PsModule, s_read) == offset_of!(C, s_read));
+    assert!(offset_of!(PsModule, s_write) == offset_of!(C, s_write));
+    assert!(offset_of!(PsModule, s_destroy) == offset_of!(C, s_destroy));
+    assert!(offset_of!(PsModule, s_gc) == offset_of!(C, s_gc));
+    assert!(offset_of!(PsModule, s_create_sid) == offset_of!(C, s_create_sid));
+    assert!(offset_of!(PsModule, s_validate_sid) == offset_of!(C, s_validate_sid));
+    assert!(offset_of!(PsModule, s_update_timestamp) == offset_of!(C, s_update_timestamp));
+    #[cfg(target_pointer_width = "64")]
+    assert!(size_of::<PsModule>() == 80);
+};
+
+/// The save handler PHP knows as `rsmemcache`.
+pub static MODULE: PsModule = PsModule {
+    s_name: c"rsmemcache".as_ptr(),
+    s_open: Some(ps_open),
+    s_close: Some(ps_close),
+    s_read: Some(ps_read),
+    s_write: Some(ps_write),
+    s_destroy: Some(ps_destroy),
+    s_gc: Some(ps_gc),
+    s_create_sid: Some(ps_create_sid),
+    s_validate_sid: Some(ps_validate_sid),
+    s_update_timestamp: Some(ps_update_timestamp),
+};
+
+/// Registers [`MODULE`] with the session extension (call at MINIT).
+///
+/// # Errors
+/// `false` when PHP's table of save handlers is full.
+pub fn register() -> bool {
+    // SAFETY: MODULE is a 'static, correctly laid out ps_module (checked
+    // above); PHP keeps the pointer for the life of the process.
+    unsafe { ffi::php_session_register_module(&raw const MODULE) == 0 }
+}
+
+/// Runs `f`, catching panics; an error or panic becomes a warning (raised
+/// after `f`'s values are dropped) and `fallback` is returned.
+fn guarded<T>(fallback: T, f: impl FnOnce() -> Result<T, Error>) -> T {
+    let outcome = catch_unwind(AssertUnwindSafe(f));
+    match outcome {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            let msg = e.to_string();
+            drop(e);
+            php::warning(&msg);
+            fallback
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            drop(panic);
+            php::warning(&format!("internal error (please report): {what}"));
+            fallback
+        }
+    }
+}
+
+fn status(ok: bool) -> c_int {
+    if ok { SUCCESS } else { FAILURE }
+}
+
+/// The handler behind `mod_data`, if open.
+///
+/// # Safety
+/// `mod_data` must be PHP's `&PS(mod_data)`: NULL-or-a-`Box<Handler>` we set.
+unsafe fn handler<'a>(mod_data: ModData) -> Option<&'a Handler> {
+    // SAFETY: per the contract, *mod_data is NULL or a pointer from
+    // Box::into_raw in ps_open, alive until ps_close.
+    unsafe { mod_data.as_ref().and_then(|p| p.cast::<Handler>().as_ref()) }
+}
+
+/// Bytes of a `zend_string` PHP passes in.
+///
+/// # Safety
+/// `s` must be NULL or a valid `zend_string` alive for `'a`.
+unsafe fn bytes<'a>(s: *mut zend_string) -> &'a [u8] {
+    // SAFETY: per the contract; ZendStr is zend_string.
+    unsafe { s.cast::<ZendStr>().as_ref().map_or(&[][..], |z| z.as_bytes()) }
+}
+
+fn not_open() -> Error {
+    Error::Protocol { server: "-".into(), detail: "session handler used before a successful open".into() }
+}
+
+/// Frees the handler behind `mod_data` (if any) and clears it.
+///
+/// # Safety
+/// As [`handler`].
+unsafe fn release(mod_data: ModData) {
+    // SAFETY: *mod_data is NULL or our Box; it is cleared so it is freed once.
+    unsafe {
+        if let Some(slot) = mod_data.as_mut()
+            && !slot.is_null()
+        {
+            drop(Box::from_raw(slot.cast::<Handler>()));
+            *slot = std::ptr::null_mut();
+        }
+    }
+}
+
+unsafe extern "C" fn ps_open(mod_data: ModData, save_path: *const c_char, _name: *const c_char) -> c_int {
+    // SAFETY: PHP passes &PS(mod_data) and a NUL-terminated save_path (or NULL).
+    // A handler left from an open without close (session_reset) is freed first.
+    let save_path = unsafe {
+        release(mod_data);
+        save_path.as_ref().map(|p| CStr::from_ptr(p).to_string_lossy().into_owned()).unwrap_or_default()
+    };
+    let opened = guarded(None, || {
+        let config = Config::load(php::ini_string)?;
+        Ok(Some(Box::new(Handler::open(&save_path, &config)?)))
+    });
+    match opened {
+        Some(h) => {
+            // SAFETY: mod_data points at PS(mod_data), writable for this call.
+            unsafe { *mod_data = Box::into_raw(h).cast() };
+            SUCCESS
+        }
+        None => FAILURE,
+    }
+}
+
+unsafe extern "C" fn ps_close(mod_data: ModData) -> c_int {
+    // SAFETY: PHP passes &PS(mod_data); our Box is freed exactly once.
+    let freed = catch_unwind(AssertUnwindSafe(|| unsafe { release(mod_data) }));
+    status(freed.is_ok())
+}
+
+unsafe extern "C" fn ps_read(mod_data: ModData, key: *mut zend_string, val: *mut *mut zend_string, _maxlifetime: zend_long) -> c_int {
+    // SAFETY: PHP passes &PS(mod_data), the session id and an out-pointer
+    // for the value, all valid for this call.
+    let (h, sid) = unsafe { (handler(mod_data), bytes(key)) };
+    let data = guarded(None, || h.ok_or_else(not_open)?.read(sid).map(Some));
+    match data {
+        Some(d) => {
+            // SAFETY: val is a valid out-pointer; PHP takes ownership of the
+            // request-allocated (non-persistent) string and frees it.
+            unsafe { *val = ZendStr::new(&d, false).into_raw() };
+            SUCCESS
+        }
+        None => FAILURE,
+    }
+}
+
+unsafe extern "C" fn ps_write(mod_data: ModData, key: *mut zend_string, val: *mut zend_string, maxlifetime: zend_long) -> c_int {
+    // SAFETY: PHP passes &PS(mod_data), id and value, valid for this call.
+    let (h, sid, data) = unsafe { (handler(mod_data), bytes(key), bytes(val)) };
+    status(guarded(false, || h.ok_or_else(not_open)?.write(sid, data, maxlifetime).map(|()| true)))
+}
+
+unsafe extern "C" fn ps_destroy(mod_data: ModData, key: *mut zend_string) -> c_int {
+    // SAFETY: PHP passes &PS(mod_data) and the id, valid for this call.
+    let (h, sid) = unsafe { (handler(mod_data), bytes(key)) };
+    status(guarded(false, || h.ok_or_else(not_open)?.destroy(sid).map(|()| true)))
+}
+
+unsafe extern "C" fn ps_gc(_mod_data: ModData, _maxlifetime: zend_long, nrdels: *mut zend_long) -> zend_long {
+    // memcached expires sessions by TTL: nothing to collect. Report 0 deleted
+    // so session_gc() returns 0, not false.
+    // SAFETY: nrdels is NULL or a valid out-pointer from PHP.
+    if let Some(n) = unsafe { nrdels.as_mut() } {
+        *n = 0;
+    }
+    0
+}
+
+unsafe extern "C" fn ps_create_sid(mod_data: ModData) -> *mut zend_string {
+    // SAFETY: PHP passes &PS(mod_data).
+    let h = unsafe { handler(mod_data) };
+    for _ in 0..3 {
+        // SAFETY: php_session_create_id only reads the session globals; it
+        // returns a new string we own, or NULL.
+        let id = unsafe { ffi::php_session_create_id(mod_data) };
+        if id.is_null() {
+            return id;
+        }
+        let Some(h) = h else { return id };
+        // SAFETY: id is the valid string just created.
+        let sid = unsafe { bytes(id) };
+        // A probe that cannot run (server down) accepts the id: a 128-bit
+        // random id does not collide in practice, and read reports the outage.
+        let taken = guarded(false, || h.exists(sid));
+        if !taken {
+            return id;
+        }
+        // SAFETY: we own id and drop it exactly once (zend_string_release).
+        drop(unsafe { ext_php_rs::boxed::ZBox::from_raw(id.cast::<ZendStr>()) });
+    }
+    php::warning("could not create a session id that is not already in use after 3 attempts");
+    std::ptr::null_mut()
+}
+
+unsafe extern "C" fn ps_validate_sid(mod_data: ModData, key: *mut zend_string) -> c_int {
+    // SAFETY: PHP passes &PS(mod_data) and the id, valid for this call.
+    let (h, sid) = unsafe { (handler(mod_data), bytes(key)) };
+    status(guarded(false, || h.ok_or_else(not_open)?.exists(sid)))
+}
+
+unsafe extern "C" fn ps_update_timestamp(mod_data: ModData, key: *mut zend_string, val: *mut zend_string, maxlifetime: zend_long) -> c_int {
+    // SAFETY: PHP passes &PS(mod_data), id and value, valid for this call.
+    let (h, sid, data) = unsafe { (handler(mod_data), bytes(key), bytes(val)) };
+    status(guarded(false, || h.ok_or_else(not_open)?.update_timestamp(sid, data, maxlifetime).map(|()| true)))
+}
