@@ -11,6 +11,7 @@ use crate::{
     error::{Error, Result, escape_for_message},
     hash::{HashFunction, Strategy},
     keys,
+    lock::{LockFailure, LockSettings},
     pool::PoolSettings,
 };
 use ext_php_rs::{
@@ -45,14 +46,27 @@ pub const HASH_STRATEGY: &CStr = c"rsmemcache.hash_strategy";
 /// `rsmemcache.hash_function`: `crc32` or `fnv`.
 pub const HASH_FUNCTION: &CStr = c"rsmemcache.hash_function";
 
+/// `rsmemcache.locking`: 1 to lock sessions for the request, 0 not to.
+pub const LOCKING: &CStr = c"rsmemcache.locking";
+/// `rsmemcache.lock_wait_time`: how long to wait for a held lock, milliseconds.
+pub const LOCK_WAIT_TIME: &CStr = c"rsmemcache.lock_wait_time";
+/// `rsmemcache.lock_expire`: lock TTL, seconds.
+pub const LOCK_EXPIRE: &CStr = c"rsmemcache.lock_expire";
+/// `rsmemcache.lock_failure`: `error` or `readonly`.
+pub const LOCK_FAILURE: &CStr = c"rsmemcache.lock_failure";
+
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 6] = [
+pub const DIRECTIVES: [Directive; 10] = [
     Directive { name: PREFIX, default: c"rsmemcache.sess.", unit: "-", doc: "key prefix; key = prefix + session id (at most 250 bytes in all)" },
     Directive { name: CONNECT_TIMEOUT, default: c"1000", unit: "ms", doc: "connect timeout per server (1-600000)" },
     Directive { name: TIMEOUT, default: c"1000", unit: "ms", doc: "read/write timeout per reply (1-600000)" },
     Directive { name: RETRY_INTERVAL, default: c"15", unit: "s", doc: "a failed server is skipped for this long (0-86400); save_path retry_interval overrides" },
     Directive { name: HASH_STRATEGY, default: c"consistent", unit: "-", doc: "consistent | standard (pecl-memcache compatible placement)" },
     Directive { name: HASH_FUNCTION, default: c"crc32", unit: "-", doc: "crc32 | fnv" },
+    Directive { name: LOCKING, default: c"1", unit: "-", doc: "1: lock the session from read to write/close; 0: no lock traffic" },
+    Directive { name: LOCK_WAIT_TIME, default: c"30000", unit: "ms", doc: "how long session_start() waits for another request's lock (0-600000)" },
+    Directive { name: LOCK_EXPIRE, default: c"20", unit: "s", doc: "lock TTL, so a crashed worker's lock frees itself (1-86400, never 0)" },
+    Directive { name: LOCK_FAILURE, default: c"error", unit: "-", doc: "error | readonly: what happens when the wait runs out" },
 ];
 
 const fn ini_table() -> [IniEntryDef; DIRECTIVES.len() + 1] {
@@ -75,6 +89,8 @@ pub struct Config {
     pub prefix: String,
     /// Everything that shapes the server pool.
     pub pool: PoolSettings,
+    /// Session locking.
+    pub lock: LockSettings,
 }
 
 fn directive_error(name: &CStr, value: &str, reason: &str) -> Error {
@@ -119,7 +135,24 @@ impl Config {
             "fnv" | "fnv1a" => HashFunction::Fnv1a,
             _ => return Err(directive_error(HASH_FUNCTION, &value(HASH_FUNCTION), "expected crc32 or fnv")),
         };
+        let enabled = match value(LOCKING).trim().to_ascii_lowercase().as_str() {
+            "1" | "on" | "true" | "yes" => true,
+            "0" | "off" | "false" | "no" | "" => false,
+            _ => return Err(directive_error(LOCKING, &value(LOCKING), "expected 0 or 1")),
+        };
+        let failure = match value(LOCK_FAILURE).trim().to_ascii_lowercase().as_str() {
+            "error" => LockFailure::Error,
+            "readonly" => LockFailure::ReadOnly,
+            _ => return Err(directive_error(LOCK_FAILURE, &value(LOCK_FAILURE), "expected error or readonly")),
+        };
+        let lock = LockSettings {
+            enabled,
+            wait: std::time::Duration::from_millis(int_in(LOCK_WAIT_TIME, &value(LOCK_WAIT_TIME), 0, 600_000)?),
+            expire_s: u32::try_from(int_in(LOCK_EXPIRE, &value(LOCK_EXPIRE), 1, 86_400)?).expect("range checked"),
+            failure,
+        };
         Ok(Self {
+            lock,
             prefix,
             pool: PoolSettings {
                 connect_timeout_ms: int_in(CONNECT_TIMEOUT, &value(CONNECT_TIMEOUT), 1, 600_000)?,
@@ -143,6 +176,8 @@ mod tests {
         assert_eq!(c.pool.connect_timeout_ms, 1000);
         assert_eq!(c.pool.strategy, Strategy::Consistent);
         assert_eq!(c.pool.function, HashFunction::Crc32);
+        assert!(c.lock.enabled);
+        assert_eq!((c.lock.wait.as_millis(), c.lock.expire_s, c.lock.failure), (30_000, 20, LockFailure::Error));
     }
 
     #[test]
@@ -160,6 +195,10 @@ mod tests {
         assert!(with(HASH_FUNCTION, "md5").contains("rsmemcache.hash_function"));
         assert!(with(PREFIX, "a b").contains("rsmemcache.prefix"));
         assert!(with(RETRY_INTERVAL, "-1").contains("rsmemcache.retry_interval"));
+        assert!(with(LOCK_EXPIRE, "0").contains("rsmemcache.lock_expire: expected an integer from 1 to 86400"));
+        assert!(with(LOCKING, "maybe").contains("rsmemcache.locking"));
+        assert!(with(LOCK_FAILURE, "ignore").contains("rsmemcache.lock_failure"));
+        assert!(with(LOCK_WAIT_TIME, "-5").contains("rsmemcache.lock_wait_time"));
     }
 
     /// README's directive table and `stubs/rsmemcache.ini` agree with the code.

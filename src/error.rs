@@ -128,6 +128,38 @@ pub enum Error {
         /// The server's answer.
         answer: String,
     },
+
+    /// The session's lock was held by another request for the whole wait
+    /// budget (`rsmemcache.lock_failure = error`).
+    #[error("session {id} is locked by another request; gave up after waiting {waited_ms} ms (rsmemcache.lock_wait_time)")]
+    LockTimeout {
+        /// Session id.
+        id: String,
+        /// How long this request waited, in milliseconds.
+        waited_ms: u64,
+    },
+
+    /// A write to a session opened read-only after a lock timeout
+    /// (`rsmemcache.lock_failure = readonly`).
+    #[error("session {id} was opened read-only because another request held its lock; changes not written")]
+    ReadOnly {
+        /// Session id.
+        id: String,
+    },
+
+    /// The session changed in memcached after this request read it (its lock
+    /// expired and another request wrote): writing would lose that update.
+    #[error("session {id} not written: another request changed it after this request read it (lock expired after rsmemcache.lock_expire = {expire_s} s)")]
+    Conflict {
+        /// Session id.
+        id: String,
+        /// The lock TTL in force, seconds.
+        expire_s: u32,
+    },
+
+    /// The OS could not supply random bytes for a lock token.
+    #[error("cannot create a lock token: {0}")]
+    Random(String),
 }
 
 impl Error {

@@ -3,7 +3,7 @@
 //!
 //! This file only wires the modules together and declares the PHP module.
 //! PHP-free modules (unit-tested with `cargo test`): [`save_path`], [`keys`],
-//! [`hash`], [`protocol`], [`connection`], [`pool`], [`error`], [`config`],
+//! [`hash`], [`lock`], [`protocol`], [`connection`], [`pool`], [`error`], [`config`],
 //! [`session::handler`]. Code touching the engine is fenced into [`ffi`],
 //! [`php`] and [`session::ffi`], the only modules allowed `unsafe`.
 
@@ -14,6 +14,7 @@ pub mod error;
 pub mod ffi;
 pub mod hash;
 pub mod keys;
+pub mod lock;
 pub mod php;
 pub mod pool;
 pub mod protocol;

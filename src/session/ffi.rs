@@ -126,10 +126,11 @@ fn status(ok: bool) -> c_int {
 ///
 /// # Safety
 /// `mod_data` must be PHP's `&PS(mod_data)`: NULL-or-a-`Box<Handler>` we set.
-unsafe fn handler<'a>(mod_data: ModData) -> Option<&'a Handler> {
+unsafe fn handler<'a>(mod_data: ModData) -> Option<&'a mut Handler> {
     // SAFETY: per the contract, *mod_data is NULL or a pointer from
-    // Box::into_raw in ps_open, alive until ps_close.
-    unsafe { mod_data.as_ref().and_then(|p| p.cast::<Handler>().as_ref()) }
+    // Box::into_raw in ps_open, alive until ps_close; PHP runs one callback
+    // at a time per request, so this is the only reference.
+    unsafe { mod_data.as_ref().and_then(|p| p.cast::<Handler>().as_mut()) }
 }
 
 /// Bytes of a `zend_string` PHP passes in.
@@ -183,9 +184,14 @@ unsafe extern "C" fn ps_open(mod_data: ModData, save_path: *const c_char, _name:
 }
 
 unsafe extern "C" fn ps_close(mod_data: ModData) -> c_int {
-    // SAFETY: PHP passes &PS(mod_data); our Box is freed exactly once.
+    // SAFETY: PHP passes &PS(mod_data), valid for this call.
+    let h = unsafe { handler(mod_data) };
+    // Release the lock (read_and_close, session_abort, end of request), with
+    // a warning if that fails; then free the handler.
+    let released = guarded(false, || h.map_or(Ok(()), Handler::release).map(|()| true));
+    // SAFETY: our Box is freed exactly once and mod_data cleared.
     let freed = catch_unwind(AssertUnwindSafe(|| unsafe { release(mod_data) }));
-    status(freed.is_ok())
+    status(released && freed.is_ok())
 }
 
 unsafe extern "C" fn ps_read(mod_data: ModData, key: *mut zend_string, val: *mut *mut zend_string, _maxlifetime: zend_long) -> c_int {
@@ -228,7 +234,7 @@ unsafe extern "C" fn ps_gc(_mod_data: ModData, _maxlifetime: zend_long, nrdels: 
 
 unsafe extern "C" fn ps_create_sid(mod_data: ModData) -> *mut zend_string {
     // SAFETY: PHP passes &PS(mod_data).
-    let h = unsafe { handler(mod_data) };
+    let h: Option<&Handler> = unsafe { handler(mod_data) }.map(|h| &*h);
     for _ in 0..3 {
         // SAFETY: php_session_create_id only reads the session globals; it
         // returns a new string we own, or NULL.

@@ -1,21 +1,55 @@
 //! The save handler's logic on Rust types: what each `ps_module` callback
-//! does against memcached. No FFI types here; [`super::ffi`] converts PHP's
-//! pointers to these calls and errors to warnings.
+//! does against memcached, including the session lock. No FFI types here;
+//! [`super::ffi`] converts PHP's pointers to these calls and errors to
+//! warnings.
 //!
 //! Contract honoured (anchors.md §0): a missing session reads as an empty
 //! string; `exists` (behind validate_sid and create_sid's collision check)
 //! writes nothing; `update_timestamp` touches and falls back to a full write
 //! when the key has vanished; every write is confirmed by the server and a
 //! refused write leaves the previous copy in place.
+//!
+//! Locking (`rsmemcache.locking = 1`, see [`crate::lock`]): `read` takes the
+//! lock and reads the data in one round trip (`ms <key>.lock … ME c` and
+//! `mg <key> v c` sent together); `write` stores the data and releases the
+//! lock in one round trip (`ms <key> … C<cas>` and `md <key>.lock C<cas>`);
+//! `close`, `destroy` and dropping the handler release it too. The data is
+//! written with the CAS id it was read with (or as an add when it did not
+//! exist), so a request whose lock expired never overwrites a newer copy.
 
 use crate::{
     config::Config,
-    error::{Error, Result},
+    error::{Error, Result, escape_for_message},
     keys,
+    lock::{self, Backoff, LockFailure, LockSettings, RealClock, Waited},
     pool::{self, Pool},
     protocol::{Command, Reply, SetMode},
 };
 use std::sync::Arc;
+
+/// Client flags rsmemcache stores with session values: 0, raw bytes, as
+/// pecl-memcache and php-memcached do for sessions.
+const SESSION_FLAGS: u32 = 0;
+
+/// The lock this request holds.
+#[derive(Debug)]
+struct HeldLock {
+    key: Vec<u8>,
+    cas: u64,
+}
+
+/// What this request knows about the session it read.
+#[derive(Debug)]
+struct Opened {
+    sid: Vec<u8>,
+    key: Vec<u8>,
+    idx: usize,
+    /// CAS id of the data as read; `None` when the session did not exist.
+    data_cas: Option<u64>,
+    lock: Option<HeldLock>,
+    /// Read without the lock after a lock timeout (`lock_failure=readonly`).
+    readonly: bool,
+}
 
 /// Per-request handler state (lives in PHP's `PS(mod_data)` between open
 /// and close).
@@ -23,6 +57,8 @@ use std::sync::Arc;
 pub struct Handler {
     pool: Arc<Pool>,
     prefix: Vec<u8>,
+    lock: LockSettings,
+    opened: Option<Opened>,
 }
 
 fn unexpected(pool: &Pool, idx: usize, what: &str, reply: &Reply) -> Error {
@@ -32,86 +68,234 @@ fn unexpected(pool: &Pool, idx: usize, what: &str, reply: &Reply) -> Error {
     }
 }
 
-/// Client flags rsmemcache stores with session values: 0, raw bytes, as
-/// pecl-memcache and php-memcached do for sessions.
-const SESSION_FLAGS: u32 = 0;
+fn id_text(sid: &[u8]) -> String {
+    escape_for_message(sid, 64)
+}
+
+/// Splits the replies of a two-command pipeline.
+fn two(mut replies: Vec<Reply>) -> (Reply, Reply) {
+    let second = replies.pop().unwrap_or(Reply::Noop);
+    let first = replies.pop().unwrap_or(Reply::Noop);
+    (first, second)
+}
+
+fn one(mut replies: Vec<Reply>) -> Reply {
+    replies.pop().unwrap_or(Reply::Noop)
+}
 
 impl Handler {
     /// Opens the handler for one request: the process-wide pool for
-    /// `save_path` (parsed once per process) and the key prefix.
+    /// `save_path` (parsed once per process), the key prefix and the lock
+    /// settings.
     ///
     /// # Errors
     /// save_path errors ([`Error::SavePath`], [`Error::EmptySavePath`]).
     pub fn open(save_path: &str, config: &Config) -> Result<Self> {
-        Ok(Self { pool: pool::shared(save_path, &config.pool)?, prefix: config.prefix.as_bytes().to_vec() })
+        Ok(Self {
+            pool: pool::shared(save_path, &config.pool)?,
+            prefix: config.prefix.as_bytes().to_vec(),
+            lock: config.lock,
+            opened: None,
+        })
     }
 
-    /// The key for `sid` and the index of its home server.
+    /// The key for `sid` and the index of its home server. With locking on,
+    /// the lock key must fit memcached's key limit too.
     fn locate(&self, sid: &[u8]) -> Result<(Vec<u8>, usize)> {
-        let key = keys::session_key(&self.prefix, sid)?;
+        let reserve = if self.lock.enabled { lock::LOCK_SUFFIX.len() } else { 0 };
+        let key = keys::session_key(&self.prefix, sid, reserve)?;
         let idx = self.pool.distribution().probe_order(&key, 1)[0];
         Ok((key, idx))
     }
 
-    /// Reads session `sid`: its bytes, or an empty vector when it does not
-    /// exist.
+    /// Reads session `sid` (taking its lock when locking is on): its bytes,
+    /// or an empty vector when it does not exist.
     ///
     /// # Errors
-    /// A refused id, or any server/connection error (never an empty session
-    /// in place of one that could not be read).
-    pub fn read(&self, sid: &[u8]) -> Result<Vec<u8>> {
+    /// A refused id; [`Error::LockTimeout`] when the lock stayed taken for
+    /// the whole wait budget and `lock_failure = error`; any server or
+    /// connection error. Never an empty session in place of one that could
+    /// not be read.
+    pub fn read(&mut self, sid: &[u8]) -> Result<Vec<u8>> {
+        // A second read in the same open (PHP does not do this, but be safe):
+        // give back the lock of the first.
+        self.release()?;
         let (key, idx) = self.locate(sid)?;
-        let get = Command::Get { key: &key, value: true, ttl: false, cas: false, flags: false, touch: None };
-        match self.pool.execute(idx, &[get])?.pop() {
-            Some(Reply::Value(data, _)) => Ok(data),
-            Some(Reply::Miss) => Ok(Vec::new()),
-            Some(other) => Err(unexpected(&self.pool, idx, "mg", &other)),
-            None => unreachable!("one reply per command"),
-        }
-    }
-
-    /// Stores `data` under `sid` with a TTL of `maxlifetime` seconds.
-    ///
-    /// # Errors
-    /// A refused id; [`Error::WriteRefused`] with the size and the server's
-    /// answer when the server does not store it (e.g. larger than its item
-    /// size limit) — the previous copy then stays intact; connection errors.
-    pub fn write(&self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
-        let (key, idx) = self.locate(sid)?;
-        let set = Command::Set {
-            key: &key,
-            value: data,
-            exptime: keys::ttl_for(maxlifetime, keys::now_unix()),
-            client_flags: SESSION_FLAGS,
-            mode: SetMode::Set,
-            cas: None,
+        let get = Command::Get { key: &key, value: true, ttl: false, cas: true, flags: false, touch: None };
+        let mut opened = Opened { sid: sid.to_vec(), key: key.clone(), idx, data_cas: None, lock: None, readonly: false };
+        let reply = if self.lock.enabled {
+            let token = lock::new_token().map_err(|e| Error::Random(e.to_string()))?;
+            let lock_key = lock::lock_key(&key);
+            let add = Command::Set {
+                key: &lock_key,
+                value: &token,
+                exptime: i64::from(self.lock.expire_s),
+                client_flags: 0,
+                mode: SetMode::Add,
+                cas: None,
+            };
+            // Fast path: lock and read in one round trip.
+            let (lock_reply, data_reply) = two(self.pool.execute(idx, &[add, get])?);
+            match lock_reply {
+                Reply::Done(meta) => {
+                    opened.lock = Some(HeldLock { key: lock_key, cas: meta.cas.unwrap_or(0) });
+                    data_reply
+                }
+                Reply::NotStored => {
+                    // Contended: poll the add alone, then read.
+                    let seed = u64::from_le_bytes(token[..8].try_into().expect("8 bytes"));
+                    let waited = lock::wait_for(self.lock.wait, &mut Backoff::new(seed), &mut RealClock::start(), || {
+                        match one(self.pool.execute(idx, &[add])?) {
+                            Reply::Done(meta) => Ok(Some(meta.cas.unwrap_or(0))),
+                            Reply::NotStored => Ok(None),
+                            other => Err(unexpected(&self.pool, idx, "ms (lock)", &other)),
+                        }
+                    })?;
+                    match waited {
+                        Waited::Acquired(cas) => {
+                            opened.lock = Some(HeldLock { key: lock_key, cas });
+                            // Stored before the data read: if the read fails,
+                            // close/drop still releases the lock.
+                            self.opened = Some(opened);
+                            let r = one(self.pool.execute(idx, &[get])?);
+                            opened = self.opened.take().expect("just stored");
+                            r
+                        }
+                        Waited::GaveUp(after) => {
+                            let waited_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
+                            if self.lock.failure == LockFailure::Error {
+                                return Err(Error::LockTimeout { id: id_text(sid), waited_ms });
+                            }
+                            opened.readonly = true;
+                            one(self.pool.execute(idx, &[get])?)
+                        }
+                    }
+                }
+                other => return Err(unexpected(&self.pool, idx, "ms (lock)", &other)),
+            }
+        } else {
+            one(self.pool.execute(idx, &[get])?)
         };
-        match self.pool.execute(idx, &[set]) {
-            Ok(mut r) => match r.pop() {
-                Some(Reply::Done(_)) => Ok(()),
-                Some(other) => Err(unexpected(&self.pool, idx, "ms", &other)),
-                None => unreachable!("one reply per command"),
-            },
-            Err(Error::Server { server, answer }) => Err(Error::WriteRefused {
-                id: String::from_utf8_lossy(sid).into_owned(),
-                size: data.len(),
-                server,
-                answer,
-            }),
-            Err(e) => Err(e),
+        let data = match reply {
+            Reply::Value(data, meta) => {
+                opened.data_cas = meta.cas;
+                data
+            }
+            Reply::Miss => Vec::new(),
+            other => {
+                self.opened = Some(opened);
+                return Err(unexpected(&self.pool, idx, "mg", &other));
+            }
+        };
+        self.opened = Some(opened);
+        Ok(data)
+    }
+
+    /// The state of the session read in this request, if `sid` is it.
+    fn opened_for(&mut self, sid: &[u8]) -> Option<&mut Opened> {
+        self.opened.as_mut().filter(|o| o.sid == sid)
+    }
+
+    /// Stores `data` under `sid` with a TTL of `maxlifetime` seconds, and
+    /// releases this request's lock in the same round trip.
+    ///
+    /// # Errors
+    /// A refused id; [`Error::ReadOnly`] for a session opened read-only;
+    /// [`Error::Conflict`] when the session changed since it was read
+    /// (possible only after the lock expired); [`Error::WriteRefused`] with
+    /// the size and the server's answer when the server does not store it —
+    /// the previous copy then stays intact; connection errors.
+    pub fn write(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
+        let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
+        let expire_s = self.lock.expire_s;
+        let (key, idx, guard, lock) = match self.opened_for(sid) {
+            Some(o) if o.readonly => return Err(Error::ReadOnly { id: id_text(sid) }),
+            Some(o) => (o.key.clone(), o.idx, o.lock.is_some().then_some(o.data_cas), o.lock.take()),
+            None => {
+                let (key, idx) = self.locate(sid)?;
+                (key, idx, None, None)
+            }
+        };
+        // Under a lock: compare-and-set against the copy we read, or add if
+        // there was none, so a lost lock cannot overwrite newer data.
+        let (mode, cas) = match guard {
+            Some(Some(cas)) => (SetMode::Set, Some(cas)),
+            Some(None) => (SetMode::Add, None),
+            None => (SetMode::Set, None),
+        };
+        let set = Command::Set { key: &key, value: data, exptime, client_flags: SESSION_FLAGS, mode, cas };
+        let replies = match &lock {
+            Some(l) => self.pool.execute(idx, &[set, Command::Delete { key: &l.key, cas: Some(l.cas) }]),
+            None => self.pool.execute(idx, &[set]),
+        };
+        let stored = match replies {
+            Ok(mut r) => {
+                r.truncate(1);
+                one(r)
+            }
+            Err(Error::Server { server, answer }) => {
+                if let Some(l) = lock {
+                    self.put_back(sid, l);
+                }
+                return Err(Error::WriteRefused { id: id_text(sid), size: data.len(), server, answer });
+            }
+            Err(e) => {
+                if let Some(l) = lock {
+                    self.put_back(sid, l);
+                }
+                return Err(e);
+            }
+        };
+        match stored {
+            Reply::Done(meta) => {
+                if let Some(o) = self.opened_for(sid) {
+                    o.data_cas = meta.cas.or(o.data_cas);
+                }
+                Ok(())
+            }
+            Reply::Exists | Reply::NotStored | Reply::NotFound => Err(Error::Conflict { id: id_text(sid), expire_s }),
+            other => Err(unexpected(&self.pool, idx, "ms", &other)),
         }
     }
 
-    /// Deletes session `sid`; a session that does not exist is not an error.
+    /// Keeps a lock whose release did not happen (the pipeline failed), so
+    /// close retries it.
+    fn put_back(&mut self, sid: &[u8], l: HeldLock) {
+        if let Some(o) = self.opened_for(sid) {
+            o.lock = Some(l);
+        }
+    }
+
+    /// Deletes session `sid` (and releases its lock); a session that does
+    /// not exist is not an error.
     ///
     /// # Errors
     /// A refused id or connection errors.
-    pub fn destroy(&self, sid: &[u8]) -> Result<()> {
-        let (key, idx) = self.locate(sid)?;
-        match self.pool.execute(idx, &[Command::Delete { key: &key, cas: None }])?.pop() {
-            Some(Reply::Done(_) | Reply::NotFound) => Ok(()),
-            Some(other) => Err(unexpected(&self.pool, idx, "md", &other)),
-            None => unreachable!("one reply per command"),
+    pub fn destroy(&mut self, sid: &[u8]) -> Result<()> {
+        let (key, idx, lock) = match self.opened_for(sid) {
+            Some(o) => (o.key.clone(), o.idx, o.lock.take()),
+            None => {
+                let (key, idx) = self.locate(sid)?;
+                (key, idx, None)
+            }
+        };
+        let del = Command::Delete { key: &key, cas: None };
+        let replies = match &lock {
+            Some(l) => self.pool.execute(idx, &[del, Command::Delete { key: &l.key, cas: Some(l.cas) }]),
+            None => self.pool.execute(idx, &[del]),
+        };
+        let replies = match replies {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(l) = lock {
+                    self.put_back(sid, l);
+                }
+                return Err(e);
+            }
+        };
+        match replies.into_iter().next().unwrap_or(Reply::Noop) {
+            Reply::Done(_) | Reply::NotFound => Ok(()),
+            other => Err(unexpected(&self.pool, idx, "md", &other)),
         }
     }
 
@@ -123,28 +307,92 @@ impl Handler {
     pub fn exists(&self, sid: &[u8]) -> Result<bool> {
         let (key, idx) = self.locate(sid)?;
         let probe = Command::Get { key: &key, value: false, ttl: false, cas: false, flags: false, touch: None };
-        match self.pool.execute(idx, &[probe])?.pop() {
-            Some(Reply::Done(_)) => Ok(true),
-            Some(Reply::Miss) => Ok(false),
-            Some(other) => Err(unexpected(&self.pool, idx, "mg", &other)),
-            None => unreachable!("one reply per command"),
+        match one(self.pool.execute(idx, &[probe])?) {
+            Reply::Done(_) => Ok(true),
+            Reply::Miss => Ok(false),
+            other => Err(unexpected(&self.pool, idx, "mg", &other)),
         }
     }
 
     /// Refreshes the TTL of an unchanged session (`lazy_write`) without
-    /// resending it; if the key has vanished meanwhile, writes `data` in full.
+    /// resending it, releasing the lock in the same round trip; if the key
+    /// has vanished meanwhile, writes `data` in full. A session opened
+    /// read-only is left alone (nothing changed).
     ///
     /// # Errors
     /// As [`Handler::write`].
-    pub fn update_timestamp(&self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
-        let (key, idx) = self.locate(sid)?;
+    pub fn update_timestamp(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
         let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
+        let (key, idx, lock) = match self.opened_for(sid) {
+            Some(o) if o.readonly => return Ok(()),
+            Some(o) => (o.key.clone(), o.idx, o.lock.take()),
+            None => {
+                let (key, idx) = self.locate(sid)?;
+                (key, idx, None)
+            }
+        };
         let touch = Command::Get { key: &key, value: false, ttl: false, cas: false, flags: false, touch: Some(exptime) };
-        match self.pool.execute(idx, &[touch])?.pop() {
-            Some(Reply::Done(_)) => Ok(()),
-            Some(Reply::Miss) => self.write(sid, data, maxlifetime),
-            Some(other) => Err(unexpected(&self.pool, idx, "mg T", &other)),
-            None => unreachable!("one reply per command"),
+        let replies = match &lock {
+            Some(l) => self.pool.execute(idx, &[touch, Command::Delete { key: &l.key, cas: Some(l.cas) }]),
+            None => self.pool.execute(idx, &[touch]),
+        };
+        let replies = match replies {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(l) = lock {
+                    self.put_back(sid, l);
+                }
+                return Err(e);
+            }
+        };
+        match replies.into_iter().next().unwrap_or(Reply::Noop) {
+            Reply::Done(_) => Ok(()),
+            // Gone (evicted or expired mid-request): write it in full; as an
+            // add, so a copy another request created meanwhile is kept.
+            Reply::Miss => {
+                let set = Command::Set {
+                    key: &key,
+                    value: data,
+                    exptime,
+                    client_flags: SESSION_FLAGS,
+                    mode: if lock.is_some() { SetMode::Add } else { SetMode::Set },
+                    cas: None,
+                };
+                match self.pool.execute(idx, &[set]) {
+                    Ok(r) => match one(r) {
+                        Reply::Done(_) => Ok(()),
+                        Reply::NotStored => Err(Error::Conflict { id: id_text(sid), expire_s: self.lock.expire_s }),
+                        other => Err(unexpected(&self.pool, idx, "ms", &other)),
+                    },
+                    Err(Error::Server { server, answer }) => {
+                        Err(Error::WriteRefused { id: id_text(sid), size: data.len(), server, answer })
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            other => Err(unexpected(&self.pool, idx, "mg T", &other)),
         }
+    }
+
+    /// Releases this request's lock, if it still holds one (close, abort,
+    /// read_and_close, shutdown after a fatal error).
+    ///
+    /// # Errors
+    /// Connection errors; the lock then expires by its TTL.
+    pub fn release(&mut self) -> Result<()> {
+        let Some(mut o) = self.opened.take() else { return Ok(()) };
+        let Some(l) = o.lock.take() else { return Ok(()) };
+        // EX/NF: the lock expired and may belong to someone else now; it is
+        // theirs, so it is left alone.
+        self.pool.execute(o.idx, &[Command::Delete { key: &l.key, cas: Some(l.cas) }]).map(drop)
+    }
+}
+
+impl Drop for Handler {
+    fn drop(&mut self) {
+        // Best effort for paths that skip close (an open that replaces a
+        // previous one, as session_reset() does); errors cannot be reported
+        // here and the lock's TTL bounds the damage.
+        let _ = self.release();
     }
 }
