@@ -25,8 +25,9 @@ unsafe extern "C" {
     /// `session.sid_bits_per_character`. Returns NULL on failure.
     pub fn php_session_create_id(mod_data: *mut *mut c_void) -> *mut zend_string;
 
-    /// `ZEND_API char *zend_ini_string_ex(const char *name, size_t name_length, bool orig, bool *exists);`
-    pub fn zend_ini_string_ex(name: *const c_char, name_length: usize, orig: bool, exists: *mut bool) -> *mut c_char;
+    /// `ZEND_API zend_string *zend_ini_str_ex(const char *name, size_t name_length, bool orig, bool *exists);`
+    /// The directive's current value, NULL-able, owned by the engine.
+    pub fn zend_ini_str_ex(name: *const c_char, name_length: usize, orig: bool, exists: *mut bool) -> *mut zend_string;
 
     /// `ZEND_API void display_ini_entries(zend_module_entry *module);`
     pub fn display_ini_entries(module: *mut zend_module_entry);

@@ -36,6 +36,15 @@ fn unexpected(pool: &Pool, idx: usize, what: &str, reply: &Reply) -> Error {
 /// pecl-memcache and php-memcached do for sessions.
 const SESSION_FLAGS: u32 = 0;
 
+/// Bytes memcached adds to key + value when sizing an item (48-byte header,
+/// 8-byte CAS, key NUL, value CRLF; memcached 1.6's
+/// `item_make_header`). Used to refuse too-large sessions before sending.
+const ITEM_OVERHEAD: u64 = 59;
+
+/// memcached's smallest possible `item_size_max` (`-I 1k`): smaller sessions
+/// never need the server's limit.
+const MIN_ITEM_SIZE_MAX: u64 = 1024;
+
 impl Handler {
     /// Opens the handler for one request: the process-wide pool for
     /// `save_path` (parsed once per process) and the key prefix.
@@ -78,6 +87,7 @@ impl Handler {
     /// size limit) — the previous copy then stays intact; connection errors.
     pub fn write(&self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
         let (key, idx) = self.locate(sid)?;
+        self.check_size(sid, &key, idx, data)?;
         let set = Command::Set {
             key: &key,
             value: data,
@@ -100,6 +110,26 @@ impl Handler {
             }),
             Err(e) => Err(e),
         }
+    }
+
+    /// Refuses a value the server would not store. memcached answers such a
+    /// set with `SERVER_ERROR object too large for cache` *and unlinks the
+    /// previous copy*, so the size is checked before anything is sent.
+    fn check_size(&self, sid: &[u8], key: &[u8], idx: usize, data: &[u8]) -> Result<()> {
+        let need = (data.len() + key.len()) as u64 + ITEM_OVERHEAD;
+        if need < MIN_ITEM_SIZE_MAX {
+            return Ok(());
+        }
+        let limit = self.pool.item_size_max(idx)?;
+        if need > limit {
+            return Err(Error::TooLarge {
+                id: String::from_utf8_lossy(sid).into_owned(),
+                size: data.len(),
+                server: self.pool.servers()[idx].label().to_owned(),
+                limit,
+            });
+        }
+        Ok(())
     }
 
     /// Deletes session `sid`; a session that does not exist is not an error.
