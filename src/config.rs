@@ -15,10 +15,11 @@ use crate::{
     pool::PoolSettings,
 };
 use ext_php_rs::{
+    ffi::{zend_ini_entry, zend_string},
     flags::IniEntryPermission,
     zend::{IniEntryDef, IniEntryDefs},
 };
-use std::ffi::CStr;
+use std::ffi::{CStr, c_int, c_void};
 
 /// One directive: name, default, unit and meaning (for docs and `--ri`).
 #[derive(Debug, Clone, Copy)]
@@ -69,11 +70,27 @@ pub const DIRECTIVES: [Directive; 10] = [
     Directive { name: LOCK_FAILURE, default: c"error", unit: "-", doc: "error | readonly: what happens when the wait runs out" },
 ];
 
+/// `on_modify` for every directive: accepts any value. Values are validated
+/// at session open instead, where a bad one becomes a warning; rejecting it
+/// here would make PHP silently keep the default for a bad php.ini value.
+/// Without a handler at all, PHP 8.2's `ini_restore()` fails on our entries.
+extern "C" fn accept_any(
+    _entry: *mut zend_ini_entry,
+    _new_value: *mut zend_string,
+    _arg1: *mut c_void,
+    _arg2: *mut c_void,
+    _arg3: *mut c_void,
+    _stage: c_int,
+) -> c_int {
+    0
+}
+
 const fn ini_table() -> [IniEntryDef; DIRECTIVES.len() + 1] {
     let mut table = [IniEntryDef::end(); DIRECTIVES.len() + 1];
     let mut i = 0;
     while i < DIRECTIVES.len() {
         table[i] = IniEntryDef::new(DIRECTIVES[i].name, DIRECTIVES[i].default, IniEntryPermission::All);
+        table[i].on_modify = Some(accept_any);
         i += 1;
     }
     table

@@ -7,7 +7,7 @@
 
 use crate::{
     error::{Error, Result},
-    protocol::{Command, Reply, WireError, read_reply},
+    protocol::{Command, Reply, WireError, read_reply, read_stats},
     save_path::{ServerAddr, ServerSpec},
 };
 use std::{
@@ -201,6 +201,26 @@ impl Connection {
         }
         self.flush()?;
         cmds.iter().map(|_| self.read_reply()).collect()
+    }
+
+    /// Sends `stats settings` (text protocol) and returns its `STAT` pairs.
+    ///
+    /// # Errors
+    /// As [`Connection::read_reply`].
+    pub fn stats_settings(&mut self) -> Result<Vec<(String, String)>> {
+        self.wbuf.extend_from_slice(b"stats settings\r\n");
+        self.flush()?;
+        match read_stats(&mut self.reader, &mut self.line) {
+            Ok(s) => Ok(s),
+            Err(WireError::Io(e)) => Err(self.io_error(e)),
+            Err(WireError::Closed) => {
+                Err(self.io_error(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed by server")))
+            }
+            Err(WireError::Malformed(detail) | WireError::Server(detail)) => {
+                self.broken = true;
+                Err(Error::Protocol { server: self.label.clone(), detail })
+            }
+        }
     }
 
     fn io_error(&mut self, e: io::Error) -> Error {

@@ -116,7 +116,21 @@ pub enum Error {
         answer: String,
     },
 
-    /// A write was refused by the server; the previous copy is untouched.
+    /// A session larger than the server stores; it is not sent (memcached
+    /// would drop the previous copy on such a set), so that copy stays.
+    #[error("session {id} not written ({size} bytes): server {server} stores at most {limit} bytes per item (item_size_max); the previous copy is kept")]
+    TooLarge {
+        /// Session id.
+        id: String,
+        /// Size of the encoded session, in bytes.
+        size: usize,
+        /// Server label.
+        server: String,
+        /// The server's item_size_max, in bytes.
+        limit: u64,
+    },
+
+    /// A write was refused by the server.
     #[error("session {id} not written ({size} bytes): server {server} answered '{answer}'")]
     WriteRefused {
         /// Session id.

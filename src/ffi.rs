@@ -6,7 +6,7 @@
 //! The symbols are exported by the php binary and resolved at `dlopen`.
 
 use ext_php_rs::ffi::{zend_module_entry, zend_string};
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{c_int, c_void};
 
 /// Bindings bindgen generated from the installed `php_session.h` (see
 /// `build.rs`); used only for the layout assertions in `session::ffi`.
@@ -25,8 +25,9 @@ unsafe extern "C" {
     /// `session.sid_bits_per_character`. Returns NULL on failure.
     pub fn php_session_create_id(mod_data: *mut *mut c_void) -> *mut zend_string;
 
-    /// `ZEND_API char *zend_ini_string_ex(const char *name, size_t name_length, bool orig, bool *exists);`
-    pub fn zend_ini_string_ex(name: *const c_char, name_length: usize, orig: bool, exists: *mut bool) -> *mut c_char;
+    /// `ZEND_API zend_string *zend_ini_get_value(zend_string *name);`
+    /// The directive's current value (NULL if unknown), owned by the engine.
+    pub fn zend_ini_get_value(name: *mut zend_string) -> *mut zend_string;
 
     /// `ZEND_API void display_ini_entries(zend_module_entry *module);`
     pub fn display_ini_entries(module: *mut zend_module_entry);

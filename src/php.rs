@@ -12,21 +12,20 @@ pub fn warning(message: &str) {
     php_error(&ErrorType::Warning, &format!("rsmemcache: {message}"));
 }
 
-/// The current value of ini directive `name`, or `None` if it is not
-/// registered.
+/// The current value of ini directive `name` — all of its bytes, an
+/// embedded NUL included, so validation sees what was set — or `None` if it
+/// is not registered.
 #[must_use]
 pub fn ini_string(name: &CStr) -> Option<String> {
-    let mut exists = false;
-    // SAFETY: `name` is a valid NUL-terminated string and its length excludes
-    // the NUL; `exists` is a valid out-pointer. The engine returns either NULL
-    // or a pointer to the directive's current value, valid for this request;
-    // it is copied before returning.
+    let mut key = ext_php_rs::types::ZendStr::new(name.to_bytes(), false);
+    // SAFETY: `key` is a valid zend_string for the call (the engine only
+    // reads it to look the entry up). The engine returns NULL or the
+    // directive's current value, valid for this request; it is copied before
+    // returning, and `key` is freed when dropped.
     unsafe {
-        let p = ffi::zend_ini_string_ex(name.as_ptr(), name.count_bytes(), false, &raw mut exists);
-        if !exists || p.is_null() {
-            return None;
-        }
-        Some(CStr::from_ptr(p).to_string_lossy().into_owned())
+        let p = ffi::zend_ini_get_value(&raw mut *key);
+        let value = p.cast::<ext_php_rs::types::ZendStr>().as_ref()?;
+        Some(String::from_utf8_lossy(value.as_bytes()).into_owned())
     }
 }
 

@@ -26,7 +26,10 @@ use parking_lot::Mutex;
 use std::{
     collections::HashMap,
     io,
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -61,6 +64,8 @@ pub struct Server {
     retry_interval: Duration,
     idle: Mutex<Vec<Connection>>,
     failed_until: Mutex<Option<Instant>>,
+    /// The server's `item_size_max` in bytes; 0 until first asked.
+    item_size_max: AtomicU64,
 }
 
 impl Server {
@@ -74,6 +79,7 @@ impl Server {
             spec,
             idle: Mutex::new(Vec::new()),
             failed_until: Mutex::new(None),
+            item_size_max: AtomicU64::new(0),
         }
     }
 
@@ -99,6 +105,8 @@ impl Server {
     fn mark_failed(&self) {
         *self.failed_until.lock() = Some(Instant::now() + self.retry_interval);
         self.idle.lock().clear();
+        // It may come back with other settings.
+        self.item_size_max.store(0, Ordering::Relaxed);
     }
 
     fn connect(&self) -> Result<Connection> {
@@ -162,6 +170,41 @@ impl Pool {
     /// [`Error::ServerDown`] while the server is marked failed; connect and
     /// I/O errors (which mark it failed); [`Error::Server`] for an error line.
     pub fn execute(&self, idx: usize, cmds: &[Command<'_>]) -> Result<Vec<Reply>> {
+        self.with_connection(idx, |c| c.execute(cmds))
+    }
+
+    /// The largest item server `idx` stores (its `item_size_max`, bytes),
+    /// asked once per process (`stats settings`) and cached until the server
+    /// fails.
+    ///
+    /// # Errors
+    /// As [`Pool::execute`]; a reply without `item_size_max` is a protocol
+    /// error.
+    pub fn item_size_max(&self, idx: usize) -> Result<u64> {
+        let server = &self.servers[idx];
+        let known = server.item_size_max.load(Ordering::Relaxed);
+        if known != 0 {
+            return Ok(known);
+        }
+        let stats = self.with_connection(idx, Connection::stats_settings)?;
+        let limit = stats
+            .iter()
+            .find(|(k, _)| k == "item_size_max")
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .filter(|v| *v > 0)
+            .ok_or_else(|| Error::Protocol {
+                server: server.label.clone(),
+                detail: "stats settings without item_size_max".into(),
+            })?;
+        server.item_size_max.store(limit, Ordering::Relaxed);
+        Ok(limit)
+    }
+
+    /// Runs `f` on a connection to server `idx`: an idle one when there is
+    /// one (replaying `f` once on a fresh connection if the idle one turns
+    /// out closed by the server), else a new one. The connection goes back to
+    /// the idle list unless it saw an error.
+    fn with_connection<T>(&self, idx: usize, mut f: impl FnMut(&mut Connection) -> Result<T>) -> Result<T> {
         let server = &self.servers[idx];
         if let Some(until) = server.failed_until() {
             return Err(Error::ServerDown {
@@ -171,15 +214,21 @@ impl Pool {
             });
         }
         let reused = server.idle.lock().pop();
+        let fresh = |f: &mut dyn FnMut(&mut Connection) -> Result<T>| {
+            let mut conn = server.connect()?;
+            let r = f(&mut conn);
+            server.release(conn);
+            r
+        };
         let result = match reused {
-            Some(mut conn) => match conn.execute(cmds) {
-                Err(e) if is_stale(&e) => self.fresh(server, cmds),
+            Some(mut conn) => match f(&mut conn) {
+                Err(e) if is_stale(&e) => fresh(&mut f),
                 other => {
                     server.release(conn);
                     other
                 }
             },
-            None => self.fresh(server, cmds),
+            None => fresh(&mut f),
         };
         if let Err(e) = &result
             && e.is_server_fault()
@@ -187,13 +236,6 @@ impl Pool {
             server.mark_failed();
         }
         result
-    }
-
-    fn fresh(&self, server: &Server, cmds: &[Command<'_>]) -> Result<Vec<Reply>> {
-        let mut conn = server.connect()?;
-        let r = conn.execute(cmds);
-        server.release(conn);
-        r
     }
 }
 

@@ -20,6 +20,11 @@ pub const MAX_KEY_LEN: usize = 250;
 /// Longest reply line we accept before calling the stream broken.
 const MAX_LINE: usize = 8 * 1024;
 
+/// Largest value length we accept in a `VA` reply: memcached's own maximum
+/// item size (`-I 1024m`). A larger announced length is a broken or hostile
+/// peer, refused before any allocation.
+pub const MAX_VALUE_LEN: usize = 1024 * 1024 * 1024;
+
 /// Expiry sent with a store or touch, already converted to memcached's rules
 /// (see [`crate::session::keys::ttl_for`]): seconds ≤ 30 days are relative,
 /// larger values are absolute unix times, 0 is "never", -1 "already expired".
@@ -248,6 +253,9 @@ pub fn read_reply<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<Reply, Wi
                 .and_then(|t| std::str::from_utf8(t).ok())
                 .and_then(|t| t.parse().ok())
                 .ok_or_else(|| WireError::Malformed("VA without a length".into()))?;
+            if len > MAX_VALUE_LEN {
+                return Err(WireError::Malformed(format!("VA announces {len} bytes, more than memcached can store")));
+            }
             let meta = parse_meta(tokens)?;
             let mut data = vec![0u8; len + 2];
             r.read_exact(&mut data).map_err(|e| {
@@ -270,6 +278,33 @@ pub fn read_reply<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<Reply, Wi
         }
     };
     Ok(simple)
+}
+
+/// Reads the reply to a text-protocol `stats …` command: `STAT <name>
+/// <value>` lines up to `END`.
+///
+/// # Errors
+/// As [`read_reply`].
+pub fn read_stats<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<Vec<(String, String)>, WireError> {
+    let mut out = Vec::new();
+    loop {
+        read_line(r, line)?;
+        if line == b"END" {
+            return Ok(out);
+        }
+        let text = String::from_utf8_lossy(line);
+        let mut parts = text.splitn(3, ' ');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("STAT"), Some(name), value) => out.push((name.to_owned(), value.unwrap_or("").to_owned())),
+            _ if text.starts_with("SERVER_ERROR") || text.starts_with("CLIENT_ERROR") || text == "ERROR" => {
+                return Err(WireError::Server(text.into_owned()));
+            }
+            _ => return Err(WireError::Malformed(format!("unexpected stats line '{}'", crate::error::escape_for_message(line, 60)))),
+        }
+        if out.len() > 1000 {
+            return Err(WireError::Malformed("too many stats lines".into()));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -349,10 +384,22 @@ mod tests {
         assert!(e(b"STORED\r\n").contains("unexpected reply 'STORED'"));
         assert!(e(b"HD\n").contains("CRLF"));
         assert!(e(b"VA x\r\n").contains("length"));
+        assert!(e(b"VA 99999999999999\r\n").contains("more than memcached can store"));
+        assert!(e(b"VA 18446744073709551615\r\n").contains("more than memcached can store"));
         assert!(e(b"VA 3\r\nabcd\r\n").contains("not followed by CRLF"));
         assert!(e(b"HD tX\r\n").contains("bad flag"));
         assert_eq!(e(b"VA 10\r\nabc"), "connection closed by server");
         assert_eq!(e(b"HD"), "connection closed by server");
+    }
+
+    #[test]
+    fn parses_stats() {
+        let mut r = Cursor::new(&b"STAT item_size_max 1048576\r\nSTAT evictions on\r\nEND\r\n"[..]);
+        let stats = read_stats(&mut r, &mut Vec::new()).unwrap();
+        assert_eq!(stats[0], ("item_size_max".to_owned(), "1048576".to_owned()));
+        assert_eq!(stats.len(), 2);
+        let mut r = Cursor::new(&b"ERROR\r\n"[..]);
+        assert!(read_stats(&mut r, &mut Vec::new()).is_err());
     }
 
     #[test]

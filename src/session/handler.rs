@@ -83,6 +83,15 @@ fn one(mut replies: Vec<Reply>) -> Reply {
     replies.pop().unwrap_or(Reply::Noop)
 }
 
+/// Bytes memcached adds to key + value when sizing an item (48-byte header,
+/// 8-byte CAS, key NUL, value CRLF; memcached 1.6's
+/// `item_make_header`). Used to refuse too-large sessions before sending.
+const ITEM_OVERHEAD: u64 = 59;
+
+/// memcached's smallest possible `item_size_max` (`-I 1k`): smaller sessions
+/// never need the server's limit.
+const MIN_ITEM_SIZE_MAX: u64 = 1024;
+
 impl Handler {
     /// Opens the handler for one request: the process-wide pool for
     /// `save_path` (parsed once per process), the key prefix and the lock
@@ -208,13 +217,21 @@ impl Handler {
     pub fn write(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
         let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
         let expire_s = self.lock.expire_s;
-        let (key, idx, guard, lock) = match self.opened_for(sid) {
-            Some(o) if o.readonly => return Err(Error::ReadOnly { id: id_text(sid) }),
-            Some(o) => (o.key.clone(), o.idx, o.lock.is_some().then_some(o.data_cas), o.lock.take()),
-            None => {
-                let (key, idx) = self.locate(sid)?;
-                (key, idx, None, None)
+        if let Some(o) = self.opened_for(sid) {
+            if o.readonly {
+                return Err(Error::ReadOnly { id: id_text(sid) });
             }
+        }
+        let (key, idx) = match self.opened_for(sid) {
+            Some(o) => (o.key.clone(), o.idx),
+            None => self.locate(sid)?,
+        };
+        // Before the lock is taken out of the state: a refused size keeps it
+        // for close to release.
+        self.check_size(sid, &key, idx, data)?;
+        let (guard, lock) = match self.opened_for(sid) {
+            Some(o) => (o.lock.is_some().then_some(o.data_cas), o.lock.take()),
+            None => (None, None),
         };
         // Under a lock: compare-and-set against the copy we read, or add if
         // there was none, so a lost lock cannot overwrite newer data.
@@ -256,6 +273,26 @@ impl Handler {
             Reply::Exists | Reply::NotStored | Reply::NotFound => Err(Error::Conflict { id: id_text(sid), expire_s }),
             other => Err(unexpected(&self.pool, idx, "ms", &other)),
         }
+    }
+
+    /// Refuses a value the server would not store. memcached answers such a
+    /// set with `SERVER_ERROR object too large for cache` *and unlinks the
+    /// previous copy*, so the size is checked before anything is sent.
+    fn check_size(&self, sid: &[u8], key: &[u8], idx: usize, data: &[u8]) -> Result<()> {
+        let need = (data.len() + key.len()) as u64 + ITEM_OVERHEAD;
+        if need < MIN_ITEM_SIZE_MAX {
+            return Ok(());
+        }
+        let limit = self.pool.item_size_max(idx)?;
+        if need > limit {
+            return Err(Error::TooLarge {
+                id: String::from_utf8_lossy(sid).into_owned(),
+                size: data.len(),
+                server: self.pool.servers()[idx].label().to_owned(),
+                limit,
+            });
+        }
+        Ok(())
     }
 
     /// Keeps a lock whose release did not happen (the pipeline failed), so
@@ -350,6 +387,7 @@ impl Handler {
             // Gone (evicted or expired mid-request): write it in full; as an
             // add, so a copy another request created meanwhile is kept.
             Reply::Miss => {
+                self.check_size(sid, &key, idx, data)?;
                 let set = Command::Set {
                     key: &key,
                     value: data,
