@@ -31,10 +31,14 @@ pub fn validate_prefix(prefix: &str) -> Result<()> {
         reason: reason.to_owned(),
     };
     if prefix.bytes().any(|b| b <= 0x20 || b >= 0x7f) {
-        return Err(bad("only printable ASCII without spaces is allowed in a memcached key"));
+        return Err(bad(
+            "only printable ASCII without spaces is allowed in a memcached key",
+        ));
     }
     if prefix.len() > 200 {
-        return Err(bad("longer than 200 bytes, leaving too little room for the session id"));
+        return Err(bad(
+            "longer than 200 bytes, leaving too little room for the session id",
+        ));
     }
     Ok(())
 }
@@ -45,16 +49,26 @@ pub fn validate_prefix(prefix: &str) -> Result<()> {
 /// [`Error::BadSessionId`] if `sid` is empty, holds a byte outside
 /// `[A-Za-z0-9,-]`, or the key would exceed [`MAX_KEY_LEN`].
 pub fn session_key(prefix: &[u8], sid: &[u8]) -> Result<Vec<u8>> {
-    let refuse = |reason: String| Error::BadSessionId { id: escape_for_message(sid, 64), reason };
+    let refuse = |reason: String| Error::BadSessionId {
+        id: escape_for_message(sid, 64),
+        reason,
+    };
     if sid.is_empty() {
         return Err(refuse("empty id".to_owned()));
     }
-    if let Some(&b) = sid.iter().find(|&&b| !(b.is_ascii_alphanumeric() || b == b',' || b == b'-')) {
-        return Err(refuse(format!("byte 0x{b:02x} is outside the session id alphabet [A-Za-z0-9,-]")));
+    if let Some(&b) = sid
+        .iter()
+        .find(|&&b| !(b.is_ascii_alphanumeric() || b == b',' || b == b'-'))
+    {
+        return Err(refuse(format!(
+            "byte 0x{b:02x} is outside the session id alphabet [A-Za-z0-9,-]"
+        )));
     }
     let len = prefix.len() + sid.len();
     if len > MAX_KEY_LEN {
-        return Err(refuse(format!("key would be {len} bytes, memcached allows {MAX_KEY_LEN}")));
+        return Err(refuse(format!(
+            "key would be {len} bytes, memcached allows {MAX_KEY_LEN}"
+        )));
     }
     let mut key = Vec::with_capacity(len);
     key.extend_from_slice(prefix);
@@ -68,8 +82,16 @@ pub fn session_key(prefix: &[u8], sid: &[u8]) -> Result<Vec<u8>> {
 /// "never expires").
 #[must_use]
 pub fn ttl_for(maxlifetime: i64, now_unix: i64) -> i64 {
-    let life = if maxlifetime <= 0 { FALLBACK_MAXLIFETIME } else { maxlifetime };
-    if life > MAX_RELATIVE_TTL { now_unix.saturating_add(life) } else { life }
+    let life = if maxlifetime <= 0 {
+        FALLBACK_MAXLIFETIME
+    } else {
+        maxlifetime
+    };
+    if life > MAX_RELATIVE_TTL {
+        now_unix.saturating_add(life)
+    } else {
+        life
+    }
 }
 
 /// The current unix time in seconds.
@@ -86,24 +108,45 @@ mod tests {
 
     #[test]
     fn valid_ids_make_prefixed_keys() {
-        assert_eq!(session_key(b"p.", b"abc,-XYZ019").unwrap(), b"p.abc,-XYZ019");
+        assert_eq!(
+            session_key(b"p.", b"abc,-XYZ019").unwrap(),
+            b"p.abc,-XYZ019"
+        );
         assert_eq!(session_key(b"", b"a").unwrap(), b"a");
     }
 
     #[test]
     fn hostile_ids_are_refused_not_truncated() {
-        let e = session_key(b"p.", b"abc\r\nflush_all").unwrap_err().to_string();
+        let e = session_key(b"p.", b"abc\r\nflush_all")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "session id 'abc\\r\\nflush_all' refused: byte 0x0d is outside the session id alphabet [A-Za-z0-9,-]"
         );
-        assert!(session_key(b"p.", b"a b").unwrap_err().to_string().contains("byte 0x20 is outside"));
-        assert!(session_key(b"p.", b"").unwrap_err().to_string().contains("empty id"));
+        assert!(
+            session_key(b"p.", b"a b")
+                .unwrap_err()
+                .to_string()
+                .contains("byte 0x20 is outside")
+        );
+        assert!(
+            session_key(b"p.", b"")
+                .unwrap_err()
+                .to_string()
+                .contains("empty id")
+        );
         assert!(session_key(b"p.", "é".as_bytes()).is_err());
         let long = vec![b'a'; 249];
-        assert!(session_key(b"p", &long).is_ok(), "exactly 250 bytes is allowed");
+        assert!(
+            session_key(b"p", &long).is_ok(),
+            "exactly 250 bytes is allowed"
+        );
         let e = session_key(b"p.", &long).unwrap_err().to_string();
-        assert!(e.contains("key would be 251 bytes, memcached allows 250"), "{e}");
+        assert!(
+            e.contains("key would be 251 bytes, memcached allows 250"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -111,7 +154,10 @@ mod tests {
         assert!(validate_prefix("rsmemcache.sess.").is_ok());
         assert!(validate_prefix("").is_ok());
         let e = validate_prefix("a b").unwrap_err().to_string();
-        assert!(e.starts_with("invalid value 'a b' for rsmemcache.prefix"), "{e}");
+        assert!(
+            e.starts_with("invalid value 'a b' for rsmemcache.prefix"),
+            "{e}"
+        );
         assert!(validate_prefix("a\nb").is_err());
         assert!(validate_prefix(&"x".repeat(201)).is_err());
     }
@@ -121,7 +167,10 @@ mod tests {
         let now = 1_700_000_000;
         assert_eq!(ttl_for(1440, now), 1440);
         assert_eq!(ttl_for(MAX_RELATIVE_TTL, now), MAX_RELATIVE_TTL);
-        assert_eq!(ttl_for(MAX_RELATIVE_TTL + 1, now), now + MAX_RELATIVE_TTL + 1);
+        assert_eq!(
+            ttl_for(MAX_RELATIVE_TTL + 1, now),
+            now + MAX_RELATIVE_TTL + 1
+        );
         assert_eq!(ttl_for(0, now), FALLBACK_MAXLIFETIME);
         assert_eq!(ttl_for(-5, now), FALLBACK_MAXLIFETIME);
     }

@@ -589,6 +589,39 @@ fn write_to_a_server_that_never_reads_times_out() {
     drop(stop_tx);
 }
 
+#[test]
+fn a_server_dribbling_its_reply_is_cut_off_at_the_operation_deadline() {
+    // The I/O timeout bounds the whole operation: a server that sends one
+    // byte every 100 ms (each socket read succeeds in time) must not hold
+    // the request for len x 100 ms.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    thread::spawn(move || {
+        if let Ok((mut s, _)) = listener.accept() {
+            let mut buf = [0u8; 64];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"VA 20\r\n");
+            for _ in 0..25 {
+                thread::sleep(Duration::from_millis(100));
+                if s.write_all(b"x").is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let pool = pool_for(&format!("127.0.0.1:{port}"), 1000, 300, 0);
+    let t = Instant::now();
+    let err = pool
+        .execute(0, &[get(b"k")])
+        .expect_err("dribbled past the deadline");
+    let took = t.elapsed();
+    assert!(matches!(err, Error::Timeout { ms: 300, .. }), "{err:?}");
+    assert!(
+        took < Duration::from_millis(900),
+        "took {took:?}; the reply needed 2 s"
+    );
+}
+
 // --- (e) oversized values ------------------------------------------------------
 
 #[test]

@@ -52,7 +52,10 @@ impl Handler {
     /// # Errors
     /// save_path errors ([`Error::SavePath`], [`Error::EmptySavePath`]).
     pub fn open(save_path: &str, config: &Config) -> Result<Self> {
-        Ok(Self { pool: pool::shared(save_path, &config.pool)?, prefix: config.prefix.as_bytes().to_vec() })
+        Ok(Self {
+            pool: pool::shared(save_path, &config.pool)?,
+            prefix: config.prefix.as_bytes().to_vec(),
+        })
     }
 
     /// The key for `sid` and the index of its home server.
@@ -70,7 +73,14 @@ impl Handler {
     /// in place of one that could not be read).
     pub fn read(&self, sid: &[u8]) -> Result<Vec<u8>> {
         let (key, idx) = self.locate(sid)?;
-        let get = Command::Get { key: &key, value: true, ttl: false, cas: false, flags: false, touch: None };
+        let get = Command::Get {
+            key: &key,
+            value: true,
+            ttl: false,
+            cas: false,
+            flags: false,
+            touch: None,
+        };
         match self.pool.execute(idx, &[get])?.pop() {
             Some(Reply::Value(data, _)) => Ok(data),
             Some(Reply::Miss) => Ok(Vec::new()),
@@ -138,7 +148,17 @@ impl Handler {
     /// A refused id or connection errors.
     pub fn destroy(&self, sid: &[u8]) -> Result<()> {
         let (key, idx) = self.locate(sid)?;
-        match self.pool.execute(idx, &[Command::Delete { key: &key, cas: None }])?.pop() {
+        match self
+            .pool
+            .execute(
+                idx,
+                &[Command::Delete {
+                    key: &key,
+                    cas: None,
+                }],
+            )?
+            .pop()
+        {
             Some(Reply::Done(_) | Reply::NotFound) => Ok(()),
             Some(other) => Err(unexpected(&self.pool, idx, "md", &other)),
             None => unreachable!("one reply per command"),
@@ -146,13 +166,26 @@ impl Handler {
     }
 
     /// Whether session `sid` exists. A pure probe (`mg` without flags):
-    /// nothing is written, no TTL changes.
+    /// nothing is written, no TTL changes. An id that could never be stored
+    /// (bytes outside the alphabet, too long a key) does not exist: it is
+    /// answered without a warning and without reaching memcached, so a
+    /// client sending junk cookies to a strict-mode site gets a fresh id
+    /// rather than filling the log.
     ///
     /// # Errors
-    /// A refused id or connection errors.
+    /// Connection errors.
     pub fn exists(&self, sid: &[u8]) -> Result<bool> {
-        let (key, idx) = self.locate(sid)?;
-        let probe = Command::Get { key: &key, value: false, ttl: false, cas: false, flags: false, touch: None };
+        let Ok((key, idx)) = self.locate(sid) else {
+            return Ok(false);
+        };
+        let probe = Command::Get {
+            key: &key,
+            value: false,
+            ttl: false,
+            cas: false,
+            flags: false,
+            touch: None,
+        };
         match self.pool.execute(idx, &[probe])?.pop() {
             Some(Reply::Done(_)) => Ok(true),
             Some(Reply::Miss) => Ok(false),
@@ -169,7 +202,14 @@ impl Handler {
     pub fn update_timestamp(&self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
         let (key, idx) = self.locate(sid)?;
         let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
-        let touch = Command::Get { key: &key, value: false, ttl: false, cas: false, flags: false, touch: Some(exptime) };
+        let touch = Command::Get {
+            key: &key,
+            value: false,
+            ttl: false,
+            cas: false,
+            flags: false,
+            touch: Some(exptime),
+        };
         match self.pool.execute(idx, &[touch])?.pop() {
             Some(Reply::Done(_)) => Ok(()),
             Some(Reply::Miss) => self.write(sid, data, maxlifetime),
