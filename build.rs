@@ -28,7 +28,10 @@ fn main() {
     let includes = String::from_utf8(includes.stdout).expect("php-config output is UTF-8");
 
     let bindings = bindgen::Builder::default()
-        .header_contents("session_wrapper.h", "#include \"php.h\"\n#include \"ext/session/php_session.h\"\n")
+        .header_contents(
+            "session_wrapper.h",
+            "#include \"php.h\"\n#include \"ext/session/php_session.h\"\n",
+        )
         .clang_args(includes.split_whitespace())
         .allowlist_type("ps_module_struct")
         .layout_tests(false)

@@ -60,8 +60,6 @@ stored on one server: true
 
 Warning: session_start(): rsmemcache: session id '%s' refused: key would be 264 bytes, memcached allows 250 in %s on line %d
 
-Warning: session_start(): rsmemcache: session id '%s' refused: key would be 264 bytes, memcached allows 250 in %s on line %d
-
 Warning: session_start(): Failed to read session data: rsmemcache (path: %s) in %s on line %d
 bool(false)
 string(0) ""

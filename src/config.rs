@@ -89,7 +89,11 @@ const fn ini_table() -> [IniEntryDef; DIRECTIVES.len() + 1] {
     let mut table = [IniEntryDef::end(); DIRECTIVES.len() + 1];
     let mut i = 0;
     while i < DIRECTIVES.len() {
-        table[i] = IniEntryDef::new(DIRECTIVES[i].name, DIRECTIVES[i].default, IniEntryPermission::All);
+        table[i] = IniEntryDef::new(
+            DIRECTIVES[i].name,
+            DIRECTIVES[i].default,
+            IniEntryPermission::All,
+        );
         table[i].on_modify = Some(accept_any);
         i += 1;
     }
@@ -115,7 +119,11 @@ fn directive_error(name: &CStr, value: &str, reason: &str) -> Error {
         .iter()
         .find(|d| d.name == name)
         .map_or("rsmemcache", |d| d.name.to_str().unwrap_or("rsmemcache"));
-    Error::Directive { directive, value: escape_for_message(value.as_bytes(), 80), reason: reason.to_owned() }
+    Error::Directive {
+        directive,
+        value: escape_for_message(value.as_bytes(), 80),
+        reason: reason.to_owned(),
+    }
 }
 
 fn int_in(name: &CStr, value: &str, lo: u64, hi: u64) -> Result<u64> {
@@ -124,7 +132,13 @@ fn int_in(name: &CStr, value: &str, lo: u64, hi: u64) -> Result<u64> {
         .parse::<u64>()
         .ok()
         .filter(|v| (lo..=hi).contains(v))
-        .ok_or_else(|| directive_error(name, value, &format!("expected an integer from {lo} to {hi}")))
+        .ok_or_else(|| {
+            directive_error(
+                name,
+                value,
+                &format!("expected an integer from {lo} to {hi}"),
+            )
+        })
 }
 
 impl Config {
@@ -136,7 +150,10 @@ impl Config {
     pub fn load(get: impl Fn(&'static CStr) -> Option<String>) -> Result<Self> {
         let value = |name: &'static CStr| {
             get(name).unwrap_or_else(|| {
-                let d = DIRECTIVES.iter().find(|d| d.name == name).expect("known directive");
+                let d = DIRECTIVES
+                    .iter()
+                    .find(|d| d.name == name)
+                    .expect("known directive");
                 d.default.to_string_lossy().into_owned()
             })
         };
@@ -145,12 +162,24 @@ impl Config {
         let strategy = match value(HASH_STRATEGY).trim().to_ascii_lowercase().as_str() {
             "consistent" => Strategy::Consistent,
             "standard" => Strategy::Standard,
-            _ => return Err(directive_error(HASH_STRATEGY, &value(HASH_STRATEGY), "expected consistent or standard")),
+            _ => {
+                return Err(directive_error(
+                    HASH_STRATEGY,
+                    &value(HASH_STRATEGY),
+                    "expected consistent or standard",
+                ));
+            }
         };
         let function = match value(HASH_FUNCTION).trim().to_ascii_lowercase().as_str() {
             "crc32" => HashFunction::Crc32,
             "fnv" | "fnv1a" => HashFunction::Fnv1a,
-            _ => return Err(directive_error(HASH_FUNCTION, &value(HASH_FUNCTION), "expected crc32 or fnv")),
+            _ => {
+                return Err(directive_error(
+                    HASH_FUNCTION,
+                    &value(HASH_FUNCTION),
+                    "expected crc32 or fnv",
+                ));
+            }
         };
         let enabled = match value(LOCKING).trim().to_ascii_lowercase().as_str() {
             "1" | "on" | "true" | "yes" => true,
@@ -201,7 +230,9 @@ mod tests {
     fn bad_values_name_the_directive() {
         let with = |n: &'static CStr, v: &str| {
             let v = v.to_owned();
-            Config::load(move |name| (name == n).then(|| v.clone())).unwrap_err().to_string()
+            Config::load(move |name| (name == n).then(|| v.clone()))
+                .unwrap_err()
+                .to_string()
         };
         assert_eq!(
             with(TIMEOUT, "0"),
@@ -223,16 +254,31 @@ mod tests {
     fn docs_list_every_directive_with_its_default() {
         let root = env!("CARGO_MANIFEST_DIR");
         let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
-        let stub = std::fs::read_to_string(format!("{root}/stubs/rsmemcache.ini")).expect("stubs/rsmemcache.ini");
+        let stub = std::fs::read_to_string(format!("{root}/stubs/rsmemcache.ini"))
+            .expect("stubs/rsmemcache.ini");
         for d in DIRECTIVES {
             let (name, default) = (d.name.to_str().unwrap(), d.default.to_str().unwrap());
             let row = format!("| `{name}` | `{default}` | {} |", d.unit);
-            assert!(readme.contains(&row), "README.md lacks the row starting {row}");
+            assert!(
+                readme.contains(&row),
+                "README.md lacks the row starting {row}"
+            );
             let line = format!("{name} = {default}\n");
-            assert!(stub.contains(&line), "stubs/rsmemcache.ini lacks the line {line:?}");
+            assert!(
+                stub.contains(&line),
+                "stubs/rsmemcache.ini lacks the line {line:?}"
+            );
         }
         let count = |text: &str, start: &str| text.lines().filter(|l| l.starts_with(start)).count();
-        assert_eq!(count(&stub, "rsmemcache."), DIRECTIVES.len(), "stub lists a directive the code lacks");
-        assert_eq!(count(&readme, "| `rsmemcache."), DIRECTIVES.len(), "README lists a directive the code lacks");
+        assert_eq!(
+            count(&stub, "rsmemcache."),
+            DIRECTIVES.len(),
+            "stub lists a directive the code lacks"
+        );
+        assert_eq!(
+            count(&readme, "| `rsmemcache."),
+            DIRECTIVES.len(),
+            "README lists a directive the code lacks"
+        );
     }
 }

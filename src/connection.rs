@@ -1,5 +1,6 @@
 //! One socket to one memcached server: connect with a timeout, send queued
-//! meta commands in one write, read their replies. Owns the rule "any error
+//! meta commands in one write, read their replies — the whole operation
+//! within one I/O deadline (`rsmemcache.timeout`). Owns the rule "any error
 //! breaks the connection": after an I/O, timeout or protocol error the
 //! connection is marked broken and must be dropped, because the position in
 //! the reply stream is no longer known (php-memcached #543 is what happens
@@ -27,20 +28,83 @@ enum Stream {
     Unix(UnixStream),
 }
 
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl Stream {
+    fn set_timeouts(&self, t: Duration) -> io::Result<()> {
         match self {
-            Self::Tcp(s) => s.read(buf),
-            Self::Unix(s) => s.read(buf),
+            Self::Tcp(s) => s
+                .set_read_timeout(Some(t))
+                .and_then(|()| s.set_write_timeout(Some(t))),
+            Self::Unix(s) => s
+                .set_read_timeout(Some(t))
+                .and_then(|()| s.set_write_timeout(Some(t))),
         }
     }
 }
 
-impl Write for Stream {
+/// A stream whose reads and writes share one deadline per operation (a
+/// pipeline sent and its replies read): the I/O timeout bounds the whole
+/// operation, not each socket call, so a server dribbling bytes cannot hold
+/// a request longer than the timeout.
+#[derive(Debug)]
+struct Timed {
+    stream: Stream,
+    io_timeout: Duration,
+    deadline: Instant,
+    /// Socket calls made in the current operation.
+    calls: u32,
+    /// The socket timeout was lowered below `io_timeout`.
+    rearmed: bool,
+}
+
+impl Timed {
+    /// Starts an operation: a fresh deadline `io_timeout` from now.
+    fn begin(&mut self) -> io::Result<()> {
+        if self.rearmed {
+            self.stream.set_timeouts(self.io_timeout)?;
+            self.rearmed = false;
+        }
+        self.deadline = Instant::now() + self.io_timeout;
+        self.calls = 0;
+        Ok(())
+    }
+
+    /// Before each socket call: fail once the deadline has passed; from the
+    /// second call of an operation on, lower the socket timeout to what is
+    /// left (the first call runs under the full timeout already set).
+    fn arm(&mut self) -> io::Result<()> {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "operation deadline passed",
+            ));
+        }
+        if self.calls > 0 {
+            self.stream
+                .set_timeouts((self.deadline - now).max(Duration::from_millis(1)))?;
+            self.rearmed = true;
+        }
+        self.calls += 1;
+        Ok(())
+    }
+}
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.arm()?;
+        match &mut self.stream {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Timed {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Self::Tcp(s) => s.write(buf),
-            Self::Unix(s) => s.write(buf),
+        self.arm()?;
+        match &mut self.stream {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Unix(s) => s.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -51,7 +115,7 @@ impl Write for Stream {
 /// An open connection to one server.
 #[derive(Debug)]
 pub struct Connection {
-    reader: BufReader<Stream>,
+    reader: BufReader<Timed>,
     wbuf: Vec<u8>,
     line: Vec<u8>,
     label: String,
@@ -72,15 +136,23 @@ impl Connection {
     /// # Errors
     /// [`Error::Connect`] when refused (at once) or on any other OS error;
     /// [`Error::ConnectTimeout`] when no address answered in time.
-    pub fn connect(spec: &ServerSpec, connect_timeout: Duration, io_timeout: Duration) -> Result<Self> {
+    pub fn connect(
+        spec: &ServerSpec,
+        connect_timeout: Duration,
+        io_timeout: Duration,
+    ) -> Result<Self> {
         let label = spec.label();
         let connect_timeout = connect_timeout.max(Duration::from_millis(1));
         let io_timeout = io_timeout.max(Duration::from_millis(1));
         let stream = match &spec.addr {
             ServerAddr::Tcp { host, port } => {
-                let addrs = (host.as_str(), *port)
-                    .to_socket_addrs()
-                    .map_err(|source| Error::Connect { server: label.clone(), source })?;
+                let addrs =
+                    (host.as_str(), *port)
+                        .to_socket_addrs()
+                        .map_err(|source| Error::Connect {
+                            server: label.clone(),
+                            source,
+                        })?;
                 let mut last = None;
                 let mut stream = None;
                 for addr in addrs {
@@ -94,31 +166,68 @@ impl Connection {
                 }
                 let s = match (stream, last) {
                     (Some(s), _) => s,
-                    (None, Some(e)) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) => {
-                        return Err(Error::ConnectTimeout { server: label, ms: ms(connect_timeout) });
+                    (None, Some(e))
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                        ) =>
+                    {
+                        return Err(Error::ConnectTimeout {
+                            server: label,
+                            ms: ms(connect_timeout),
+                        });
                     }
-                    (None, Some(source)) => return Err(Error::Connect { server: label, source }),
+                    (None, Some(source)) => {
+                        return Err(Error::Connect {
+                            server: label,
+                            source,
+                        });
+                    }
                     (None, None) => {
-                        let source = io::Error::new(io::ErrorKind::NotFound, "host name resolved to no address");
-                        return Err(Error::Connect { server: label, source });
+                        let source = io::Error::new(
+                            io::ErrorKind::NotFound,
+                            "host name resolved to no address",
+                        );
+                        return Err(Error::Connect {
+                            server: label,
+                            source,
+                        });
                     }
                 };
                 let setup = s
                     .set_nodelay(true)
                     .and_then(|()| s.set_read_timeout(Some(io_timeout)))
                     .and_then(|()| s.set_write_timeout(Some(io_timeout)));
-                setup.map_err(|source| Error::Connect { server: label.clone(), source })?;
+                setup.map_err(|source| Error::Connect {
+                    server: label.clone(),
+                    source,
+                })?;
                 Stream::Tcp(s)
             }
             ServerAddr::Unix(path) => {
-                let s = UnixStream::connect(path).map_err(|source| Error::Connect { server: label.clone(), source })?;
-                let setup = s.set_read_timeout(Some(io_timeout)).and_then(|()| s.set_write_timeout(Some(io_timeout)));
-                setup.map_err(|source| Error::Connect { server: label.clone(), source })?;
+                let s = UnixStream::connect(path).map_err(|source| Error::Connect {
+                    server: label.clone(),
+                    source,
+                })?;
+                let setup = s
+                    .set_read_timeout(Some(io_timeout))
+                    .and_then(|()| s.set_write_timeout(Some(io_timeout)));
+                setup.map_err(|source| Error::Connect {
+                    server: label.clone(),
+                    source,
+                })?;
                 Stream::Unix(s)
             }
         };
+        let timed = Timed {
+            stream,
+            io_timeout,
+            deadline: Instant::now() + io_timeout,
+            calls: 0,
+            rearmed: false,
+        };
         Ok(Self {
-            reader: BufReader::with_capacity(READ_BUFFER, stream),
+            reader: BufReader::with_capacity(READ_BUFFER, timed),
             wbuf: Vec::with_capacity(1024),
             line: Vec::with_capacity(128),
             label,
@@ -151,7 +260,9 @@ impl Connection {
         cmd.encode(&mut self.wbuf);
     }
 
-    /// Sends everything queued, in one `write` where the kernel allows.
+    /// Sends everything queued, in one `write` where the kernel allows, and
+    /// starts the operation's deadline: the replies to what was sent must
+    /// arrive within the I/O timeout from now.
     ///
     /// # Errors
     /// [`Error::Timeout`] or [`Error::Io`]; the connection is then broken.
@@ -159,7 +270,8 @@ impl Connection {
         if self.wbuf.is_empty() {
             return Ok(());
         }
-        let res = self.reader.get_mut().write_all(&self.wbuf);
+        let timed = self.reader.get_mut();
+        let res = timed.begin().and_then(|()| timed.write_all(&self.wbuf));
         self.wbuf.clear();
         res.map_err(|e| self.io_error(e))
     }
@@ -176,16 +288,23 @@ impl Connection {
                 Ok(r)
             }
             Err(WireError::Io(e)) => Err(self.io_error(e)),
-            Err(WireError::Closed) => {
-                Err(self.io_error(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed by server")))
-            }
+            Err(WireError::Closed) => Err(self.io_error(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "connection closed by server",
+            ))),
             Err(WireError::Malformed(detail)) => {
                 self.broken = true;
-                Err(Error::Protocol { server: self.label.clone(), detail })
+                Err(Error::Protocol {
+                    server: self.label.clone(),
+                    detail,
+                })
             }
             Err(WireError::Server(answer)) => {
                 self.broken = true;
-                Err(Error::Server { server: self.label.clone(), answer })
+                Err(Error::Server {
+                    server: self.label.clone(),
+                    answer,
+                })
             }
         }
     }
@@ -213,22 +332,35 @@ impl Connection {
         match read_stats(&mut self.reader, &mut self.line) {
             Ok(s) => Ok(s),
             Err(WireError::Io(e)) => Err(self.io_error(e)),
-            Err(WireError::Closed) => {
-                Err(self.io_error(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed by server")))
-            }
+            Err(WireError::Closed) => Err(self.io_error(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "connection closed by server",
+            ))),
             Err(WireError::Malformed(detail) | WireError::Server(detail)) => {
                 self.broken = true;
-                Err(Error::Protocol { server: self.label.clone(), detail })
+                Err(Error::Protocol {
+                    server: self.label.clone(),
+                    detail,
+                })
             }
         }
     }
 
     fn io_error(&mut self, e: io::Error) -> Error {
         self.broken = true;
-        if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
-            Error::Timeout { server: self.label.clone(), ms: self.io_timeout_ms }
+        if matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) {
+            Error::Timeout {
+                server: self.label.clone(),
+                ms: self.io_timeout_ms,
+            }
         } else {
-            Error::Io { server: self.label.clone(), source: e }
+            Error::Io {
+                server: self.label.clone(),
+                source: e,
+            }
         }
     }
 }

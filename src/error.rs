@@ -118,7 +118,9 @@ pub enum Error {
 
     /// A session larger than the server stores; it is not sent (memcached
     /// would drop the previous copy on such a set), so that copy stays.
-    #[error("session {id} not written ({size} bytes): server {server} stores at most {limit} bytes per item (item_size_max); the previous copy is kept")]
+    #[error(
+        "session {id} not written ({size} bytes): server {server} stores at most {limit} bytes per item (item_size_max); the previous copy is kept"
+    )]
     TooLarge {
         /// Session id.
         id: String,
@@ -220,15 +222,24 @@ mod tests {
 
     #[test]
     fn escape_keeps_printable_and_escapes_the_rest() {
-        assert_eq!(escape_for_message(b"ab\r\nflush_all\x00", 64), "ab\\r\\nflush_all\\x00");
+        assert_eq!(
+            escape_for_message(b"ab\r\nflush_all\x00", 64),
+            "ab\\r\\nflush_all\\x00"
+        );
         assert_eq!(escape_for_message(b"abcdef", 3), "abc...");
     }
 
     #[test]
     fn server_faults_are_classified() {
-        let e = Error::Timeout { server: "h:1".into(), ms: 5 };
+        let e = Error::Timeout {
+            server: "h:1".into(),
+            ms: 5,
+        };
         assert!(e.is_server_fault());
-        let e = Error::Server { server: "h:1".into(), answer: "SERVER_ERROR x".into() };
+        let e = Error::Server {
+            server: "h:1".into(),
+            answer: "SERVER_ERROR x".into(),
+        };
         assert!(!e.is_server_fault());
     }
 }

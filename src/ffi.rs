@@ -10,7 +10,13 @@ use std::ffi::{c_int, c_void};
 
 /// Bindings bindgen generated from the installed `php_session.h` (see
 /// `build.rs`); used only for the layout assertions in `session::ffi`.
-#[allow(non_camel_case_types, non_snake_case, dead_code, missing_docs, clippy::all)]
+#[allow(
+    non_camel_case_types,
+    non_snake_case,
+    dead_code,
+    missing_docs,
+    clippy::all
+)]
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/php_session.rs"));
 }

@@ -49,7 +49,11 @@ impl HashFunction {
             Self::Crc32 => crc32fast::hash(bytes),
             Self::Fnv1a => bytes.iter().fold(0x811c_9dc5_u32, |h, &b| {
                 // pecl-memcache XORs `(uint32)(signed char)b`: sign-extended.
-                #[expect(clippy::cast_possible_wrap, clippy::cast_sign_loss, reason = "deliberate sign extension")]
+                #[expect(
+                    clippy::cast_possible_wrap,
+                    clippy::cast_sign_loss,
+                    reason = "deliberate sign extension"
+                )]
                 let b = i32::from(b as i8) as u32;
                 (h ^ b).wrapping_mul(0x0100_0193)
             }),
@@ -89,7 +93,10 @@ impl Distribution {
     /// If `servers` is empty (save_path parsing never yields that).
     #[must_use]
     pub fn new(strategy: Strategy, function: HashFunction, servers: &[ServerSpec]) -> Self {
-        assert!(!servers.is_empty(), "a distribution needs at least one server");
+        assert!(
+            !servers.is_empty(),
+            "a distribution needs at least one server"
+        );
         let index = |i: usize| u16::try_from(i).expect("at most 65535 servers");
         let kind = match strategy {
             Strategy::Standard => Kind::Standard(
@@ -104,7 +111,10 @@ impl Distribution {
                 for (i, s) in servers.iter().enumerate() {
                     let (host, port) = point_label_parts(s);
                     for p in 0..s.weight * CONSISTENT_POINTS {
-                        points.push((function.hash(format!("{host}:{port}-{p}").as_bytes()), index(i)));
+                        points.push((
+                            function.hash(format!("{host}:{port}-{p}").as_bytes()),
+                            index(i),
+                        ));
                     }
                 }
                 points.sort_unstable();
@@ -118,7 +128,11 @@ impl Distribution {
                 Kind::Consistent(table)
             }
         };
-        Self { function, kind, servers: servers.len() }
+        Self {
+            function,
+            kind,
+            servers: servers.len(),
+        }
     }
 
     /// Number of servers in the list.
@@ -192,7 +206,10 @@ mod tests {
         assert_eq!(HashFunction::Fnv1a.hash(b"10.0.0.1:11211-0"), 1_696_917_676);
         assert_eq!(HashFunction::Crc32.hash(b"123456789"), 0xCBF4_3926);
         // sign extension: byte 0x80 XORs 0xffffff80
-        assert_eq!(HashFunction::Fnv1a.hash(&[0x80]), (0x811c_9dc5_u32 ^ 0xffff_ff80).wrapping_mul(0x0100_0193));
+        assert_eq!(
+            HashFunction::Fnv1a.hash(&[0x80]),
+            (0x811c_9dc5_u32 ^ 0xffff_ff80).wrapping_mul(0x0100_0193)
+        );
     }
 
     #[test]
@@ -231,7 +248,11 @@ mod tests {
         assert_eq!(sorted, [0, 1, 2]);
         assert_eq!(d.probe_order(b"somekey", 1).len(), 1);
         let one = save_path::parse("h:1").unwrap();
-        assert_eq!(Distribution::new(Strategy::Consistent, HashFunction::Crc32, &one).probe_order(b"k", 20), [0]);
+        assert_eq!(
+            Distribution::new(Strategy::Consistent, HashFunction::Crc32, &one)
+                .probe_order(b"k", 20),
+            [0]
+        );
     }
 
     #[test]
@@ -242,6 +263,9 @@ mod tests {
             counts[d.find(format!("key{i}").as_bytes())] += 1;
         }
         assert!(counts.iter().all(|&c| c > 300), "{counts:?}");
-        assert!(counts[2] > counts[0] && counts[2] > counts[1], "weight 2 gets most: {counts:?}");
+        assert!(
+            counts[2] > counts[0] && counts[2] > counts[1],
+            "weight 2 gets most: {counts:?}"
+        );
     }
 }

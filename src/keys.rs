@@ -31,10 +31,14 @@ pub fn validate_prefix(prefix: &str) -> Result<()> {
         reason: reason.to_owned(),
     };
     if prefix.bytes().any(|b| b <= 0x20 || b >= 0x7f) {
-        return Err(bad("only printable ASCII without spaces is allowed in a memcached key"));
+        return Err(bad(
+            "only printable ASCII without spaces is allowed in a memcached key",
+        ));
     }
     if prefix.len() > 200 {
-        return Err(bad("longer than 200 bytes, leaving too little room for the session id"));
+        return Err(bad(
+            "longer than 200 bytes, leaving too little room for the session id",
+        ));
     }
     Ok(())
 }
@@ -50,8 +54,13 @@ pub fn session_key(prefix: &[u8], sid: &[u8], suffix: usize) -> Result<Vec<u8>> 
     if sid.is_empty() {
         return Err(refuse("empty id".to_owned()));
     }
-    if let Some(&b) = sid.iter().find(|&&b| !(b.is_ascii_alphanumeric() || b == b',' || b == b'-')) {
-        return Err(refuse(format!("byte 0x{b:02x} is outside the session id alphabet [A-Za-z0-9,-]")));
+    if let Some(&b) = sid
+        .iter()
+        .find(|&&b| !(b.is_ascii_alphanumeric() || b == b',' || b == b'-'))
+    {
+        return Err(refuse(format!(
+            "byte 0x{b:02x} is outside the session id alphabet [A-Za-z0-9,-]"
+        )));
     }
     let len = prefix.len() + sid.len();
     if len + suffix > MAX_KEY_LEN {
@@ -71,8 +80,16 @@ pub fn session_key(prefix: &[u8], sid: &[u8], suffix: usize) -> Result<Vec<u8>> 
 /// "never expires").
 #[must_use]
 pub fn ttl_for(maxlifetime: i64, now_unix: i64) -> i64 {
-    let life = if maxlifetime <= 0 { FALLBACK_MAXLIFETIME } else { maxlifetime };
-    if life > MAX_RELATIVE_TTL { now_unix.saturating_add(life) } else { life }
+    let life = if maxlifetime <= 0 {
+        FALLBACK_MAXLIFETIME
+    } else {
+        maxlifetime
+    };
+    if life > MAX_RELATIVE_TTL {
+        now_unix.saturating_add(life)
+    } else {
+        life
+    }
 }
 
 /// The current unix time in seconds.
@@ -117,7 +134,10 @@ mod tests {
         assert!(validate_prefix("rsmemcache.sess.").is_ok());
         assert!(validate_prefix("").is_ok());
         let e = validate_prefix("a b").unwrap_err().to_string();
-        assert!(e.starts_with("invalid value 'a b' for rsmemcache.prefix"), "{e}");
+        assert!(
+            e.starts_with("invalid value 'a b' for rsmemcache.prefix"),
+            "{e}"
+        );
         assert!(validate_prefix("a\nb").is_err());
         assert!(validate_prefix(&"x".repeat(201)).is_err());
     }
@@ -127,7 +147,10 @@ mod tests {
         let now = 1_700_000_000;
         assert_eq!(ttl_for(1440, now), 1440);
         assert_eq!(ttl_for(MAX_RELATIVE_TTL, now), MAX_RELATIVE_TTL);
-        assert_eq!(ttl_for(MAX_RELATIVE_TTL + 1, now), now + MAX_RELATIVE_TTL + 1);
+        assert_eq!(
+            ttl_for(MAX_RELATIVE_TTL + 1, now),
+            now + MAX_RELATIVE_TTL + 1
+        );
         assert_eq!(ttl_for(0, now), FALLBACK_MAXLIFETIME);
         assert_eq!(ttl_for(-5, now), FALLBACK_MAXLIFETIME);
     }

@@ -41,6 +41,8 @@ mod entry {
     #[php_module]
     #[php(startup = "startup")]
     pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-        module.shutdown_function(shutdown).info_function(php::module_info)
+        module
+            .shutdown_function(shutdown)
+            .info_function(php::module_info)
     }
 }

@@ -62,7 +62,11 @@ pub unsafe extern "C" fn module_info(module: *mut ext_php_rs::zend::ModuleEntry)
                 .iter()
                 .map(|s| {
                     let state = match s.failed_until() {
-                        Some(t) => format!("failed, retry in {} ms", t.saturating_duration_since(std::time::Instant::now()).as_millis()),
+                        Some(t) => format!(
+                            "failed, retry in {} ms",
+                            t.saturating_duration_since(std::time::Instant::now())
+                                .as_millis()
+                        ),
                         None => "up".to_owned(),
                     };
                     (s.label().to_owned(), state)

@@ -75,7 +75,9 @@ impl Server {
             label: spec.label(),
             connect_timeout: Duration::from_millis(timeout.unwrap_or(s.connect_timeout_ms)),
             io_timeout: Duration::from_millis(timeout.unwrap_or(s.timeout_ms)),
-            retry_interval: Duration::from_secs(spec.retry_interval_s.unwrap_or(s.retry_interval_s)),
+            retry_interval: Duration::from_secs(
+                spec.retry_interval_s.unwrap_or(s.retry_interval_s),
+            ),
             spec,
             idle: Mutex::new(Vec::new()),
             failed_until: Mutex::new(None),
@@ -148,7 +150,13 @@ impl Pool {
     #[must_use]
     pub fn new(specs: Vec<ServerSpec>, settings: &PoolSettings) -> Self {
         let dist = Distribution::new(settings.strategy, settings.function, &specs);
-        Self { servers: specs.into_iter().map(|s| Server::new(s, settings)).collect(), dist }
+        Self {
+            servers: specs
+                .into_iter()
+                .map(|s| Server::new(s, settings))
+                .collect(),
+            dist,
+        }
     }
 
     /// The key distribution over this pool's servers.
@@ -204,13 +212,19 @@ impl Pool {
     /// one (replaying `f` once on a fresh connection if the idle one turns
     /// out closed by the server), else a new one. The connection goes back to
     /// the idle list unless it saw an error.
-    fn with_connection<T>(&self, idx: usize, mut f: impl FnMut(&mut Connection) -> Result<T>) -> Result<T> {
+    fn with_connection<T>(
+        &self,
+        idx: usize,
+        mut f: impl FnMut(&mut Connection) -> Result<T>,
+    ) -> Result<T> {
         let server = &self.servers[idx];
         if let Some(until) = server.failed_until() {
             return Err(Error::ServerDown {
                 server: server.label.clone(),
-                retry_in_ms: u64::try_from(until.saturating_duration_since(Instant::now()).as_millis())
-                    .unwrap_or(u64::MAX),
+                retry_in_ms: u64::try_from(
+                    until.saturating_duration_since(Instant::now()).as_millis(),
+                )
+                .unwrap_or(u64::MAX),
             });
         }
         let reused = server.idle.lock().pop();
@@ -239,7 +253,10 @@ impl Pool {
     }
 }
 
-static POOLS: Lazy<Mutex<HashMap<(String, PoolSettings), Arc<Pool>>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+/// Pools by save_path and settings.
+type Registry = HashMap<(String, PoolSettings), Arc<Pool>>;
+
+static POOLS: Lazy<Mutex<Registry>> = Lazy::new(|| Mutex::new(HashMap::new()));
 
 /// The process-wide pool for `save_path` and `settings`, built on first use
 /// and reused by every later request (no per-request parse or ring build).

@@ -95,10 +95,22 @@ impl Command<'_> {
             out.write_fmt(args).expect("writing to a Vec never fails");
         };
         match *self {
-            Command::Get { key, value, ttl, cas, flags, touch } => {
+            Command::Get {
+                key,
+                value,
+                ttl,
+                cas,
+                flags,
+                touch,
+            } => {
                 out.extend_from_slice(b"mg ");
                 out.extend_from_slice(key);
-                for (on, f) in [(value, &b" v"[..]), (ttl, b" t"), (cas, b" c"), (flags, b" f")] {
+                for (on, f) in [
+                    (value, &b" v"[..]),
+                    (ttl, b" t"),
+                    (cas, b" c"),
+                    (flags, b" f"),
+                ] {
                     if on {
                         out.extend_from_slice(f);
                     }
@@ -107,7 +119,14 @@ impl Command<'_> {
                     w(out, format_args!(" T{t}"));
                 }
             }
-            Command::Set { key, value, exptime, client_flags, mode, cas } => {
+            Command::Set {
+                key,
+                value,
+                exptime,
+                client_flags,
+                mode,
+                cas,
+            } => {
                 out.extend_from_slice(b"ms ");
                 out.extend_from_slice(key);
                 w(out, format_args!(" {} T{exptime}", value.len()));
@@ -217,8 +236,11 @@ fn read_line<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<(), WireError>
 fn parse_meta<'a>(tokens: impl Iterator<Item = &'a [u8]>) -> Result<Meta, WireError> {
     let mut meta = Meta::default();
     for t in tokens {
-        let (flag, arg) = t.split_first().ok_or_else(|| WireError::Malformed("empty flag".into()))?;
-        let arg = std::str::from_utf8(arg).map_err(|_| WireError::Malformed("non-ASCII flag".into()))?;
+        let (flag, arg) = t
+            .split_first()
+            .ok_or_else(|| WireError::Malformed("empty flag".into()))?;
+        let arg =
+            std::str::from_utf8(arg).map_err(|_| WireError::Malformed("non-ASCII flag".into()))?;
         let bad = || WireError::Malformed(format!("bad flag value '{}{arg}'", char::from(*flag)));
         match flag {
             b't' => meta.ttl = Some(arg.parse().map_err(|_| bad())?),
@@ -254,12 +276,18 @@ pub fn read_reply<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<Reply, Wi
                 .and_then(|t| t.parse().ok())
                 .ok_or_else(|| WireError::Malformed("VA without a length".into()))?;
             if len > MAX_VALUE_LEN {
-                return Err(WireError::Malformed(format!("VA announces {len} bytes, more than memcached can store")));
+                return Err(WireError::Malformed(format!(
+                    "VA announces {len} bytes, more than memcached can store"
+                )));
             }
             let meta = parse_meta(tokens)?;
             let mut data = vec![0u8; len + 2];
             r.read_exact(&mut data).map_err(|e| {
-                if e.kind() == io::ErrorKind::UnexpectedEof { WireError::Closed } else { WireError::Io(e) }
+                if e.kind() == io::ErrorKind::UnexpectedEof {
+                    WireError::Closed
+                } else {
+                    WireError::Io(e)
+                }
             })?;
             if data[len..] != *b"\r\n" {
                 return Err(WireError::Malformed("value not followed by CRLF".into()));
@@ -267,8 +295,13 @@ pub fn read_reply<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<Reply, Wi
             data.truncate(len);
             return Ok(Reply::Value(data, meta));
         }
-        _ if line.starts_with(b"SERVER_ERROR") || line.starts_with(b"CLIENT_ERROR") || line == b"ERROR" => {
-            return Err(WireError::Server(String::from_utf8_lossy(line).into_owned()));
+        _ if line.starts_with(b"SERVER_ERROR")
+            || line.starts_with(b"CLIENT_ERROR")
+            || line == b"ERROR" =>
+        {
+            return Err(WireError::Server(
+                String::from_utf8_lossy(line).into_owned(),
+            ));
         }
         _ => {
             return Err(WireError::Malformed(format!(
@@ -285,7 +318,10 @@ pub fn read_reply<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<Reply, Wi
 ///
 /// # Errors
 /// As [`read_reply`].
-pub fn read_stats<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<Vec<(String, String)>, WireError> {
+pub fn read_stats<R: BufRead>(
+    r: &mut R,
+    line: &mut Vec<u8>,
+) -> Result<Vec<(String, String)>, WireError> {
     let mut out = Vec::new();
     loop {
         read_line(r, line)?;
@@ -295,11 +331,21 @@ pub fn read_stats<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<Vec<(Stri
         let text = String::from_utf8_lossy(line);
         let mut parts = text.splitn(3, ' ');
         match (parts.next(), parts.next(), parts.next()) {
-            (Some("STAT"), Some(name), value) => out.push((name.to_owned(), value.unwrap_or("").to_owned())),
-            _ if text.starts_with("SERVER_ERROR") || text.starts_with("CLIENT_ERROR") || text == "ERROR" => {
+            (Some("STAT"), Some(name), value) => {
+                out.push((name.to_owned(), value.unwrap_or("").to_owned()))
+            }
+            _ if text.starts_with("SERVER_ERROR")
+                || text.starts_with("CLIENT_ERROR")
+                || text == "ERROR" =>
+            {
                 return Err(WireError::Server(text.into_owned()));
             }
-            _ => return Err(WireError::Malformed(format!("unexpected stats line '{}'", crate::error::escape_for_message(line, 60)))),
+            _ => {
+                return Err(WireError::Malformed(format!(
+                    "unexpected stats line '{}'",
+                    crate::error::escape_for_message(line, 60)
+                )));
+            }
         }
         if out.len() > 1000 {
             return Err(WireError::Malformed("too many stats lines".into()));
@@ -335,9 +381,23 @@ mod tests {
 
     #[test]
     fn encodes_meta_commands() {
-        let get = Command::Get { key: b"k", value: true, ttl: true, cas: true, flags: false, touch: None };
+        let get = Command::Get {
+            key: b"k",
+            value: true,
+            ttl: true,
+            cas: true,
+            flags: false,
+            touch: None,
+        };
         assert_eq!(enc(get), b"mg k v t c\r\n");
-        let touch = Command::Get { key: b"k", value: false, ttl: false, cas: false, flags: false, touch: Some(60) };
+        let touch = Command::Get {
+            key: b"k",
+            value: false,
+            ttl: false,
+            cas: false,
+            flags: false,
+            touch: Some(60),
+        };
         assert_eq!(enc(touch), b"mg k T60\r\n");
         let set = Command::Set {
             key: b"k",
@@ -348,38 +408,103 @@ mod tests {
             cas: None,
         };
         assert_eq!(enc(set), b"ms k 5 T1440\r\na\r\nb\0\r\n");
-        let add = Command::Set { key: b"l", value: b"t", exptime: 30, client_flags: 2, mode: SetMode::Add, cas: Some(9) };
+        let add = Command::Set {
+            key: b"l",
+            value: b"t",
+            exptime: 30,
+            client_flags: 2,
+            mode: SetMode::Add,
+            cas: Some(9),
+        };
         assert_eq!(enc(add), b"ms l 1 T30 F2 ME C9\r\nt\r\n");
-        assert_eq!(enc(Command::Delete { key: b"l", cas: Some(7) }), b"md l C7\r\n");
-        assert_eq!(enc(Command::Delete { key: b"l", cas: None }), b"md l\r\n");
+        assert_eq!(
+            enc(Command::Delete {
+                key: b"l",
+                cas: Some(7)
+            }),
+            b"md l C7\r\n"
+        );
+        assert_eq!(
+            enc(Command::Delete {
+                key: b"l",
+                cas: None
+            }),
+            b"md l\r\n"
+        );
         assert_eq!(enc(Command::Noop), b"mn\r\n");
     }
 
     #[test]
     fn parses_every_reply_shape() {
-        let r = replies(b"HD\r\nHD t50 c7 f3\r\nVA 5 t-1 c9\r\na\r\nb\0\r\nEN\r\nNS\r\nEX\r\nNF\r\nMN\r\n");
+        let r = replies(
+            b"HD\r\nHD t50 c7 f3\r\nVA 5 t-1 c9\r\na\r\nb\0\r\nEN\r\nNS\r\nEX\r\nNF\r\nMN\r\n",
+        );
         let ok: Vec<Reply> = r.into_iter().map(Result::unwrap).collect();
         assert_eq!(ok[0], Reply::Done(Meta::default()));
-        assert_eq!(ok[1], Reply::Done(Meta { ttl: Some(50), cas: Some(7), client_flags: Some(3) }));
-        assert_eq!(ok[2], Reply::Value(b"a\r\nb\0".to_vec(), Meta { ttl: Some(-1), cas: Some(9), client_flags: None }));
-        assert_eq!(&ok[3..], [Reply::Miss, Reply::NotStored, Reply::Exists, Reply::NotFound, Reply::Noop]);
+        assert_eq!(
+            ok[1],
+            Reply::Done(Meta {
+                ttl: Some(50),
+                cas: Some(7),
+                client_flags: Some(3)
+            })
+        );
+        assert_eq!(
+            ok[2],
+            Reply::Value(
+                b"a\r\nb\0".to_vec(),
+                Meta {
+                    ttl: Some(-1),
+                    cas: Some(9),
+                    client_flags: None
+                }
+            )
+        );
+        assert_eq!(
+            &ok[3..],
+            [
+                Reply::Miss,
+                Reply::NotStored,
+                Reply::Exists,
+                Reply::NotFound,
+                Reply::Noop
+            ]
+        );
     }
 
     #[test]
     fn empty_value_and_split_reads() {
         // BufReader with a 1-byte buffer: lines and values cross buffer edges.
-        let mut r = io::BufReader::with_capacity(1, Cursor::new(b"VA 0\r\n\r\nVA 3 f0\r\nxyz\r\n".to_vec()));
+        let mut r = io::BufReader::with_capacity(
+            1,
+            Cursor::new(b"VA 0\r\n\r\nVA 3 f0\r\nxyz\r\n".to_vec()),
+        );
         let mut line = Vec::new();
-        assert_eq!(read_reply(&mut r, &mut line).unwrap(), Reply::Value(vec![], Meta::default()));
-        let want = Reply::Value(b"xyz".to_vec(), Meta { client_flags: Some(0), ..Meta::default() });
+        assert_eq!(
+            read_reply(&mut r, &mut line).unwrap(),
+            Reply::Value(vec![], Meta::default())
+        );
+        let want = Reply::Value(
+            b"xyz".to_vec(),
+            Meta {
+                client_flags: Some(0),
+                ..Meta::default()
+            },
+        );
         assert_eq!(read_reply(&mut r, &mut line).unwrap(), want);
     }
 
     #[test]
     fn server_errors_and_garbage_are_errors() {
         let e = |b: &[u8]| replies(b).pop().unwrap().unwrap_err();
-        assert_eq!(e(b"SERVER_ERROR object too large for cache\r\n"), "SERVER_ERROR object too large for cache");
-        assert_eq!(e(b"CLIENT_ERROR bad command line format\r\n"), "CLIENT_ERROR bad command line format");
+        assert_eq!(
+            e(b"SERVER_ERROR object too large for cache\r\n"),
+            "SERVER_ERROR object too large for cache"
+        );
+        assert_eq!(
+            e(b"CLIENT_ERROR bad command line format\r\n"),
+            "CLIENT_ERROR bad command line format"
+        );
         assert_eq!(e(b"ERROR\r\n"), "ERROR");
         assert!(e(b"STORED\r\n").contains("unexpected reply 'STORED'"));
         assert!(e(b"HD\n").contains("CRLF"));
@@ -406,6 +531,12 @@ mod tests {
     fn overlong_line_is_refused() {
         let mut junk = vec![b'x'; MAX_LINE + 10];
         junk.extend_from_slice(b"\r\n");
-        assert!(replies(&junk).pop().unwrap().unwrap_err().contains("too long"));
+        assert!(
+            replies(&junk)
+                .pop()
+                .unwrap()
+                .unwrap_err()
+                .contains("too long")
+        );
     }
 }

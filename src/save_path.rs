@@ -55,7 +55,10 @@ pub struct ServerSpec {
 impl ServerSpec {
     fn tcp(host: &str, port: u16) -> Self {
         Self {
-            addr: ServerAddr::Tcp { host: host.to_owned(), port },
+            addr: ServerAddr::Tcp {
+                host: host.to_owned(),
+                port,
+            },
             weight: 1,
             timeout_ms: None,
             retry_interval_s: None,
@@ -75,7 +78,10 @@ impl ServerSpec {
 }
 
 fn bad(entry: &str, reason: impl Into<String>) -> Error {
-    Error::SavePath { entry: escape_for_message(entry.as_bytes(), 200), reason: reason.into() }
+    Error::SavePath {
+        entry: escape_for_message(entry.as_bytes(), 200),
+        reason: reason.into(),
+    }
 }
 
 /// Parses a whole save_path into servers, in the order written.
@@ -102,7 +108,8 @@ pub fn parse(save_path: &str) -> Result<Vec<ServerSpec>> {
             if servers.iter().any(|s| s.addr == spec.addr) {
                 return Err(bad(token, "server listed twice"));
             }
-            weight_allowed = list_style && !token.starts_with('/') && token.matches(':').count() < 2;
+            weight_allowed =
+                list_style && !token.starts_with('/') && token.matches(':').count() < 2;
             servers.push(spec);
         }
     }
@@ -131,7 +138,10 @@ fn parse_entry(entry: &str) -> Result<(ServerSpec, bool)> {
         let reason = if scheme.eq_ignore_ascii_case("udp") {
             "UDP is not supported for sessions; use tcp://".to_owned()
         } else {
-            format!("unknown scheme '{}' (use tcp:// or unix://)", escape_for_message(scheme.as_bytes(), 20))
+            format!(
+                "unknown scheme '{}' (use tcp:// or unix://)",
+                escape_for_message(scheme.as_bytes(), 20)
+            )
         };
         return Err(bad(entry, reason));
     }
@@ -153,7 +163,10 @@ fn split_query(rest: &str) -> (&str, Option<&str>) {
 
 fn unix_spec(entry: &str, path: &str) -> Result<ServerSpec> {
     if !path.starts_with('/') || path.len() < 2 {
-        return Err(bad(entry, "a unix socket needs an absolute path, e.g. unix:///run/memcached.sock"));
+        return Err(bad(
+            entry,
+            "a unix socket needs an absolute path, e.g. unix:///run/memcached.sock",
+        ));
     }
     if path.bytes().any(|b| b < 0x20 || b == 0x7f) {
         return Err(bad(entry, "control character in socket path"));
@@ -169,8 +182,14 @@ fn unix_spec(entry: &str, path: &str) -> Result<ServerSpec> {
 /// `host`, `host:port`, `[v6]`, `[v6]:port`, plus `:weight` in list grammar.
 fn parse_hostport(entry: &str, text: &str, list_style: bool) -> Result<ServerSpec> {
     let (host, rest) = if let Some(v6) = text.strip_prefix('[') {
-        let (host, rest) = v6.split_once(']').ok_or_else(|| bad(entry, "missing ']' after IPv6 address"))?;
-        if host.is_empty() || !host.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+        let (host, rest) = v6
+            .split_once(']')
+            .ok_or_else(|| bad(entry, "missing ']' after IPv6 address"))?;
+        if host.is_empty()
+            || !host
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
             return Err(bad(entry, "malformed IPv6 address"));
         }
         if !rest.is_empty() && !rest.starts_with(':') {
@@ -187,9 +206,14 @@ fn parse_hostport(entry: &str, text: &str, list_style: bool) -> Result<ServerSpe
         return Err(bad(entry, "missing host"));
     }
     if !text.starts_with('[')
-        && !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+        && !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
     {
-        return Err(bad(entry, "host may contain only letters, digits, '.', '-' and '_'"));
+        return Err(bad(
+            entry,
+            "host may contain only letters, digits, '.', '-' and '_'",
+        ));
     }
     let mut parts = rest.map(|r| r.split(':'));
     let port = match parts.as_mut().and_then(Iterator::next) {
@@ -204,7 +228,10 @@ fn parse_hostport(entry: &str, text: &str, list_style: bool) -> Result<ServerSpe
         spec.weight = parse_weight(entry, w, true)?;
     }
     if parts.as_mut().and_then(Iterator::next).is_some() {
-        return Err(bad(entry, "too many ':' fields (expected host:port[:weight])"));
+        return Err(bad(
+            entry,
+            "too many ':' fields (expected host:port[:weight])",
+        ));
     }
     Ok(spec)
 }
@@ -214,7 +241,13 @@ fn parse_port(entry: &str, p: &str) -> Result<u16> {
         Ok(n @ 1..=65535) if p.bytes().all(|b| b.is_ascii_digit()) => {
             Ok(u16::try_from(n).expect("range checked"))
         }
-        _ => Err(bad(entry, format!("port '{}' must be 1-65535", escape_for_message(p.as_bytes(), 20)))),
+        _ => Err(bad(
+            entry,
+            format!(
+                "port '{}' must be 1-65535",
+                escape_for_message(p.as_bytes(), 20)
+            ),
+        )),
     }
 }
 
@@ -223,16 +256,28 @@ fn parse_weight(entry: &str, w: &str, zero_is_one: bool) -> Result<u32> {
     match w.parse::<u32>() {
         Ok(0) if zero_is_one => Ok(1),
         Ok(n @ 1..=10_000) if w.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
-        _ => Err(bad(entry, format!("weight '{}' must be an integer 1-10000", escape_for_message(w.as_bytes(), 20)))),
+        _ => Err(bad(
+            entry,
+            format!(
+                "weight '{}' must be an integer 1-10000",
+                escape_for_message(w.as_bytes(), 20)
+            ),
+        )),
     }
 }
 
 fn apply_query(entry: &str, query: Option<&str>, spec: &mut ServerSpec) -> Result<()> {
     let Some(query) = query else { return Ok(()) };
     for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair
-            .split_once('=')
-            .ok_or_else(|| bad(entry, format!("parameter '{}' has no value", escape_for_message(pair.as_bytes(), 30))))?;
+        let (name, value) = pair.split_once('=').ok_or_else(|| {
+            bad(
+                entry,
+                format!(
+                    "parameter '{}' has no value",
+                    escape_for_message(pair.as_bytes(), 30)
+                ),
+            )
+        })?;
         match name {
             "weight" => spec.weight = parse_weight(entry, value, false)?,
             "timeout" => {
@@ -240,9 +285,18 @@ fn apply_query(entry: &str, query: Option<&str>, spec: &mut ServerSpec) -> Resul
                     .parse()
                     .ok()
                     .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s <= 3600.0)
-                    .ok_or_else(|| bad(entry, "timeout must be seconds, > 0 and <= 3600 (e.g. timeout=0.5)"))?;
+                    .ok_or_else(|| {
+                        bad(
+                            entry,
+                            "timeout must be seconds, > 0 and <= 3600 (e.g. timeout=0.5)",
+                        )
+                    })?;
                 // Whole milliseconds, at least 1.
-                #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "range checked above")]
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "range checked above"
+                )]
                 let ms = ((secs * 1000.0).round() as u64).max(1);
                 spec.timeout_ms = Some(ms);
             }
@@ -252,7 +306,9 @@ fn apply_query(entry: &str, query: Option<&str>, spec: &mut ServerSpec) -> Resul
                         .parse::<u64>()
                         .ok()
                         .filter(|v| *v <= 86_400)
-                        .ok_or_else(|| bad(entry, "retry_interval must be whole seconds, 0-86400"))?,
+                        .ok_or_else(|| {
+                            bad(entry, "retry_interval must be whole seconds, 0-86400")
+                        })?,
                 );
             }
             "persistent" => {
@@ -261,7 +317,9 @@ fn apply_query(entry: &str, query: Option<&str>, spec: &mut ServerSpec) -> Resul
                 }
             }
             "udp_port" => {
-                value.parse::<u16>().map_err(|_| bad(entry, "udp_port must be 0-65535"))?;
+                value
+                    .parse::<u16>()
+                    .map_err(|_| bad(entry, "udp_port must be 0-65535"))?;
             }
             other => {
                 return Err(bad(
@@ -294,23 +352,62 @@ mod tests {
     #[test]
     fn pecl_memcache_urls() {
         let s = one("tcp://cache1:11212?persistent=1&weight=3&timeout=0.25&retry_interval=15");
-        assert_eq!(s.addr, ServerAddr::Tcp { host: "cache1".into(), port: 11212 });
-        assert_eq!((s.weight, s.timeout_ms, s.retry_interval_s), (3, Some(250), Some(15)));
-        assert_eq!(one("tcp://10.0.0.1").addr, ServerAddr::Tcp { host: "10.0.0.1".into(), port: 11211 });
-        assert_eq!(one("unix:///run/mc.sock").addr, ServerAddr::Unix("/run/mc.sock".into()));
+        assert_eq!(
+            s.addr,
+            ServerAddr::Tcp {
+                host: "cache1".into(),
+                port: 11212
+            }
+        );
+        assert_eq!(
+            (s.weight, s.timeout_ms, s.retry_interval_s),
+            (3, Some(250), Some(15))
+        );
+        assert_eq!(
+            one("tcp://10.0.0.1").addr,
+            ServerAddr::Tcp {
+                host: "10.0.0.1".into(),
+                port: 11211
+            }
+        );
+        assert_eq!(
+            one("unix:///run/mc.sock").addr,
+            ServerAddr::Unix("/run/mc.sock".into())
+        );
         assert_eq!(one("unix:///run/mc.sock:0?weight=2").weight, 2);
         assert_eq!(one("tcp://[::1]:11300").label(), "[::1]:11300");
         let v = parse("tcp://a:1, tcp://b:2 tcp://c:3").unwrap();
-        assert_eq!(v.iter().map(ServerSpec::label).collect::<Vec<_>>(), ["a:1", "b:2", "c:3"]);
+        assert_eq!(
+            v.iter().map(ServerSpec::label).collect::<Vec<_>>(),
+            ["a:1", "b:2", "c:3"]
+        );
     }
 
     #[test]
     fn php_memcached_lists() {
         let v = parse("a:11211:2, b, [::1]:11300:4,/var/run/m.sock,c:1 5").unwrap();
-        assert_eq!(v[0].addr, ServerAddr::Tcp { host: "a".into(), port: 11211 });
+        assert_eq!(
+            v[0].addr,
+            ServerAddr::Tcp {
+                host: "a".into(),
+                port: 11211
+            }
+        );
         assert_eq!(v[0].weight, 2);
-        assert_eq!(v[1].addr, ServerAddr::Tcp { host: "b".into(), port: 11211 });
-        assert_eq!(v[2].addr, ServerAddr::Tcp { host: "::1".into(), port: 11300 });
+        assert_eq!(
+            v[1].addr,
+            ServerAddr::Tcp {
+                host: "b".into(),
+                port: 11211
+            }
+        );
+        assert_eq!(
+            v[2].addr,
+            ServerAddr::Tcp {
+                host: "::1".into(),
+                port: 11300
+            }
+        );
         assert_eq!(v[2].weight, 4);
         assert_eq!(v[3].addr, ServerAddr::Unix("/var/run/m.sock".into()));
         assert_eq!((v[4].label(), v[4].weight), ("c:1".to_owned(), 5));
@@ -319,7 +416,10 @@ mod tests {
 
     #[test]
     fn hostile_and_malformed_entries_are_named() {
-        assert_eq!(err(""), "session.save_path is empty: give at least one memcached server");
+        assert_eq!(
+            err(""),
+            "session.save_path is empty: give at least one memcached server"
+        );
         assert_eq!(err(" , ,"), err(""));
         assert!(err("tcp://h:99999").contains("'tcp://h:99999': port '99999' must be 1-65535"));
         assert!(err("tcp://h:0").contains("must be 1-65535"));
@@ -340,6 +440,9 @@ mod tests {
         assert!(err("a:1:2:3").contains("too many ':'"));
         assert!(err("tcp://a:1:2").contains("?weight=N"));
         assert!(err("a:1,a:1").contains("server listed twice"));
-        assert!(err("tcp://h:1\x01").contains("'1\\x01'"), "control bytes are escaped");
+        assert!(
+            err("tcp://h:1\x01").contains("'1\\x01'"),
+            "control bytes are escaped"
+        );
     }
 }

@@ -35,13 +35,19 @@ pub struct PsModule {
     s_name: *const c_char,
     s_open: Option<unsafe extern "C" fn(ModData, *const c_char, *const c_char) -> c_int>,
     s_close: Option<unsafe extern "C" fn(ModData) -> c_int>,
-    s_read: Option<unsafe extern "C" fn(ModData, *mut zend_string, *mut *mut zend_string, zend_long) -> c_int>,
-    s_write: Option<unsafe extern "C" fn(ModData, *mut zend_string, *mut zend_string, zend_long) -> c_int>,
+    s_read: Option<
+        unsafe extern "C" fn(ModData, *mut zend_string, *mut *mut zend_string, zend_long) -> c_int,
+    >,
+    s_write: Option<
+        unsafe extern "C" fn(ModData, *mut zend_string, *mut zend_string, zend_long) -> c_int,
+    >,
     s_destroy: Option<unsafe extern "C" fn(ModData, *mut zend_string) -> c_int>,
     s_gc: Option<unsafe extern "C" fn(ModData, zend_long, *mut zend_long) -> zend_long>,
     s_create_sid: Option<unsafe extern "C" fn(ModData) -> *mut zend_string>,
     s_validate_sid: Option<unsafe extern "C" fn(ModData, *mut zend_string) -> c_int>,
-    s_update_timestamp: Option<unsafe extern "C" fn(ModData, *mut zend_string, *mut zend_string, zend_long) -> c_int>,
+    s_update_timestamp: Option<
+        unsafe extern "C" fn(ModData, *mut zend_string, *mut zend_string, zend_long) -> c_int,
+    >,
 }
 
 // SAFETY: the struct is immutable after construction and holds only a
@@ -139,11 +145,18 @@ unsafe fn handler<'a>(mod_data: ModData) -> Option<&'a mut Handler> {
 /// `s` must be NULL or a valid `zend_string` alive for `'a`.
 unsafe fn bytes<'a>(s: *mut zend_string) -> &'a [u8] {
     // SAFETY: per the contract; ZendStr is zend_string.
-    unsafe { s.cast::<ZendStr>().as_ref().map_or(&[][..], |z| z.as_bytes()) }
+    unsafe {
+        s.cast::<ZendStr>()
+            .as_ref()
+            .map_or(&[][..], |z| z.as_bytes())
+    }
 }
 
 fn not_open() -> Error {
-    Error::Protocol { server: "-".into(), detail: "session handler used before a successful open".into() }
+    Error::Protocol {
+        server: "-".into(),
+        detail: "session handler used before a successful open".into(),
+    }
 }
 
 /// Frees the handler behind `mod_data` (if any) and clears it.
@@ -162,12 +175,19 @@ unsafe fn release(mod_data: ModData) {
     }
 }
 
-unsafe extern "C" fn ps_open(mod_data: ModData, save_path: *const c_char, _name: *const c_char) -> c_int {
+unsafe extern "C" fn ps_open(
+    mod_data: ModData,
+    save_path: *const c_char,
+    _name: *const c_char,
+) -> c_int {
     // SAFETY: PHP passes &PS(mod_data) and a NUL-terminated save_path (or NULL).
     // A handler left from an open without close (session_reset) is freed first.
     let save_path = unsafe {
         release(mod_data);
-        save_path.as_ref().map(|p| CStr::from_ptr(p).to_string_lossy().into_owned()).unwrap_or_default()
+        save_path
+            .as_ref()
+            .map(|p| CStr::from_ptr(p).to_string_lossy().into_owned())
+            .unwrap_or_default()
     };
     let opened = guarded(None, || {
         let config = Config::load(php::ini_string)?;
@@ -194,7 +214,12 @@ unsafe extern "C" fn ps_close(mod_data: ModData) -> c_int {
     status(released && freed.is_ok())
 }
 
-unsafe extern "C" fn ps_read(mod_data: ModData, key: *mut zend_string, val: *mut *mut zend_string, _maxlifetime: zend_long) -> c_int {
+unsafe extern "C" fn ps_read(
+    mod_data: ModData,
+    key: *mut zend_string,
+    val: *mut *mut zend_string,
+    _maxlifetime: zend_long,
+) -> c_int {
     // SAFETY: PHP passes &PS(mod_data), the session id and an out-pointer
     // for the value, all valid for this call.
     let (h, sid) = unsafe { (handler(mod_data), bytes(key)) };
@@ -210,19 +235,34 @@ unsafe extern "C" fn ps_read(mod_data: ModData, key: *mut zend_string, val: *mut
     }
 }
 
-unsafe extern "C" fn ps_write(mod_data: ModData, key: *mut zend_string, val: *mut zend_string, maxlifetime: zend_long) -> c_int {
+unsafe extern "C" fn ps_write(
+    mod_data: ModData,
+    key: *mut zend_string,
+    val: *mut zend_string,
+    maxlifetime: zend_long,
+) -> c_int {
     // SAFETY: PHP passes &PS(mod_data), id and value, valid for this call.
     let (h, sid, data) = unsafe { (handler(mod_data), bytes(key), bytes(val)) };
-    status(guarded(false, || h.ok_or_else(not_open)?.write(sid, data, maxlifetime).map(|()| true)))
+    status(guarded(false, || {
+        h.ok_or_else(not_open)?
+            .write(sid, data, maxlifetime)
+            .map(|()| true)
+    }))
 }
 
 unsafe extern "C" fn ps_destroy(mod_data: ModData, key: *mut zend_string) -> c_int {
     // SAFETY: PHP passes &PS(mod_data) and the id, valid for this call.
     let (h, sid) = unsafe { (handler(mod_data), bytes(key)) };
-    status(guarded(false, || h.ok_or_else(not_open)?.destroy(sid).map(|()| true)))
+    status(guarded(false, || {
+        h.ok_or_else(not_open)?.destroy(sid).map(|()| true)
+    }))
 }
 
-unsafe extern "C" fn ps_gc(_mod_data: ModData, _maxlifetime: zend_long, nrdels: *mut zend_long) -> zend_long {
+unsafe extern "C" fn ps_gc(
+    _mod_data: ModData,
+    _maxlifetime: zend_long,
+    nrdels: *mut zend_long,
+) -> zend_long {
     // memcached expires sessions by TTL: nothing to collect. Report 0 deleted
     // so session_gc() returns 0, not false.
     // SAFETY: nrdels is NULL or a valid out-pointer from PHP.
@@ -264,8 +304,17 @@ unsafe extern "C" fn ps_validate_sid(mod_data: ModData, key: *mut zend_string) -
     status(guarded(false, || h.ok_or_else(not_open)?.exists(sid)))
 }
 
-unsafe extern "C" fn ps_update_timestamp(mod_data: ModData, key: *mut zend_string, val: *mut zend_string, maxlifetime: zend_long) -> c_int {
+unsafe extern "C" fn ps_update_timestamp(
+    mod_data: ModData,
+    key: *mut zend_string,
+    val: *mut zend_string,
+    maxlifetime: zend_long,
+) -> c_int {
     // SAFETY: PHP passes &PS(mod_data), id and value, valid for this call.
     let (h, sid, data) = unsafe { (handler(mod_data), bytes(key), bytes(val)) };
-    status(guarded(false, || h.ok_or_else(not_open)?.update_timestamp(sid, data, maxlifetime).map(|()| true)))
+    status(guarded(false, || {
+        h.ok_or_else(not_open)?
+            .update_timestamp(sid, data, maxlifetime)
+            .map(|()| true)
+    }))
 }

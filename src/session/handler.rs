@@ -337,10 +337,14 @@ impl Handler {
     }
 
     /// Whether session `sid` exists. A pure probe (`mg` without flags):
-    /// nothing is written, no TTL changes.
+    /// nothing is written, no TTL changes. An id that could never be stored
+    /// (bytes outside the alphabet, too long a key) does not exist: it is
+    /// answered without a warning and without reaching memcached, so a
+    /// client sending junk cookies to a strict-mode site gets a fresh id
+    /// rather than filling the log.
     ///
     /// # Errors
-    /// A refused id or connection errors.
+    /// Connection errors.
     pub fn exists(&self, sid: &[u8]) -> Result<bool> {
         let (key, idx) = self.locate(sid)?;
         let probe = Command::Get { key: &key, value: false, ttl: false, cas: false, flags: false, touch: None };

@@ -1,0 +1,54 @@
+--TEST--
+session lifecycle: the module info (php --ri rsmemcache) shows the version and every directive with its default
+--SKIPIF--
+<?php require __DIR__.'/skipif.inc'; ?>
+--INI--
+session.save_handler=rsmemcache
+session.use_cookies=0
+session.cache_limiter=
+session.use_strict_mode=0
+--FILE--
+<?php
+ob_start();
+(new ReflectionExtension('rsmemcache'))->info();
+$info = ob_get_clean();
+var_dump(phpversion('rsmemcache') === (new ReflectionExtension('rsmemcache'))->getVersion());
+$lines = [
+    'rsmemcache support => enabled',
+    'version => ' . phpversion('rsmemcache'),
+    'save handler => rsmemcache',
+    'rsmemcache.prefix => rsmemcache.sess. => rsmemcache.sess.',
+    'rsmemcache.connect_timeout => 1000 => 1000',
+    'rsmemcache.timeout => 1000 => 1000',
+    'rsmemcache.retry_interval => 15 => 15',
+    'rsmemcache.hash_strategy => consistent => consistent',
+    'rsmemcache.hash_function => crc32 => crc32',
+];
+foreach ($lines as $l) {
+    echo str_pad($l, 60), preg_match('/^' . preg_quote($l, '/') . '$/m', $info) ? 'present' : 'MISSING', "\n";
+}
+echo preg_match('/^version => \d+\.\d+\.\d+\S*$/m', $info) ? "version ok\n" : "version MISSING\n";
+foreach (['prefix', 'connect_timeout', 'timeout', 'retry_interval', 'hash_strategy', 'hash_function'] as $d) {
+    var_dump(ini_get("rsmemcache.$d"));
+}
+var_dump(count(array_filter(array_keys(ini_get_all('rsmemcache')), fn ($k) => str_starts_with($k, 'rsmemcache.'))));
+?>
+--EXPECTF--
+bool(true)
+rsmemcache support => enabled                               present
+version => %d.%d.%s present
+save handler => rsmemcache                                  present
+rsmemcache.prefix => rsmemcache.sess. => rsmemcache.sess.   present
+rsmemcache.connect_timeout => 1000 => 1000                  present
+rsmemcache.timeout => 1000 => 1000                          present
+rsmemcache.retry_interval => 15 => 15                       present
+rsmemcache.hash_strategy => consistent => consistent        present
+rsmemcache.hash_function => crc32 => crc32                  present
+version ok
+string(16) "rsmemcache.sess."
+string(4) "1000"
+string(4) "1000"
+string(2) "15"
+string(10) "consistent"
+string(5) "crc32"
+int(6)

@@ -1,0 +1,494 @@
+#!/usr/bin/env bash
+# rsmemcache demo: one browser, two PHP web servers, sessions in memcached.
+#
+# Builds the extension, starts two memcached daemons and two PHP web servers
+# ("A" and "B", both running demo/app.php with session.save_handler =
+# rsmemcache and the same two daemons in session.save_path), then walks a
+# browser-like client (curl with ONE cookie jar) through a login on A, a cart
+# on B, and a logout, checking every answer and where the session lives in
+# memcached. Everything runs on 127.0.0.1; everything started is stopped on
+# exit, on failure and on Ctrl-C.
+#
+# Usage: bash scripts/demo.sh      (or: make demo)
+# Environment (all optional):
+#   DEMO_MC1_PORT, DEMO_MC2_PORT     memcached ports      (21411, 21412)
+#   DEMO_WEB_A_PORT, DEMO_WEB_B_PORT web server ports     (21480, 21481)
+#   DEMO_SKIP_DEPS=1                 do not run scripts/deps.sh
+#   PHP_CONFIG                       php-config of the PHP to build and run against
+#   CARGO_TARGET_DIR                 where cargo puts the build (default: target)
+# Exit status: 0 when every step passed, 1 on the first failed step.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+ROOT=$PWD
+
+MC_PORTS=("${DEMO_MC1_PORT:-21411}" "${DEMO_MC2_PORT:-21412}")
+declare -A WEB_PORT=([A]="${DEMO_WEB_A_PORT:-21480}" [B]="${DEMO_WEB_B_PORT:-21481}")
+WORKERS=4
+SESSION_NAME=PHPSESSID
+KEY_PREFIX=rsmemcache.sess.
+
+# ---------------------------------------------------------------- processes
+
+MC_PIDS=()      # memcached daemons (our children)
+WEB_PIDS=()     # php -S masters (our children)
+WORKER_PIDS=()  # php -S workers (children of the masters)
+TMP=""
+
+# The PIDs whose parent is $1 (read from /proc: no procps needed).
+children_of() {
+  local f stat rest
+  if [[ -r /proc/$1/task/$1/children ]]; then
+    cat "/proc/$1/task/$1/children" 2>/dev/null
+    return 0
+  fi
+  for f in /proc/[0-9]*/stat; do
+    { stat=$(<"$f"); } 2>/dev/null || continue
+    rest=${stat##*) }          # after "pid (comm) ": "state ppid ..."
+    rest=${rest#* }
+    [[ ${rest%% *} == "$1" ]] && { f=${f#/proc/}; printf '%s ' "${f%/stat}"; }
+  done
+  return 0
+}
+
+# True while process $1 exists and is not a zombie.
+alive() {
+  local stat
+  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [[ ${stat:0:1} != Z ]]
+}
+
+# Sends signal $1 to the listed PIDs that are still alive, then waits (at
+# most $2 tenths of a second) until they are gone. Returns 1 if some remain.
+signal_and_wait() {
+  local sig=$1 tenths=$2 p left
+  shift 2
+  for p in "$@"; do alive "$p" && kill "-$sig" "$p" 2>/dev/null; done
+  local i
+  for ((i = 0; i < tenths; i++)); do
+    left=0
+    for p in "$@"; do alive "$p" && left=1; done
+    ((left)) || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Stops every process this script started (each recorded by PID).
+stop_all() {
+  local p p2 w known
+  # Workers forked since they were recorded (e.g. Ctrl-C during start-up).
+  for p in "${WEB_PIDS[@]}"; do
+    for w in $(children_of "$p"); do
+      known=0
+      for p2 in "${WORKER_PIDS[@]}"; do [[ $p2 == "$w" ]] && known=1; done
+      ((known)) || WORKER_PIDS+=("$w")
+    done
+  done
+  local all=("${WORKER_PIDS[@]}" "${WEB_PIDS[@]}" "${MC_PIDS[@]}")
+  if ((${#all[@]})); then
+    # SIGINT is the PHP web server's clean shutdown: each master then reaps
+    # its workers. memcached stops on SIGTERM. SIGKILL only as a last resort.
+    signal_and_wait INT 30 "${WORKER_PIDS[@]}" "${WEB_PIDS[@]}" ||
+      signal_and_wait TERM 20 "${WORKER_PIDS[@]}" "${WEB_PIDS[@]}" ||
+      signal_and_wait KILL 20 "${WORKER_PIDS[@]}" "${WEB_PIDS[@]}"
+    signal_and_wait TERM 30 "${MC_PIDS[@]}" || signal_and_wait KILL 20 "${MC_PIDS[@]}"
+    for p in "${WEB_PIDS[@]}" "${MC_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    echo "demo: stopped ${#all[@]} processes (memcached ${MC_PIDS[*]:-none}; php ${WEB_PIDS[*]:-none} + workers ${WORKER_PIDS[*]:-none})"
+  fi
+  MC_PIDS=() WEB_PIDS=() WORKER_PIDS=()
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM HUP
+  stop_all
+  [[ -n $TMP ]] && rm -rf -- "$TMP"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo; echo "demo: interrupted" >&2; exit 130' INT
+trap 'echo "demo: terminated" >&2; exit 143' TERM
+trap 'echo "demo: hangup" >&2; exit 129' HUP
+
+# ------------------------------------------------------------------ output
+
+STEP=""
+STEPS_PASSED=0
+
+show_logs() {
+  local f
+  [[ -n $TMP && -d $TMP ]] || return 0
+  for f in "$TMP"/*.log; do
+    [[ -s $f ]] || continue
+    echo "---- ${f##*/} (last lines, without connection noise) ----" >&2
+    grep -v -E ' (Accepted|Closing)$' "$f" | tail -n 12 >&2
+  done
+}
+
+fail() {
+  echo "FAIL${STEP:+ (step $STEP)}: $*" >&2
+  show_logs
+  exit 1
+}
+
+step() {
+  STEP=$1
+  shift
+  printf '\n[%s] %s\n' "$STEP" "$*"
+}
+
+line() { printf '    %-9s %s\n' "$1" "$2"; }
+
+passed() {
+  line "ok:" "$*"
+  STEPS_PASSED=$((STEPS_PASSED + 1))
+}
+
+# expect WHAT ACTUAL EXPECTED
+expect() {
+  [[ $2 == "$3" ]] || fail "$1: expected '$3', got '$2'"
+}
+
+# ------------------------------------------------------------ memcached I/O
+
+# True if something accepts TCP connections on 127.0.0.1:$1.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# True if the memcached on port $1 answers a meta no-op.
+mc_ping() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'mn\r\n' >&3
+    IFS= read -r -t 2 reply <&3 || exit 1
+    [[ ${reply%$'\r'} == MN ]]
+  ) 2>/dev/null
+}
+
+# mc_get PORT KEY: sends the raw meta command "mg KEY v t" and prints the
+# reply line, then the value (if any) on a second line.
+# Status 0 = hit, 1 = miss (EN), 2 = no or unexpected answer.
+mc_get() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 2
+    printf 'mg %s v t\r\n' "$2" >&3
+    IFS= read -r -t 2 head <&3 || exit 2
+    head=${head%$'\r'}
+    printf '%s\n' "$head"
+    case $head in
+      EN) exit 1 ;;
+      "VA "*)
+        len=${head#VA }
+        len=${len%% *}
+        LC_ALL=C IFS= read -r -N "$len" -t 2 value <&3 || exit 2
+        printf '%s\n' "$value"
+        exit 0 ;;
+      *) exit 2 ;;
+    esac
+  ) 2>/dev/null
+}
+
+# Prints "host:port" of every daemon holding KEY; status 2 if a daemon does
+# not answer.
+mc_where() {
+  local port
+  for port in "${MC_PORTS[@]}"; do
+    mc_get "$port" "$1" >/dev/null
+    case $? in
+      0) printf '127.0.0.1:%s ' "$port" ;;
+      1) ;;
+      *) return 2 ;;
+    esac
+  done
+}
+
+# ------------------------------------------------------------------ HTTP
+
+# The session id in the browser's cookie jar (empty if none).
+jar_sid() {
+  local domain flag path secure expiry name value
+  [[ -f $JAR ]] || return 0
+  while IFS=$'\t' read -r domain flag path secure expiry name value; do
+    [[ $domain == \#* && $domain != '#HttpOnly_'* ]] && continue
+    [[ $name == "$SESSION_NAME" ]] && printf '%s' "$value"
+  done <"$JAR"
+  return 0
+}
+
+declare -A J     # top-level fields of the last JSON answer
+CODE=""          # HTTP status of the last answer
+BODY=""          # body of the last answer
+
+# Parses $BODY into J (strings as is, everything else as compact JSON).
+parse_json() {
+  local out k v
+  J=()
+  out=$("$PHP" -n -r '
+    $d = json_decode(stream_get_contents(STDIN));
+    if (!is_object($d)) { exit(3); }
+    foreach ($d as $k => $v) {
+        $s = is_string($v) && !preg_match("/[\\x00-\\x1f]/", $v) ? $v : json_encode($v, JSON_UNESCAPED_SLASHES);
+        echo $k, "\t", $s, "\n";
+    }' <<<"$BODY") || return 1
+  while IFS=$'\t' read -r k v; do [[ -n $k ]] && J[$k]=$v; done <<<"$out"
+  return 0
+}
+
+# request NODE METHOD ACTION [FIELD=VALUE ...]
+# Sends one request as the browser (cookie jar $JAR), prints what was sent
+# and which server answered, and leaves the answer in CODE, BODY and J.
+request() {
+  local node=$1 method=$2 action=$3
+  shift 3
+  local url="http://127.0.0.1:${WEB_PORT[$node]}/app.php?action=$action"
+  local args=(-sS --noproxy '*' --max-time 10 -b "$JAR" -c "$JAR" -o "$TMP/body" -w '%{http_code}')
+  local sent cookie f
+  cookie=$(jar_sid)
+  if [[ $method == POST ]]; then
+    (($#)) || args+=(--data-raw '')
+    for f in "$@"; do args+=(--data-urlencode "$f"); done
+  fi
+  sent="$method $url"
+  (($#)) && sent+="  body: $*"
+  line "sent:" "$sent"
+  if [[ -n $cookie ]]; then line "" "cookie: $SESSION_NAME=$cookie"; else line "" "cookie: (none)"; fi
+  CODE=$(curl "${args[@]}" "$url") || fail "web server $node (port ${WEB_PORT[$node]}) did not answer $method $action"
+  BODY=$(<"$TMP/body")
+  parse_json || fail "web server $node answered HTTP $CODE with something that is not JSON: $BODY"
+  line "answered:" "web server ${J[node]:-?} (worker pid ${J[pid]:-?}), HTTP $CODE"
+  expect "answering server" "${J[node]:-}" "$node"
+  [[ ${J[warnings]:-[]} == '[]' ]] || fail "PHP warnings on web server $node: ${J[warnings]}"
+  [[ -z ${J[error]:-} ]] || line "error:" "${J[error]}"
+  return 0
+}
+
+# ----------------------------------------------------------------- start-up
+
+echo "== rsmemcache demo: one browser, two web servers, sessions in memcached =="
+
+if [[ ${DEMO_SKIP_DEPS:-0} != 1 ]]; then
+  bash scripts/deps.sh || fail "scripts/deps.sh could not install the dependencies"
+fi
+if ! command -v cargo >/dev/null 2>&1 && [[ -x $HOME/.cargo/bin/cargo ]]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+echo "demo: building the extension (cargo build --release)"
+cargo build --release || fail "cargo build --release failed"
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+[[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
+SO=$TARGET_DIR/release/librsmemcache.so
+[[ -f $SO ]] || fail "the build did not produce $SO"
+
+# Run the PHP the extension was built against (build.rs uses php-config).
+PHP=$("${PHP_CONFIG:-php-config}" --php-binary 2>/dev/null) || PHP=""
+[[ -x $PHP ]] || PHP=$(command -v php) || fail "no php binary found"
+MEMCACHED=$(command -v memcached) || fail "memcached is not installed"
+command -v curl >/dev/null || fail "curl is not installed"
+"$PHP" -n -d "extension=$SO" -r 'exit(extension_loaded("rsmemcache") ? 0 : 1);' ||
+  fail "$PHP cannot load $SO"
+
+for port in "${MC_PORTS[@]}" "${WEB_PORT[A]}" "${WEB_PORT[B]}"; do
+  port_busy "$port" && fail "port $port on 127.0.0.1 is already in use (another demo still running?); set DEMO_*_PORT to use other ports"
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/rsmemcache-demo.XXXXXX") || fail "mktemp failed"
+JAR=$TMP/cookies.txt
+: >"$JAR"
+
+SAVE_PATH=""
+for port in "${MC_PORTS[@]}"; do
+  mc_args=(-U 0 -l 127.0.0.1 -p "$port" -m 64)
+  [[ $(id -u) == 0 ]] && mc_args+=(-u nobody)
+  "$MEMCACHED" "${mc_args[@]}" >"$TMP/memcached-$port.log" 2>&1 &
+  MC_PIDS+=("$!")
+  SAVE_PATH+="${SAVE_PATH:+,}127.0.0.1:$port"
+done
+for i in 0 1; do
+  port=${MC_PORTS[$i]} pid=${MC_PIDS[$i]}
+  for ((t = 0; ; t++)); do
+    mc_ping "$port" && break
+    alive "$pid" || fail "memcached on port $port exited at start-up"
+    ((t < 100)) || fail "memcached on port $port did not answer within 10 s"
+    sleep 0.1
+  done
+  echo "demo: memcached 127.0.0.1:$port up (pid $pid)"
+done
+
+php_ini=(
+  -n
+  -d "extension=$SO"
+  -d session.save_handler=rsmemcache
+  -d "session.save_path=$SAVE_PATH"
+  -d session.use_strict_mode=1
+  -d session.use_cookies=1
+  -d session.use_only_cookies=1
+  -d session.use_trans_sid=0
+  -d session.cookie_httponly=1
+  -d session.cookie_samesite=Lax
+  -d "session.name=$SESSION_NAME"
+  -d session.gc_maxlifetime=1440
+  -d session.lazy_write=1
+  -d "rsmemcache.prefix=$KEY_PREFIX"
+  -d display_errors=0
+  -d log_errors=1
+)
+declare -A WEB_PID
+for node in A B; do
+  DEMO_NODE=$node PHP_CLI_SERVER_WORKERS=$WORKERS \
+    "$PHP" "${php_ini[@]}" -S "127.0.0.1:${WEB_PORT[$node]}" -t "$ROOT/demo" >"$TMP/web-$node.log" 2>&1 &
+  WEB_PID[$node]=$!
+  WEB_PIDS+=("$!")
+done
+for node in A B; do
+  port=${WEB_PORT[$node]} pid=${WEB_PID[$node]}
+  for ((t = 0; ; t++)); do
+    health=$(curl -sS --noproxy '*' --max-time 2 "http://127.0.0.1:$port/app.php?action=health" 2>/dev/null) &&
+      [[ $health == *"\"node\":\"$node\""* ]] && break
+    alive "$pid" || fail "web server $node (port $port) exited at start-up"
+    ((t < 100)) || fail "web server $node (port $port) did not answer within 10 s"
+    sleep 0.1
+  done
+  # The master forks its workers right after it starts listening.
+  for ((t = 0; ; t++)); do
+    read -r -a workers <<<"$(children_of "$pid")"
+    ((${#workers[@]} >= WORKERS)) && break
+    ((t < 50)) || fail "web server $node did not start its $WORKERS workers"
+    sleep 0.1
+  done
+  WORKER_PIDS+=("${workers[@]}")
+  BODY=$health
+  parse_json || fail "web server $node: health answer is not JSON: $health"
+  expect "web server $node session.save_handler" "${J[save_handler]-}" rsmemcache
+  expect "web server $node session.save_path" "${J[save_path]-}" "$SAVE_PATH"
+  echo "demo: web server $node http://127.0.0.1:$port up (pid $pid, workers ${workers[*]}), PHP ${J[php]-}, save_handler=${J[save_handler]-}, save_path=${J[save_path]-}"
+done
+
+echo
+echo "The browser keeps ONE cookie jar. Cookies are scoped to the host, not the"
+echo "port, so it sends the same session cookie to A and to B, as it would to two"
+echo "web servers behind one load balancer. Neither web server keeps sessions"
+echo "itself: both read and write them in memcached through rsmemcache."
+
+# ---------------------------------------------------------------- scenario
+
+USER_NAME=alice
+
+step 1 "An anonymous visitor opens a page on web server A"
+request A GET whoami
+expect "HTTP status" "$CODE" 200
+expect "user" "${J[user]-}" null
+expect "session id" "${J[session_id]-}" null
+line "result:" "user=${J[user]-} session=${J[session_id]-} cart=${J[cart]-}"
+[[ -z $(jar_sid) ]] || fail "an anonymous page set a session cookie"
+passed "anonymous on A; no session was created and no cookie was set"
+
+step 2 "The visitor logs in as '$USER_NAME' on web server A"
+request A POST login "user=$USER_NAME"
+expect "HTTP status" "$CODE" 200
+expect "user" "${J[user]-}" "$USER_NAME"
+SID=${J[session_id]-}
+[[ $SID =~ ^[A-Za-z0-9,-]+$ ]] || fail "login returned no usable session id: '$SID'"
+[[ ${J[previous_session_id]-} != "$SID" ]] || fail "session_regenerate_id() kept the id $SID"
+expect "session cookie in the jar" "$(jar_sid)" "$SID"
+gone=$(mc_where "$KEY_PREFIX${J[previous_session_id]-}") || fail "a memcached daemon did not answer"
+[[ -z $gone ]] || fail "the pre-login session ${J[previous_session_id]-} is still stored on $gone"
+line "result:" "user=${J[user]-} session=$SID (id regenerated from ${J[previous_session_id]-}, old one deleted)"
+passed "logged in on A; the browser now holds cookie $SESSION_NAME=$SID"
+
+step 3 "The same browser opens a page on web server B"
+request B GET whoami
+expect "HTTP status" "$CODE" 200
+expect "user seen by B" "${J[user]-}" "$USER_NAME"
+expect "session id seen by B" "${J[session_id]-}" "$SID"
+line "result:" "user=${J[user]-} session=${J[session_id]-} cart=${J[cart]-}"
+passed "B recognises $USER_NAME: same session id, read from memcached"
+
+step 4 "The visitor adds items to the cart on web server B"
+for item in apple pear apple; do
+  request B POST cart_add "item=$item"
+  expect "HTTP status" "$CODE" 200
+  expect "session id" "${J[session_id]-}" "$SID"
+  line "result:" "cart=${J[cart]-}"
+done
+expect "cart on B" "${J[cart]-}" '{"apple":2,"pear":1}'
+passed "cart saved by B: ${J[cart]-}"
+
+step 5 "The visitor looks at the cart on web server A"
+request A GET whoami
+expect "HTTP status" "$CODE" 200
+expect "user seen by A" "${J[user]-}" "$USER_NAME"
+expect "session id seen by A" "${J[session_id]-}" "$SID"
+expect "cart seen by A" "${J[cart]-}" '{"apple":2,"pear":1}'
+line "result:" "user=${J[user]-} session=${J[session_id]-} cart=${J[cart]-}"
+passed "A shows the cart B wrote"
+
+step 6 "Where does the session live? Both memcached daemons are asked directly"
+KEY=$KEY_PREFIX$SID
+holders=()
+for port in "${MC_PORTS[@]}"; do
+  line "sent:" "mg $KEY v t   -> memcached 127.0.0.1:$port"
+  reply=$(mc_get "$port" "$KEY")
+  rc=$?
+  ((rc == 2)) && fail "memcached 127.0.0.1:$port gave no usable answer: '$reply'"
+  head=${reply%%$'\n'*}
+  if ((rc == 0)); then
+    value=${reply#*$'\n'}
+    line "answer:" "$head   (value ${#value} bytes, TTL ${head##* t} s)"
+    line "" "$value"
+    holders+=("127.0.0.1:$port")
+    HELD=$value
+  else
+    line "answer:" "$head   (not here)"
+  fi
+done
+((${#holders[@]} == 1)) || fail "the session should be on exactly one daemon, found on ${#holders[@]}: ${holders[*]:-none}"
+[[ $HELD == *"user|s:${#USER_NAME}:\"$USER_NAME\";"* ]] || fail "the stored session does not hold user $USER_NAME: $HELD"
+[[ $HELD == *'s:5:"apple";i:2;'* && $HELD == *'s:4:"pear";i:1;'* ]] || fail "the stored session does not hold the cart: $HELD"
+passed "stored once, on ${holders[0]} (the daemon the key hashes to), in PHP's session format"
+
+step 7 "The visitor logs out on web server A"
+request A POST logout
+expect "HTTP status" "$CODE" 200
+expect "destroyed session" "${J[destroyed_session_id]-}" "$SID"
+expect "user logged out" "${J[user_was]-}" "$USER_NAME"
+[[ -z $(jar_sid) ]] || fail "the session cookie is still in the browser after logout"
+line "result:" "session ${J[destroyed_session_id]-} of ${J[user_was]-} destroyed, cookie deleted"
+passed "logged out on A"
+
+step 8 "After logout the visitor is anonymous everywhere and the session is gone"
+for node in A B; do
+  request "$node" GET whoami
+  expect "HTTP status" "$CODE" 200
+  expect "user on $node" "${J[user]-}" null
+  expect "session id on $node" "${J[session_id]-}" null
+  line "result:" "user=${J[user]-} session=${J[session_id]-}"
+done
+line "sent:" "mg $KEY v t   -> both daemons"
+where=$(mc_where "$KEY") || fail "a memcached daemon did not answer"
+[[ -z $where ]] || fail "the destroyed session is still stored on $where"
+line "answer:" "EN from both (key gone)"
+# Someone who copied the old cookie before the logout tries it on B.
+line "sent:" "GET http://127.0.0.1:${WEB_PORT[B]}/app.php?action=whoami  with the old cookie $SESSION_NAME=$SID (no jar)"
+stolen=$(curl -sS --noproxy '*' --max-time 10 -b "$SESSION_NAME=$SID" \
+  "http://127.0.0.1:${WEB_PORT[B]}/app.php?action=whoami") || fail "web server B did not answer"
+BODY=$stolen
+parse_json || fail "B answered with something that is not JSON: $stolen"
+expect "answering server" "${J[node]-}" B
+expect "warnings on B" "${J[warnings]-}" '[]'
+expect "user for the old cookie" "${J[user]-}" null
+[[ ${J[session_id]-} != "$SID" ]] || fail "B accepted the destroyed session id $SID"
+line "answered:" "web server B: user=${J[user]-}, old id refused (strict mode), offered new id ${J[session_id]-}"
+where=$(mc_where "$KEY_PREFIX${J[session_id]-}") || fail "a memcached daemon did not answer"
+[[ -z $where ]] || fail "a session was stored for an anonymous visitor (${J[session_id]-} on $where)"
+passed "anonymous on A and B, key deleted from memcached, old cookie useless"
+
+# No extension warning may have been logged by either web server.
+if grep -h 'rsmemcache:' "$TMP"/web-*.log >&2; then
+  fail "the web servers logged rsmemcache warnings (above)"
+fi
+
+echo
+stop_all
+echo "demo: all $STEPS_PASSED steps passed"

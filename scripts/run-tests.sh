@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# Builds the extension, starts private memcached daemons, runs the Rust tests
+# (cargo test --release) and the PHP tests (php-tests/*.phpt through PHP's
+# run-tests.php), stops the daemons, and prints "N passed, N failed" as the
+# last line. Exits non-zero if anything failed, if no .phpt test passed, or if
+# the extension does not load.
+#
+#   scripts/run-tests.sh                        # everything
+#   scripts/run-tests.sh php-tests/foo.phpt     # extra args go to run-tests.php
+#
+# Environment:
+#   RSMEMCACHE_TEST_BASE_PORT   first TCP port (default 21211); the daemons use
+#                               BASE, BASE+1, BASE+2, and BASE+88 (or the next
+#                               free port above it) is the "refused" port.
+#   RSMEMCACHE_SKIP_CARGO_TESTS=1  run only the .phpt tests.
+# Exported to the tests: RSMEMCACHE_TEST_SERVERS, RSMEMCACHE_TEST_SOCKET,
+# RSMEMCACHE_TEST_REFUSED_PORT, RSMEMCACHE_SO (see php-tests/config.inc).
+set -euo pipefail
+
+orig_pwd=$(pwd -P)
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd -P)
+
+passed=0
+failed=0
+summary_printed=0
+run_dir=""
+pids=()
+
+log() { printf '== %s\n' "$*"; }
+warn() { printf '!! %s\n' "$*" >&2; }
+
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    # Bounded wait for each daemon to go; SIGKILL a straggler.
+    local i
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  pids=()
+  if [[ -n "$run_dir" && -d "$run_dir" ]]; then
+    rm -rf -- "$run_dir"
+  fi
+  run_dir=""
+}
+
+on_exit() {
+  local rc=$?
+  set +e
+  cleanup
+  if ((!summary_printed)); then
+    # Aborted early (build failure, daemon failure, ...): still end with the
+    # summary line, and never report success.
+    ((rc != 0)) || rc=1
+    printf '%d passed, %d failed\n' "$passed" "$((failed + 1))"
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+die() {
+  warn "$*"
+  exit 1
+}
+
+# --- dependencies and build -------------------------------------------------
+bash scripts/deps.sh
+if ! command -v cargo >/dev/null 2>&1 && [[ -x "${HOME:-/root}/.cargo/bin/cargo" ]]; then
+  export PATH="${HOME:-/root}/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null 2>&1 || die "cargo (Rust >= 1.85) not found; install it with rustup"
+
+PHP=$(command -v php8.2 || command -v php || true)
+[[ -n "$PHP" ]] || die "php not found"
+MEMCACHED=$(command -v memcached || true)
+[[ -n "$MEMCACHED" ]] || die "memcached not found"
+PHP_CONFIG=${PHP_CONFIG:-$(command -v php-config8.2 || command -v php-config || true)}
+
+log "cargo build --release"
+cargo build --release
+target_dir=${CARGO_TARGET_DIR:-target}
+[[ "$target_dir" = /* ]] || target_dir="$ROOT/$target_dir"
+SO="$target_dir/release/librsmemcache.so"
+[[ -f "$SO" ]] || die "build produced no $SO"
+export RSMEMCACHE_SO="$SO"
+
+log "checking that $SO loads into $PHP"
+if ! load_err=$("$PHP" -n -d "extension=$SO" -r 'exit(extension_loaded("rsmemcache") ? 0 : 1);' 2>&1); then
+  warn "the extension does not load: $PHP -n -d extension=$SO"
+  [[ -z "$load_err" ]] || warn "$load_err"
+  die "FATAL: rsmemcache extension failed to load"
+fi
+[[ -z "$load_err" ]] || warn "loading the extension printed: $load_err"
+
+skip_cargo=${RSMEMCACHE_SKIP_CARGO_TESTS:-0}
+if [[ "$skip_cargo" != 1 ]]; then
+  # Compile the test binaries before the daemons start, so compile errors
+  # surface early.
+  log "cargo test --release --no-run"
+  cargo test --release --no-run
+fi
+
+# --- memcached daemons ------------------------------------------------------
+BASE=${RSMEMCACHE_TEST_BASE_PORT:-21211}
+[[ "$BASE" =~ ^[0-9]+$ ]] && ((BASE >= 1024 && BASE + 100 < 65536)) \
+  || die "RSMEMCACHE_TEST_BASE_PORT must be a port number between 1024 and 65435 (got '$BASE')"
+
+# True if something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp).
+port_in_use() {
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
+}
+
+# Polls until every target (tcp://host:port or unix:///path) answers
+# "version\r\n" with "VERSION ..."; bounded by a 15 second deadline.
+wait_ready() {
+  "$PHP" -n -r '
+    $deadline = microtime(true) + 15;
+    foreach (array_slice($argv, 1) as $t) {
+        for (;;) {
+            $s = @stream_socket_client($t, $errno, $errstr, 1);
+            if ($s) {
+                stream_set_timeout($s, 1);
+                fwrite($s, "version\r\n");
+                $line = fgets($s);
+                fclose($s);
+                if (is_string($line) && strncmp($line, "VERSION ", 8) === 0) { break; }
+            }
+            if (microtime(true) > $deadline) { fwrite(STDERR, "no answer from $t\n"); exit(1); }
+            usleep(20000);
+        }
+    }' -- "$@"
+}
+
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/rsmemcache-test.XXXXXX")
+chmod 777 "$run_dir"   # memcached (user nobody when we are root) creates its socket here
+SOCKET="$run_dir/memcached.sock"
+
+user_args=()
+if [[ "$(id -u)" = 0 ]]; then
+  user_args=(-u nobody)
+fi
+common=(-U 0 -m 64 -I 1m -c 1024 "${user_args[@]}")
+
+servers=()
+targets=()
+for port in "$BASE" "$((BASE + 1))" "$((BASE + 2))"; do
+  if port_in_use "$port"; then
+    die "port $port is already in use on 127.0.0.1 (another memcached?); set RSMEMCACHE_TEST_BASE_PORT to a free range"
+  fi
+  "$MEMCACHED" "${common[@]}" -l 127.0.0.1 -p "$port" \
+    </dev/null >"$run_dir/memcached-$port.log" 2>&1 &
+  pids+=("$!")
+  servers+=("127.0.0.1:$port")
+  targets+=("tcp://127.0.0.1:$port")
+done
+"$MEMCACHED" "${common[@]}" -s "$SOCKET" -a 0777 \
+  </dev/null >"$run_dir/memcached-socket.log" 2>&1 &
+pids+=("$!")
+targets+=("unix://$SOCKET")
+
+if ! wait_ready "${targets[@]}"; then
+  for f in "$run_dir"/memcached-*.log; do
+    [[ -s "$f" ]] && warn "$(basename "$f"): $(cat "$f")"
+  done
+  die "memcached did not come up"
+fi
+# Make sure the daemons that answered are ours (not someone else's that
+# grabbed a port between the check and the start).
+for pid in "${pids[@]}"; do
+  kill -0 "$pid" 2>/dev/null || die "memcached (pid $pid) exited early: $(cat "$run_dir"/memcached-*.log 2>/dev/null)"
+done
+log "memcached up: ${servers[*]} $SOCKET (pids ${pids[*]})"
+
+refused=$((BASE + 88))
+while port_in_use "$refused"; do
+  refused=$((refused + 1))
+  ((refused < BASE + 100)) || die "no free port for RSMEMCACHE_TEST_REFUSED_PORT near $((BASE + 88))"
+done
+
+RSMEMCACHE_TEST_SERVERS=$(IFS=,; echo "${servers[*]}")
+export RSMEMCACHE_TEST_SERVERS
+export RSMEMCACHE_TEST_SOCKET="$SOCKET"
+export RSMEMCACHE_TEST_REFUSED_PORT="$refused"
+log "RSMEMCACHE_TEST_SERVERS=$RSMEMCACHE_TEST_SERVERS RSMEMCACHE_TEST_SOCKET=$SOCKET RSMEMCACHE_TEST_REFUSED_PORT=$refused"
+
+# --- cargo tests ------------------------------------------------------------
+cargo_passed=0
+cargo_failed=0
+if [[ "$skip_cargo" != 1 ]]; then
+  log "cargo test --release"
+  set +e
+  cargo test --release 2>&1 | tee "$run_dir/cargo-test.log"
+  cargo_rc=${PIPESTATUS[0]}
+  set -e
+  while read -r p f; do
+    cargo_passed=$((cargo_passed + p))
+    cargo_failed=$((cargo_failed + f))
+  done < <(sed -n 's/^test result: [A-Za-z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$run_dir/cargo-test.log")
+  if ((cargo_rc != 0 && cargo_failed == 0)); then
+    warn "cargo test exited with status $cargo_rc without reporting a failed test; counting it as one failure"
+    cargo_failed=1
+  fi
+  log "cargo tests: $cargo_passed passed, $cargo_failed failed"
+else
+  log "cargo tests skipped (RSMEMCACHE_SKIP_CARGO_TESTS=1)"
+fi
+passed=$((passed + cargo_passed))
+failed=$((failed + cargo_failed))
+
+# --- phpt tests -------------------------------------------------------------
+run_tests=""
+candidates=()
+if [[ -n "$PHP_CONFIG" ]]; then
+  candidates+=("$("$PHP_CONFIG" --extension-dir 2>/dev/null)/build/run-tests.php"
+               "$("$PHP_CONFIG" --prefix 2>/dev/null)/lib/php/build/run-tests.php")
+fi
+shopt -s nullglob
+candidates+=(/usr/lib/php/*/build/run-tests.php /usr/local/lib/php/build/run-tests.php)
+shopt -u nullglob
+for c in "${candidates[@]}"; do
+  if [[ -f "$c" ]]; then run_tests=$c; break; fi
+done
+[[ -n "$run_tests" ]] || die "run-tests.php not found (install php8.2-dev)"
+
+# Test paths may be given relative to the caller's directory or the repo root.
+rt_args=()
+has_target=0
+for a in "$@"; do
+  if [[ "$a" != -* && "$a" != /* && ! -e "$a" && -e "$orig_pwd/$a" ]]; then
+    a="$orig_pwd/$a"
+  fi
+  if [[ "$a" != -* && -e "$a" ]]; then has_target=1; fi
+  rt_args+=("$a")
+done
+((has_target)) || rt_args+=(php-tests/)
+
+log "run-tests.php ${rt_args[*]}"
+set +e
+NO_INTERACTION=1 REPORT_EXIT_STATUS=1 TEST_PHP_EXECUTABLE="$PHP" \
+  "$PHP" -n "$run_tests" -q --no-color --show-diff -n -d "extension=$SO" "${rt_args[@]}" \
+  </dev/null 2>&1 | tee "$run_dir/run-tests.log"
+rt_rc=${PIPESTATUS[0]}
+set -e
+
+rt_count() {
+  local n
+  n=$(sed -n "s/^$1 *: *\([0-9]*\).*/\1/p" "$run_dir/run-tests.log" | tail -n 1)
+  echo "${n:-0}"
+}
+phpt_passed=$(rt_count 'Tests passed')
+phpt_failed=$(rt_count 'Tests failed')
+phpt_borked=$(rt_count 'Tests borked')
+phpt_leaked=$(rt_count 'Tests leaked')
+phpt_skipped=$(rt_count 'Tests skipped')
+phpt_warned=$(rt_count 'Tests warned')
+phpt_bad=$((phpt_failed + phpt_borked + phpt_leaked))
+
+if ! grep -q '^Tests passed *:' "$run_dir/run-tests.log"; then
+  warn "run-tests.php printed no summary (no tests found or it crashed)"
+fi
+if ((rt_rc != 0 && phpt_bad == 0)); then
+  warn "run-tests.php exited with status $rt_rc without reporting a failed test; counting it as one failure"
+  phpt_bad=1
+fi
+if ((phpt_skipped > 0)); then
+  warn "$phpt_skipped phpt test(s) SKIPPED:"
+  tr '\r' '\n' <"$run_dir/run-tests.log" | grep '^SKIP ' >&2 || true
+fi
+if ((phpt_warned > 0)); then
+  warn "$phpt_warned phpt test(s) WARNED:"
+  tr '\r' '\n' <"$run_dir/run-tests.log" | grep '^WARN ' >&2 || true
+fi
+if ((phpt_borked > 0)); then
+  warn "$phpt_borked phpt test(s) BORKED (malformed), counted as failed"
+fi
+log "phpt tests: $phpt_passed passed, $phpt_bad failed, $phpt_skipped skipped"
+passed=$((passed + phpt_passed))
+failed=$((failed + phpt_bad))
+
+no_phpt_passed=0
+if ((phpt_passed == 0)); then
+  warn "no phpt test passed"
+  no_phpt_passed=1
+fi
+
+# --- summary ----------------------------------------------------------------
+cleanup
+summary_printed=1
+printf '%d passed, %d failed\n' "$passed" "$failed"
+if ((failed > 0 || no_phpt_passed)); then
+  exit 1
+fi
+exit 0
