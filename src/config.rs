@@ -58,16 +58,66 @@ pub const LOCK_FAILURE: &CStr = c"rsmemcache.lock_failure";
 
 /// Every directive, in the order `php --ri rsmemcache` shows them.
 pub const DIRECTIVES: [Directive; 10] = [
-    Directive { name: PREFIX, default: c"rsmemcache.sess.", unit: "-", doc: "key prefix; key = prefix + session id (at most 250 bytes in all)" },
-    Directive { name: CONNECT_TIMEOUT, default: c"1000", unit: "ms", doc: "connect timeout per server (1-600000)" },
-    Directive { name: TIMEOUT, default: c"1000", unit: "ms", doc: "read/write timeout per reply (1-600000)" },
-    Directive { name: RETRY_INTERVAL, default: c"15", unit: "s", doc: "a failed server is skipped for this long (0-86400); save_path retry_interval overrides" },
-    Directive { name: HASH_STRATEGY, default: c"consistent", unit: "-", doc: "consistent | standard (pecl-memcache compatible placement)" },
-    Directive { name: HASH_FUNCTION, default: c"crc32", unit: "-", doc: "crc32 | fnv" },
-    Directive { name: LOCKING, default: c"1", unit: "-", doc: "1: lock the session from read to write/close; 0: no lock traffic" },
-    Directive { name: LOCK_WAIT_TIME, default: c"30000", unit: "ms", doc: "how long session_start() waits for another request's lock (0-600000)" },
-    Directive { name: LOCK_EXPIRE, default: c"20", unit: "s", doc: "lock TTL, so a crashed worker's lock frees itself (1-86400, never 0)" },
-    Directive { name: LOCK_FAILURE, default: c"error", unit: "-", doc: "error | readonly: what happens when the wait runs out" },
+    Directive {
+        name: PREFIX,
+        default: c"rsmemcache.sess.",
+        unit: "-",
+        doc: "key prefix; key = prefix + session id (at most 250 bytes in all)",
+    },
+    Directive {
+        name: CONNECT_TIMEOUT,
+        default: c"1000",
+        unit: "ms",
+        doc: "connect timeout per server (1-600000)",
+    },
+    Directive {
+        name: TIMEOUT,
+        default: c"1000",
+        unit: "ms",
+        doc: "read/write timeout per reply (1-600000)",
+    },
+    Directive {
+        name: RETRY_INTERVAL,
+        default: c"15",
+        unit: "s",
+        doc: "a failed server is skipped for this long (0-86400); save_path retry_interval overrides",
+    },
+    Directive {
+        name: HASH_STRATEGY,
+        default: c"consistent",
+        unit: "-",
+        doc: "consistent | standard (pecl-memcache compatible placement)",
+    },
+    Directive {
+        name: HASH_FUNCTION,
+        default: c"crc32",
+        unit: "-",
+        doc: "crc32 | fnv",
+    },
+    Directive {
+        name: LOCKING,
+        default: c"1",
+        unit: "-",
+        doc: "1: lock the session from read to write/close; 0: no lock traffic",
+    },
+    Directive {
+        name: LOCK_WAIT_TIME,
+        default: c"30000",
+        unit: "ms",
+        doc: "how long session_start() waits for another request's lock (0-600000)",
+    },
+    Directive {
+        name: LOCK_EXPIRE,
+        default: c"20",
+        unit: "s",
+        doc: "lock TTL, so a crashed worker's lock frees itself (1-86400, never 0)",
+    },
+    Directive {
+        name: LOCK_FAILURE,
+        default: c"error",
+        unit: "-",
+        doc: "error | readonly: what happens when the wait runs out",
+    },
 ];
 
 /// `on_modify` for every directive: accepts any value. Values are validated
@@ -189,12 +239,24 @@ impl Config {
         let failure = match value(LOCK_FAILURE).trim().to_ascii_lowercase().as_str() {
             "error" => LockFailure::Error,
             "readonly" => LockFailure::ReadOnly,
-            _ => return Err(directive_error(LOCK_FAILURE, &value(LOCK_FAILURE), "expected error or readonly")),
+            _ => {
+                return Err(directive_error(
+                    LOCK_FAILURE,
+                    &value(LOCK_FAILURE),
+                    "expected error or readonly",
+                ));
+            }
         };
         let lock = LockSettings {
             enabled,
-            wait: std::time::Duration::from_millis(int_in(LOCK_WAIT_TIME, &value(LOCK_WAIT_TIME), 0, 600_000)?),
-            expire_s: u32::try_from(int_in(LOCK_EXPIRE, &value(LOCK_EXPIRE), 1, 86_400)?).expect("range checked"),
+            wait: std::time::Duration::from_millis(int_in(
+                LOCK_WAIT_TIME,
+                &value(LOCK_WAIT_TIME),
+                0,
+                600_000,
+            )?),
+            expire_s: u32::try_from(int_in(LOCK_EXPIRE, &value(LOCK_EXPIRE), 1, 86_400)?)
+                .expect("range checked"),
             failure,
         };
         Ok(Self {
@@ -223,7 +285,10 @@ mod tests {
         assert_eq!(c.pool.strategy, Strategy::Consistent);
         assert_eq!(c.pool.function, HashFunction::Crc32);
         assert!(c.lock.enabled);
-        assert_eq!((c.lock.wait.as_millis(), c.lock.expire_s, c.lock.failure), (30_000, 20, LockFailure::Error));
+        assert_eq!(
+            (c.lock.wait.as_millis(), c.lock.expire_s, c.lock.failure),
+            (30_000, 20, LockFailure::Error)
+        );
     }
 
     #[test]
@@ -243,7 +308,10 @@ mod tests {
         assert!(with(HASH_FUNCTION, "md5").contains("rsmemcache.hash_function"));
         assert!(with(PREFIX, "a b").contains("rsmemcache.prefix"));
         assert!(with(RETRY_INTERVAL, "-1").contains("rsmemcache.retry_interval"));
-        assert!(with(LOCK_EXPIRE, "0").contains("rsmemcache.lock_expire: expected an integer from 1 to 86400"));
+        assert!(
+            with(LOCK_EXPIRE, "0")
+                .contains("rsmemcache.lock_expire: expected an integer from 1 to 86400")
+        );
         assert!(with(LOCKING, "maybe").contains("rsmemcache.locking"));
         assert!(with(LOCK_FAILURE, "ignore").contains("rsmemcache.lock_failure"));
         assert!(with(LOCK_WAIT_TIME, "-5").contains("rsmemcache.lock_wait_time"));

@@ -147,7 +147,9 @@ pub enum Error {
 
     /// The session's lock was held by another request for the whole wait
     /// budget (`rsmemcache.lock_failure = error`).
-    #[error("session {id} is locked by another request; gave up after waiting {waited_ms} ms (rsmemcache.lock_wait_time)")]
+    #[error(
+        "session {id} is locked by another request; gave up after waiting {waited_ms} ms (rsmemcache.lock_wait_time)"
+    )]
     LockTimeout {
         /// Session id.
         id: String,
@@ -157,7 +159,9 @@ pub enum Error {
 
     /// A write to a session opened read-only after a lock timeout
     /// (`rsmemcache.lock_failure = readonly`).
-    #[error("session {id} was opened read-only because another request held its lock; changes not written")]
+    #[error(
+        "session {id} was opened read-only because another request held its lock; changes not written"
+    )]
     ReadOnly {
         /// Session id.
         id: String,
@@ -165,7 +169,9 @@ pub enum Error {
 
     /// The session changed in memcached after this request read it (its lock
     /// expired and another request wrote): writing would lose that update.
-    #[error("session {id} not written: another request changed it after this request read it (lock expired after rsmemcache.lock_expire = {expire_s} s)")]
+    #[error(
+        "session {id} not written: another request changed it after this request read it (lock expired after rsmemcache.lock_expire = {expire_s} s)"
+    )]
     Conflict {
         /// Session id.
         id: String,

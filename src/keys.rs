@@ -50,7 +50,10 @@ pub fn validate_prefix(prefix: &str) -> Result<()> {
 /// [`Error::BadSessionId`] if `sid` is empty, holds a byte outside
 /// `[A-Za-z0-9,-]`, or the key (with the suffix) would exceed [`MAX_KEY_LEN`].
 pub fn session_key(prefix: &[u8], sid: &[u8], suffix: usize) -> Result<Vec<u8>> {
-    let refuse = |reason: String| Error::BadSessionId { id: escape_for_message(sid, 64), reason };
+    let refuse = |reason: String| Error::BadSessionId {
+        id: escape_for_message(sid, 64),
+        reason,
+    };
     if sid.is_empty() {
         return Err(refuse("empty id".to_owned()));
     }
@@ -64,9 +67,15 @@ pub fn session_key(prefix: &[u8], sid: &[u8], suffix: usize) -> Result<Vec<u8>> 
     }
     let len = prefix.len() + sid.len();
     if len + suffix > MAX_KEY_LEN {
-        let which = if suffix > 0 && len <= MAX_KEY_LEN { "lock key" } else { "key" };
+        let which = if suffix > 0 && len <= MAX_KEY_LEN {
+            "lock key"
+        } else {
+            "key"
+        };
         let total = if which == "key" { len } else { len + suffix };
-        return Err(refuse(format!("{which} would be {total} bytes, memcached allows {MAX_KEY_LEN}")));
+        return Err(refuse(format!(
+            "{which} would be {total} bytes, memcached allows {MAX_KEY_LEN}"
+        )));
     }
     let mut key = Vec::with_capacity(len + suffix);
     key.extend_from_slice(prefix);
@@ -106,26 +115,50 @@ mod tests {
 
     #[test]
     fn valid_ids_make_prefixed_keys() {
-        assert_eq!(session_key(b"p.", b"abc,-XYZ019", 0).unwrap(), b"p.abc,-XYZ019");
+        assert_eq!(
+            session_key(b"p.", b"abc,-XYZ019", 0).unwrap(),
+            b"p.abc,-XYZ019"
+        );
         assert_eq!(session_key(b"", b"a", 0).unwrap(), b"a");
     }
 
     #[test]
     fn hostile_ids_are_refused_not_truncated() {
-        let e = session_key(b"p.", b"abc\r\nflush_all", 0).unwrap_err().to_string();
+        let e = session_key(b"p.", b"abc\r\nflush_all", 0)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "session id 'abc\\r\\nflush_all' refused: byte 0x0d is outside the session id alphabet [A-Za-z0-9,-]"
         );
-        assert!(session_key(b"p.", b"a b", 0).unwrap_err().to_string().contains("byte 0x20 is outside"));
-        assert!(session_key(b"p.", b"", 0).unwrap_err().to_string().contains("empty id"));
+        assert!(
+            session_key(b"p.", b"a b", 0)
+                .unwrap_err()
+                .to_string()
+                .contains("byte 0x20 is outside")
+        );
+        assert!(
+            session_key(b"p.", b"", 0)
+                .unwrap_err()
+                .to_string()
+                .contains("empty id")
+        );
         assert!(session_key(b"p.", "é".as_bytes(), 0).is_err());
         let long = vec![b'a'; 249];
-        assert!(session_key(b"p", &long, 0).is_ok(), "exactly 250 bytes is allowed");
+        assert!(
+            session_key(b"p", &long, 0).is_ok(),
+            "exactly 250 bytes is allowed"
+        );
         let e = session_key(b"p.", &long, 0).unwrap_err().to_string();
-        assert!(e.contains("refused: key would be 251 bytes, memcached allows 250"), "{e}");
+        assert!(
+            e.contains("refused: key would be 251 bytes, memcached allows 250"),
+            "{e}"
+        );
         let e = session_key(b"p", &long, 5).unwrap_err().to_string();
-        assert!(e.contains("refused: lock key would be 255 bytes, memcached allows 250"), "{e}");
+        assert!(
+            e.contains("refused: lock key would be 255 bytes, memcached allows 250"),
+            "{e}"
+        );
         assert!(session_key(b"p", &long[..244], 5).is_ok());
     }
 

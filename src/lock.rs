@@ -85,7 +85,10 @@ impl Backoff {
     /// A backoff whose jitter is seeded by `seed` (any value; 0 is fine).
     #[must_use]
     pub fn new(seed: u64) -> Self {
-        Self { current: FIRST_POLL, rng: seed | 1 }
+        Self {
+            current: FIRST_POLL,
+            rng: seed | 1,
+        }
     }
 
     /// The next delay.
@@ -212,7 +215,10 @@ mod tests {
 
     #[test]
     fn gives_up_at_the_budget_after_a_final_attempt() {
-        let mut clock = FakeClock { now: Duration::ZERO, sleeps: vec![] };
+        let mut clock = FakeClock {
+            now: Duration::ZERO,
+            sleeps: vec![],
+        };
         let mut attempts = 0;
         let budget = Duration::from_millis(100);
         let r: Result<Waited<()>, ()> = wait_for(budget, &mut Backoff::new(7), &mut clock, || {
@@ -244,26 +250,41 @@ mod tests {
             let now = std::rc::Rc::new(std::cell::Cell::new(Duration::ZERO));
             let mut clock = SharedClock(now.clone());
             let released = Duration::from_millis(released_ms);
-            let r: Result<Waited<Duration>, ()> =
-                wait_for(Duration::from_secs(30), &mut Backoff::new(seed), &mut clock, || {
-                    Ok((now.get() >= released).then(|| now.get()))
-                });
-            let Ok(Waited::Acquired(at)) = r else { panic!("not acquired: {r:?}") };
-            assert!(at - released <= MAX_POLL, "released {released:?}, taken {at:?}");
+            let r: Result<Waited<Duration>, ()> = wait_for(
+                Duration::from_secs(30),
+                &mut Backoff::new(seed),
+                &mut clock,
+                || Ok((now.get() >= released).then(|| now.get())),
+            );
+            let Ok(Waited::Acquired(at)) = r else {
+                panic!("not acquired: {r:?}")
+            };
+            assert!(
+                at - released <= MAX_POLL,
+                "released {released:?}, taken {at:?}"
+            );
         }
     }
 
     #[test]
     fn zero_budget_tries_once_and_errors_stop_the_wait() {
-        let mut clock = FakeClock { now: Duration::ZERO, sleeps: vec![] };
+        let mut clock = FakeClock {
+            now: Duration::ZERO,
+            sleeps: vec![],
+        };
         let mut n = 0;
-        let r: Result<Waited<()>, ()> = wait_for(Duration::ZERO, &mut Backoff::new(1), &mut clock, || {
-            n += 1;
-            Ok(None)
-        });
+        let r: Result<Waited<()>, ()> =
+            wait_for(Duration::ZERO, &mut Backoff::new(1), &mut clock, || {
+                n += 1;
+                Ok(None)
+            });
         assert_eq!((r, n), (Ok(Waited::GaveUp(Duration::ZERO)), 1));
-        let r: Result<Waited<()>, &str> =
-            wait_for(Duration::from_secs(1), &mut Backoff::new(1), &mut clock, || Err("down"));
+        let r: Result<Waited<()>, &str> = wait_for(
+            Duration::from_secs(1),
+            &mut Backoff::new(1),
+            &mut clock,
+            || Err("down"),
+        );
         assert_eq!(r, Err("down"));
     }
 }

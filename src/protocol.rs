@@ -129,7 +129,9 @@ impl Command<'_> {
             } => {
                 out.extend_from_slice(b"ms ");
                 out.extend_from_slice(key);
-                w(out, format_args!(" {} T{exptime}", value.len()));
+                // `c`: the reply carries the stored item's CAS id (a lock's
+                // owner proof, a session's version).
+                w(out, format_args!(" {} T{exptime} c", value.len()));
                 if client_flags != 0 {
                     w(out, format_args!(" F{client_flags}"));
                 }
@@ -407,7 +409,7 @@ mod tests {
             mode: SetMode::Set,
             cas: None,
         };
-        assert_eq!(enc(set), b"ms k 5 T1440\r\na\r\nb\0\r\n");
+        assert_eq!(enc(set), b"ms k 5 T1440 c\r\na\r\nb\0\r\n");
         let add = Command::Set {
             key: b"l",
             value: b"t",
@@ -416,7 +418,7 @@ mod tests {
             mode: SetMode::Add,
             cas: Some(9),
         };
-        assert_eq!(enc(add), b"ms l 1 T30 F2 ME C9\r\nt\r\n");
+        assert_eq!(enc(add), b"ms l 1 T30 c F2 ME C9\r\nt\r\n");
         assert_eq!(
             enc(Command::Delete {
                 key: b"l",

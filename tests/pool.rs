@@ -677,7 +677,7 @@ fn handler_refuses_an_oversized_session_and_keeps_the_previous_copy() {
     let mc = Memcached::start_with(&["-I", "1m"]);
     let mut config = Config::load(|_| None).expect("default config");
     config.pool = settings(1000, 5000, 15);
-    let h = Handler::open(&mc.save_path(), &config).expect("open");
+    let mut h = Handler::open(&mc.save_path(), &config).expect("open");
     let sid = b"oversizedSession1";
     h.write(sid, b"small|i:1;", 1440).expect("small write");
 

@@ -111,7 +111,11 @@ impl Handler {
     /// The key for `sid` and the index of its home server. With locking on,
     /// the lock key must fit memcached's key limit too.
     fn locate(&self, sid: &[u8]) -> Result<(Vec<u8>, usize)> {
-        let reserve = if self.lock.enabled { lock::LOCK_SUFFIX.len() } else { 0 };
+        let reserve = if self.lock.enabled {
+            lock::LOCK_SUFFIX.len()
+        } else {
+            0
+        };
         let key = keys::session_key(&self.prefix, sid, reserve)?;
         let idx = self.pool.distribution().probe_order(&key, 1)[0];
         Ok((key, idx))
@@ -130,8 +134,22 @@ impl Handler {
         // give back the lock of the first.
         self.release()?;
         let (key, idx) = self.locate(sid)?;
-        let get = Command::Get { key: &key, value: true, ttl: false, cas: true, flags: false, touch: None };
-        let mut opened = Opened { sid: sid.to_vec(), key: key.clone(), idx, data_cas: None, lock: None, readonly: false };
+        let get = Command::Get {
+            key: &key,
+            value: true,
+            ttl: false,
+            cas: true,
+            flags: false,
+            touch: None,
+        };
+        let mut opened = Opened {
+            sid: sid.to_vec(),
+            key: key.clone(),
+            idx,
+            data_cas: None,
+            lock: None,
+            readonly: false,
+        };
         let reply = if self.lock.enabled {
             let token = lock::new_token().map_err(|e| Error::Random(e.to_string()))?;
             let lock_key = lock::lock_key(&key);
@@ -147,19 +165,25 @@ impl Handler {
             let (lock_reply, data_reply) = two(self.pool.execute(idx, &[add, get])?);
             match lock_reply {
                 Reply::Done(meta) => {
-                    opened.lock = Some(HeldLock { key: lock_key, cas: meta.cas.unwrap_or(0) });
+                    opened.lock = Some(HeldLock {
+                        key: lock_key,
+                        cas: meta.cas.unwrap_or(0),
+                    });
                     data_reply
                 }
                 Reply::NotStored => {
                     // Contended: poll the add alone, then read.
                     let seed = u64::from_le_bytes(token[..8].try_into().expect("8 bytes"));
-                    let waited = lock::wait_for(self.lock.wait, &mut Backoff::new(seed), &mut RealClock::start(), || {
-                        match one(self.pool.execute(idx, &[add])?) {
+                    let waited = lock::wait_for(
+                        self.lock.wait,
+                        &mut Backoff::new(seed),
+                        &mut RealClock::start(),
+                        || match one(self.pool.execute(idx, &[add])?) {
                             Reply::Done(meta) => Ok(Some(meta.cas.unwrap_or(0))),
                             Reply::NotStored => Ok(None),
                             other => Err(unexpected(&self.pool, idx, "ms (lock)", &other)),
-                        }
-                    })?;
+                        },
+                    )?;
                     match waited {
                         Waited::Acquired(cas) => {
                             opened.lock = Some(HeldLock { key: lock_key, cas });
@@ -173,7 +197,10 @@ impl Handler {
                         Waited::GaveUp(after) => {
                             let waited_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
                             if self.lock.failure == LockFailure::Error {
-                                return Err(Error::LockTimeout { id: id_text(sid), waited_ms });
+                                return Err(Error::LockTimeout {
+                                    id: id_text(sid),
+                                    waited_ms,
+                                });
                             }
                             opened.readonly = true;
                             one(self.pool.execute(idx, &[get])?)
@@ -240,9 +267,25 @@ impl Handler {
             Some(None) => (SetMode::Add, None),
             None => (SetMode::Set, None),
         };
-        let set = Command::Set { key: &key, value: data, exptime, client_flags: SESSION_FLAGS, mode, cas };
+        let set = Command::Set {
+            key: &key,
+            value: data,
+            exptime,
+            client_flags: SESSION_FLAGS,
+            mode,
+            cas,
+        };
         let replies = match &lock {
-            Some(l) => self.pool.execute(idx, &[set, Command::Delete { key: &l.key, cas: Some(l.cas) }]),
+            Some(l) => self.pool.execute(
+                idx,
+                &[
+                    set,
+                    Command::Delete {
+                        key: &l.key,
+                        cas: Some(l.cas),
+                    },
+                ],
+            ),
             None => self.pool.execute(idx, &[set]),
         };
         let stored = match replies {
@@ -254,7 +297,12 @@ impl Handler {
                 if let Some(l) = lock {
                     self.put_back(sid, l);
                 }
-                return Err(Error::WriteRefused { id: id_text(sid), size: data.len(), server, answer });
+                return Err(Error::WriteRefused {
+                    id: id_text(sid),
+                    size: data.len(),
+                    server,
+                    answer,
+                });
             }
             Err(e) => {
                 if let Some(l) = lock {
@@ -270,7 +318,10 @@ impl Handler {
                 }
                 Ok(())
             }
-            Reply::Exists | Reply::NotStored | Reply::NotFound => Err(Error::Conflict { id: id_text(sid), expire_s }),
+            Reply::Exists | Reply::NotStored | Reply::NotFound => Err(Error::Conflict {
+                id: id_text(sid),
+                expire_s,
+            }),
             other => Err(unexpected(&self.pool, idx, "ms", &other)),
         }
     }
@@ -316,9 +367,21 @@ impl Handler {
                 (key, idx, None)
             }
         };
-        let del = Command::Delete { key: &key, cas: None };
+        let del = Command::Delete {
+            key: &key,
+            cas: None,
+        };
         let replies = match &lock {
-            Some(l) => self.pool.execute(idx, &[del, Command::Delete { key: &l.key, cas: Some(l.cas) }]),
+            Some(l) => self.pool.execute(
+                idx,
+                &[
+                    del,
+                    Command::Delete {
+                        key: &l.key,
+                        cas: Some(l.cas),
+                    },
+                ],
+            ),
             None => self.pool.execute(idx, &[del]),
         };
         let replies = match replies {
@@ -346,8 +409,17 @@ impl Handler {
     /// # Errors
     /// Connection errors.
     pub fn exists(&self, sid: &[u8]) -> Result<bool> {
-        let (key, idx) = self.locate(sid)?;
-        let probe = Command::Get { key: &key, value: false, ttl: false, cas: false, flags: false, touch: None };
+        let Ok((key, idx)) = self.locate(sid) else {
+            return Ok(false);
+        };
+        let probe = Command::Get {
+            key: &key,
+            value: false,
+            ttl: false,
+            cas: false,
+            flags: false,
+            touch: None,
+        };
         match one(self.pool.execute(idx, &[probe])?) {
             Reply::Done(_) => Ok(true),
             Reply::Miss => Ok(false),
@@ -372,9 +444,25 @@ impl Handler {
                 (key, idx, None)
             }
         };
-        let touch = Command::Get { key: &key, value: false, ttl: false, cas: false, flags: false, touch: Some(exptime) };
+        let touch = Command::Get {
+            key: &key,
+            value: false,
+            ttl: false,
+            cas: false,
+            flags: false,
+            touch: Some(exptime),
+        };
         let replies = match &lock {
-            Some(l) => self.pool.execute(idx, &[touch, Command::Delete { key: &l.key, cas: Some(l.cas) }]),
+            Some(l) => self.pool.execute(
+                idx,
+                &[
+                    touch,
+                    Command::Delete {
+                        key: &l.key,
+                        cas: Some(l.cas),
+                    },
+                ],
+            ),
             None => self.pool.execute(idx, &[touch]),
         };
         let replies = match replies {
@@ -397,18 +485,28 @@ impl Handler {
                     value: data,
                     exptime,
                     client_flags: SESSION_FLAGS,
-                    mode: if lock.is_some() { SetMode::Add } else { SetMode::Set },
+                    mode: if lock.is_some() {
+                        SetMode::Add
+                    } else {
+                        SetMode::Set
+                    },
                     cas: None,
                 };
                 match self.pool.execute(idx, &[set]) {
                     Ok(r) => match one(r) {
                         Reply::Done(_) => Ok(()),
-                        Reply::NotStored => Err(Error::Conflict { id: id_text(sid), expire_s: self.lock.expire_s }),
+                        Reply::NotStored => Err(Error::Conflict {
+                            id: id_text(sid),
+                            expire_s: self.lock.expire_s,
+                        }),
                         other => Err(unexpected(&self.pool, idx, "ms", &other)),
                     },
-                    Err(Error::Server { server, answer }) => {
-                        Err(Error::WriteRefused { id: id_text(sid), size: data.len(), server, answer })
-                    }
+                    Err(Error::Server { server, answer }) => Err(Error::WriteRefused {
+                        id: id_text(sid),
+                        size: data.len(),
+                        server,
+                        answer,
+                    }),
                     Err(e) => Err(e),
                 }
             }
@@ -422,11 +520,23 @@ impl Handler {
     /// # Errors
     /// Connection errors; the lock then expires by its TTL.
     pub fn release(&mut self) -> Result<()> {
-        let Some(mut o) = self.opened.take() else { return Ok(()) };
-        let Some(l) = o.lock.take() else { return Ok(()) };
+        let Some(mut o) = self.opened.take() else {
+            return Ok(());
+        };
+        let Some(l) = o.lock.take() else {
+            return Ok(());
+        };
         // EX/NF: the lock expired and may belong to someone else now; it is
         // theirs, so it is left alone.
-        self.pool.execute(o.idx, &[Command::Delete { key: &l.key, cas: Some(l.cas) }]).map(drop)
+        self.pool
+            .execute(
+                o.idx,
+                &[Command::Delete {
+                    key: &l.key,
+                    cas: Some(l.cas),
+                }],
+            )
+            .map(drop)
     }
 }
 
