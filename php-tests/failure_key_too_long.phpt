@@ -6,6 +6,7 @@ failure: a prefix + id longer than 250 bytes is refused with the key length (nev
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+rsmemcache.locking=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';
