@@ -235,19 +235,35 @@ unsafe extern "C" fn ps_read(
     }
 }
 
+/// [`Handler::write`] or [`Handler::update_timestamp`].
+type StoreFn = fn(&mut Handler, &[u8], &[u8], i64) -> Result<(), Error>;
+
+/// The body of write and update_timestamp: `store` on the open handler.
+///
+/// # Safety
+/// As PHP's write callback: `mod_data`, `key` and `val` valid for the call.
+unsafe fn store(
+    mod_data: ModData,
+    key: *mut zend_string,
+    val: *mut zend_string,
+    maxlifetime: zend_long,
+    store: StoreFn,
+) -> c_int {
+    // SAFETY: PHP passes &PS(mod_data), id and value, valid for this call.
+    let (h, sid, data) = unsafe { (handler(mod_data), bytes(key), bytes(val)) };
+    status(guarded(false, || {
+        store(h.ok_or_else(not_open)?, sid, data, maxlifetime).map(|()| true)
+    }))
+}
+
 unsafe extern "C" fn ps_write(
     mod_data: ModData,
     key: *mut zend_string,
     val: *mut zend_string,
     maxlifetime: zend_long,
 ) -> c_int {
-    // SAFETY: PHP passes &PS(mod_data), id and value, valid for this call.
-    let (h, sid, data) = unsafe { (handler(mod_data), bytes(key), bytes(val)) };
-    status(guarded(false, || {
-        h.ok_or_else(not_open)?
-            .write(sid, data, maxlifetime)
-            .map(|()| true)
-    }))
+    // SAFETY: forwarded from PHP's write callback unchanged.
+    unsafe { store(mod_data, key, val, maxlifetime, Handler::write) }
 }
 
 unsafe extern "C" fn ps_destroy(mod_data: ModData, key: *mut zend_string) -> c_int {
@@ -310,11 +326,6 @@ unsafe extern "C" fn ps_update_timestamp(
     val: *mut zend_string,
     maxlifetime: zend_long,
 ) -> c_int {
-    // SAFETY: PHP passes &PS(mod_data), id and value, valid for this call.
-    let (h, sid, data) = unsafe { (handler(mod_data), bytes(key), bytes(val)) };
-    status(guarded(false, || {
-        h.ok_or_else(not_open)?
-            .update_timestamp(sid, data, maxlifetime)
-            .map(|()| true)
-    }))
+    // SAFETY: forwarded from PHP's update_timestamp callback unchanged.
+    unsafe { store(mod_data, key, val, maxlifetime, Handler::update_timestamp) }
 }

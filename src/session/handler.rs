@@ -275,28 +275,9 @@ impl Handler {
             mode,
             cas,
         };
-        let replies = match &lock {
-            Some(l) => self.pool.execute(
-                idx,
-                &[
-                    set,
-                    Command::Delete {
-                        key: &l.key,
-                        cas: Some(l.cas),
-                    },
-                ],
-            ),
-            None => self.pool.execute(idx, &[set]),
-        };
-        let stored = match replies {
-            Ok(mut r) => {
-                r.truncate(1);
-                one(r)
-            }
+        let stored = match self.with_unlock(sid, idx, set, lock) {
+            Ok(r) => r,
             Err(Error::Server { server, answer }) => {
-                if let Some(l) = lock {
-                    self.put_back(sid, l);
-                }
                 return Err(Error::WriteRefused {
                     id: id_text(sid),
                     size: data.len(),
@@ -304,12 +285,7 @@ impl Handler {
                     answer,
                 });
             }
-            Err(e) => {
-                if let Some(l) = lock {
-                    self.put_back(sid, l);
-                }
-                return Err(e);
-            }
+            Err(e) => return Err(e),
         };
         match stored {
             Reply::Done(meta) => {
@@ -346,6 +322,40 @@ impl Handler {
         Ok(())
     }
 
+    /// Sends `cmd` to server `idx` and, in the same write, the release of
+    /// `lock` (when this request holds one); returns `cmd`'s reply. If the
+    /// round trip fails the lock is kept, so close retries its release.
+    fn with_unlock(
+        &mut self,
+        sid: &[u8],
+        idx: usize,
+        cmd: Command<'_>,
+        lock: Option<HeldLock>,
+    ) -> Result<Reply> {
+        let replies = match &lock {
+            Some(l) => self.pool.execute(
+                idx,
+                &[
+                    cmd,
+                    Command::Delete {
+                        key: &l.key,
+                        cas: Some(l.cas),
+                    },
+                ],
+            ),
+            None => self.pool.execute(idx, &[cmd]),
+        };
+        match replies {
+            Ok(r) => Ok(r.into_iter().next().unwrap_or(Reply::Noop)),
+            Err(e) => {
+                if let Some(l) = lock {
+                    self.put_back(sid, l);
+                }
+                Err(e)
+            }
+        }
+    }
+
     /// Keeps a lock whose release did not happen (the pipeline failed), so
     /// close retries it.
     fn put_back(&mut self, sid: &[u8], l: HeldLock) {
@@ -371,29 +381,7 @@ impl Handler {
             key: &key,
             cas: None,
         };
-        let replies = match &lock {
-            Some(l) => self.pool.execute(
-                idx,
-                &[
-                    del,
-                    Command::Delete {
-                        key: &l.key,
-                        cas: Some(l.cas),
-                    },
-                ],
-            ),
-            None => self.pool.execute(idx, &[del]),
-        };
-        let replies = match replies {
-            Ok(r) => r,
-            Err(e) => {
-                if let Some(l) = lock {
-                    self.put_back(sid, l);
-                }
-                return Err(e);
-            }
-        };
-        match replies.into_iter().next().unwrap_or(Reply::Noop) {
+        match self.with_unlock(sid, idx, del, lock)? {
             Reply::Done(_) | Reply::NotFound => Ok(()),
             other => Err(unexpected(&self.pool, idx, "md", &other)),
         }
@@ -452,29 +440,8 @@ impl Handler {
             flags: false,
             touch: Some(exptime),
         };
-        let replies = match &lock {
-            Some(l) => self.pool.execute(
-                idx,
-                &[
-                    touch,
-                    Command::Delete {
-                        key: &l.key,
-                        cas: Some(l.cas),
-                    },
-                ],
-            ),
-            None => self.pool.execute(idx, &[touch]),
-        };
-        let replies = match replies {
-            Ok(r) => r,
-            Err(e) => {
-                if let Some(l) = lock {
-                    self.put_back(sid, l);
-                }
-                return Err(e);
-            }
-        };
-        match replies.into_iter().next().unwrap_or(Reply::Noop) {
+        let was_locked = lock.is_some();
+        match self.with_unlock(sid, idx, touch, lock)? {
             Reply::Done(_) => Ok(()),
             // Gone (evicted or expired mid-request): write it in full; as an
             // add, so a copy another request created meanwhile is kept.
@@ -485,7 +452,7 @@ impl Handler {
                     value: data,
                     exptime,
                     client_flags: SESSION_FLAGS,
-                    mode: if lock.is_some() {
+                    mode: if was_locked {
                         SetMode::Add
                     } else {
                         SetMode::Set
