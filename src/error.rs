@@ -157,20 +157,21 @@ pub enum Error {
         waited_ms: u64,
     },
 
-    /// A write to a session opened read-only after a lock timeout
-    /// (`rsmemcache.lock_failure = readonly`).
-    #[error(
-        "session {id} was opened read-only because another request held its lock; changes not written"
-    )]
+    /// A write or destroy of a session opened read-only after a lock
+    /// timeout (`rsmemcache.lock_failure = readonly`).
+    #[error("session {id} was opened read-only because another request held its lock; {refused}")]
     ReadOnly {
         /// Session id.
         id: String,
+        /// What was refused: `changes not written` or `not destroyed`.
+        refused: &'static str,
     },
 
     /// The session changed in memcached after this request read it (its lock
-    /// expired and another request wrote): writing would lose that update.
+    /// expired, or the other writer did not lock): writing would lose that
+    /// update.
     #[error(
-        "session {id} not written: another request changed it after this request read it (lock expired after rsmemcache.lock_expire = {expire_s} s)"
+        "session {id} not written: another request changed it after this request read it (this request's lock expires after rsmemcache.lock_expire = {expire_s} s; the other may not lock at all)"
     )]
     Conflict {
         /// Session id.

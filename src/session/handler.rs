@@ -47,8 +47,10 @@ struct Opened {
     /// CAS id of the data as read; `None` when the session did not exist.
     data_cas: Option<u64>,
     lock: Option<HeldLock>,
-    /// Read without the lock after a lock timeout (`lock_failure=readonly`).
-    readonly: bool,
+    /// Read without the lock after a lock timeout (`lock_failure=readonly`):
+    /// the bytes read, so an unchanged write (lazy_write off) can be told
+    /// from a change.
+    readonly: Option<Vec<u8>>,
 }
 
 /// Per-request handler state (lives in PHP's `PS(mod_data)` between open
@@ -148,7 +150,7 @@ impl Handler {
             idx,
             data_cas: None,
             lock: None,
-            readonly: false,
+            readonly: None,
         };
         let reply = if self.lock.enabled {
             let token = lock::new_token().map_err(|e| Error::Random(e.to_string()))?;
@@ -202,7 +204,7 @@ impl Handler {
                                     waited_ms,
                                 });
                             }
-                            opened.readonly = true;
+                            opened.readonly = Some(Vec::new());
                             one(self.pool.execute(idx, &[get])?)
                         }
                     }
@@ -223,6 +225,9 @@ impl Handler {
                 return Err(unexpected(&self.pool, idx, "mg", &other));
             }
         };
+        if let Some(copy) = opened.readonly.as_mut() {
+            copy.clone_from(&data);
+        }
         self.opened = Some(opened);
         Ok(data)
     }
@@ -236,7 +241,8 @@ impl Handler {
     /// releases this request's lock in the same round trip.
     ///
     /// # Errors
-    /// A refused id; [`Error::ReadOnly`] for a session opened read-only;
+    /// A refused id; [`Error::ReadOnly`] for a changed session opened
+    /// read-only (an unchanged one is accepted without a write);
     /// [`Error::Conflict`] when the session changed since it was read
     /// (possible only after the lock expired); [`Error::WriteRefused`] with
     /// the size and the server's answer when the server does not store it —
@@ -244,10 +250,16 @@ impl Handler {
     pub fn write(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
         let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
         let expire_s = self.lock.expire_s;
-        if let Some(o) = self.opened_for(sid) {
-            if o.readonly {
-                return Err(Error::ReadOnly { id: id_text(sid) });
+        if let Some(read) = self.opened_for(sid).and_then(|o| o.readonly.as_ref()) {
+            // PHP calls write for unchanged data too when lazy_write is off:
+            // nothing to refuse then.
+            if read.as_slice() == data {
+                return Ok(());
             }
+            return Err(Error::ReadOnly {
+                id: id_text(sid),
+                refused: "changes not written",
+            });
         }
         let (key, idx) = match self.opened_for(sid) {
             Some(o) => (o.key.clone(), o.idx),
@@ -368,8 +380,17 @@ impl Handler {
     /// not exist is not an error.
     ///
     /// # Errors
-    /// A refused id or connection errors.
+    /// A refused id; [`Error::ReadOnly`] for a session opened read-only
+    /// (another request holds its lock); connection errors.
     pub fn destroy(&mut self, sid: &[u8]) -> Result<()> {
+        if self.opened_for(sid).is_some_and(|o| o.readonly.is_some()) {
+            // Another request holds this session's lock; deleting under it
+            // would make that request's write fail.
+            return Err(Error::ReadOnly {
+                id: id_text(sid),
+                refused: "not destroyed",
+            });
+        }
         let (key, idx, lock) = match self.opened_for(sid) {
             Some(o) => (o.key.clone(), o.idx, o.lock.take()),
             None => {
@@ -425,7 +446,7 @@ impl Handler {
     pub fn update_timestamp(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
         let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
         let (key, idx, lock) = match self.opened_for(sid) {
-            Some(o) if o.readonly => return Ok(()),
+            Some(o) if o.readonly.is_some() => return Ok(()),
             Some(o) => (o.key.clone(), o.idx, o.lock.take()),
             None => {
                 let (key, idx) = self.locate(sid)?;
