@@ -54,6 +54,15 @@ pub fn module_shutdown(module_number: i32) {
 /// # Safety
 /// `module` is the engine's pointer to our module entry.
 pub unsafe extern "C" fn module_info(module: *mut ext_php_rs::zend::ModuleEntry) {
+    // A panic must not unwind into the engine; the table is simply cut short.
+    let _ = std::panic::catch_unwind(info_table);
+    // SAFETY: the engine passed our module entry; display_ini_entries only reads it.
+    unsafe { ffi::display_ini_entries(module) };
+}
+
+/// The rows of the MINFO table (a server whose label held a NUL byte would
+/// panic in `info_table_row!`; save_path parsing never yields one).
+fn info_table() {
     let version = env!("CARGO_PKG_VERSION");
     let servers: Vec<(String, String)> = crate::pool::all()
         .iter()
@@ -83,6 +92,4 @@ pub unsafe extern "C" fn module_info(module: *mut ext_php_rs::zend::ModuleEntry)
         ext_php_rs::info_table_row!(format!("server {label}"), state.as_str());
     }
     ext_php_rs::info_table_end!();
-    // SAFETY: the engine passed our module entry; display_ini_entries only reads it.
-    unsafe { ffi::display_ini_entries(module) };
 }
