@@ -9,7 +9,10 @@
  *   whoami          GET   server name, session id, user (or null) and cart;
  *                         visitors without a session cookie get no session
  *   login           POST  user=<name>: logs in, regenerates the session id
- *   cart_add        POST  item=<name>: adds one item to the cart (login required)
+ *   cart_add        POST  item=<name>: adds one item to the cart (login required);
+ *                         optional work_ms=<0-1000>: the page then works that
+ *                         long (like a database query) while the session is
+ *                         open, between reading the cart and writing it back
  *   logout          POST  destroys the session and deletes the cookie
  *
  * The server name (A or B) comes from the DEMO_NODE environment variable the
@@ -142,6 +145,11 @@ switch ($action) {
         if (!is_string($item) || !preg_match('/^[A-Za-z0-9_.-]{1,32}$/', $item)) {
             fail(400, 'item must be 1-32 characters of [A-Za-z0-9_.-]');
         }
+        $work_ms = $_POST['work_ms'] ?? '0';
+        if (!is_string($work_ms) || !preg_match('/^[0-9]{1,4}$/', $work_ms) || (int) $work_ms > 1000) {
+            fail(400, 'work_ms must be an integer from 0 to 1000');
+        }
+        $work_ms = (int) $work_ms;
         if (!has_session_cookie()) {
             fail(401, 'not logged in');
         }
@@ -150,6 +158,9 @@ switch ($action) {
             fail(401, 'not logged in');
         }
         $cart = cart();
+        if ($work_ms > 0) {
+            usleep($work_ms * 1000);
+        }
         $cart[$item] = ($cart[$item] ?? 0) + 1;
         $_SESSION['cart'] = $cart;
         $sid = session_id();

@@ -5,8 +5,9 @@
 # ("A" and "B", both running demo/app.php with session.save_handler =
 # rsmemcache and the same two daemons in session.save_path), then walks a
 # browser-like client (curl with ONE cookie jar) through a login on A, a cart
-# on B, and a logout, checking every answer and where the session lives in
-# memcached. Everything runs on 127.0.0.1; everything started is stopped on
+# on B, a burst of parallel requests to A and B that the session lock must
+# serialise, and a logout, checking every answer and where the session lives
+# in memcached. Everything runs on 127.0.0.1; everything started is stopped on
 # exit, on failure and on Ctrl-C.
 #
 # Usage: bash scripts/demo.sh      (or: make demo)
@@ -33,6 +34,7 @@ KEY_PREFIX=rsmemcache.sess.
 MC_PIDS=()      # memcached daemons (our children)
 WEB_PIDS=()     # php -S masters (our children)
 WORKER_PIDS=()  # php -S workers (children of the masters)
+BURST_PIDS=()   # curl processes of the parallel step while they run
 TMP=""
 
 # The PIDs whose parent is $1 (read from /proc: no procps needed).
@@ -86,6 +88,14 @@ stop_all() {
       ((known)) || WORKER_PIDS+=("$w")
     done
   done
+  # curl processes of an interrupted parallel step first: they talk to the
+  # web servers.
+  if ((${#BURST_PIDS[@]})); then
+    signal_and_wait TERM 20 "${BURST_PIDS[@]}" || signal_and_wait KILL 20 "${BURST_PIDS[@]}"
+    for p in "${BURST_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    echo "demo: stopped ${#BURST_PIDS[@]} curl processes (${BURST_PIDS[*]})"
+    BURST_PIDS=()
+  fi
   local all=("${WORKER_PIDS[@]}" "${WEB_PIDS[@]}" "${MC_PIDS[@]}")
   if ((${#all[@]})); then
     # SIGINT is the PHP web server's clean shutdown: each master then reaps
@@ -374,6 +384,8 @@ echo "itself: both read and write them in memcached through rsmemcache."
 # ---------------------------------------------------------------- scenario
 
 USER_NAME=alice
+BURST=20      # parallel requests in step 5
+WORK_MS=20    # how long each of them keeps its session open (app.php work_ms)
 
 step 1 "An anonymous visitor opens a page on web server A"
 request A GET whoami
@@ -415,16 +427,108 @@ done
 expect "cart on B" "${J[cart]-}" '{"apple":2,"pear":1}'
 passed "cart saved by B: ${J[cart]-}"
 
-step 5 "The visitor looks at the cart on web server A"
+step 5 "The same browser fires $BURST requests at once, alternating between A and B, each adding one 'plum' to the cart"
+line "why:" "PHP reads the whole session at session_start(), the page changes it, and"
+line "" "the whole session is written back at the end. Without a lock, parallel"
+line "" "requests of one user (AJAX calls, tabs, a double click) all read the same"
+line "" "cart, each writes back its own copy, the last write wins: plums are lost."
+line "" "rsmemcache serialises them: session_start() takes a lock in memcached"
+line "" "(an atomic add of $KEY_PREFIX<id>.lock), the write releases it, and the"
+line "" "next request waits for it, then reads the cart with the previous plum in it."
+line "" "The lock lives in memcached, so it holds across A and B."
+line "sent:" "$BURST x POST http://127.0.0.1:{${WEB_PORT[A]},${WEB_PORT[B]}}/app.php?action=cart_add  body: item=plum work_ms=$WORK_MS"
+line "" "all at once ($BURST curl processes in the background), odd ones to A, even ones to B;"
+line "" "work_ms=$WORK_MS: each page works ${WORK_MS} ms (like a database query) while its session is open"
+line "" "cookie: $SESSION_NAME=$(jar_sid) (each request)"
+t0=${EPOCHREALTIME//[!0-9]/}
+declare -A BURST_NODE=()
+for ((i = 1; i <= BURST; i++)); do
+  node=B
+  ((i % 2)) && node=A
+  BURST_NODE[$i]=$node
+  # -b without -c: the requests read the jar; none writes it.
+  curl -sS --noproxy '*' --max-time 30 -b "$JAR" \
+    --data-urlencode item=plum --data-urlencode "work_ms=$WORK_MS" \
+    -o "$TMP/burst-$i.body" -w '%{http_code}' \
+    "http://127.0.0.1:${WEB_PORT[$node]}/app.php?action=cart_add" \
+    >"$TMP/burst-$i.code" 2>"$TMP/burst-$i.err" &
+  BURST_PIDS+=("$!")
+done
+declare -A CURL_RC=()
+for ((i = 1; i <= BURST; i++)); do
+  wait "${BURST_PIDS[$((i - 1))]}"
+  CURL_RC[$i]=$?
+done
+BURST_PIDS=()
+t1=${EPOCHREALTIME//[!0-9]/}
+# Every answer: HTTP 200 from the server it was sent to, same session, no
+# warning. SEEN = the plum count each request found after adding its plum.
+SEEN=()
+declare -A ANSWERS=() WORKERS_SEEN=() CODES=()
+bad=()
+for ((i = 1; i <= BURST; i++)); do
+  node=${BURST_NODE[$i]}
+  if ((CURL_RC[$i] != 0)); then
+    bad+=("request $i to $node: no answer (curl exit ${CURL_RC[$i]}: $(tr '\n' ' ' <"$TMP/burst-$i.err"))")
+    continue
+  fi
+  CODE=$(<"$TMP/burst-$i.code")
+  BODY=$(<"$TMP/burst-$i.body")
+  CODES[$CODE]=$((${CODES[$CODE]:-0} + 1))
+  if ! parse_json; then
+    bad+=("request $i to $node: HTTP $CODE, not JSON: $BODY")
+    continue
+  fi
+  if [[ $CODE != 200 || ${J[node]-} != "$node" || ${J[session_id]-} != "$SID" ||
+    ${J[warnings]-} != '[]' || ! ${J[cart]-} =~ \"plum\":([0-9]+) ]]; then
+    bad+=("request $i to $node: HTTP $CODE $BODY")
+    continue
+  fi
+  SEEN+=("${BASH_REMATCH[1]}")
+  ANSWERS[$node]=$((${ANSWERS[$node]:-0} + 1))
+  [[ " ${WORKERS_SEEN[$node]:-} " == *" ${J[pid]} "* ]] || WORKERS_SEEN[$node]+=" ${J[pid]}"
+done
+codes=""
+for c in "${!CODES[@]}"; do codes+="${codes:+, }${CODES[$c]} x HTTP $c"; done
+line "answered:" "${codes:-nothing} in $(((t1 - t0) / 1000)) ms"
+for node in A B; do
+  pids=$(printf '%s\n' ${WORKERS_SEEN[$node]:-} | sort -n | paste -sd ' ')
+  line "" "web server $node: ${ANSWERS[$node]:-0} good answers, from worker pids ${pids:-(none)}"
+done
+if ((${#bad[@]})); then
+  for b in "${bad[@]}"; do line "error:" "$b"; done
+  fail "${#bad[@]} of $BURST parallel requests did not answer HTTP 200 with the cart of session $SID"
+fi
+mapfile -t SEEN < <(printf '%s\n' "${SEEN[@]}" | sort -n)
+line "result:" "plum counts the $BURST answers saw (sorted): ${SEEN[*]}"
+lost=$(printf '%s\n' "${SEEN[@]}" | uniq -d | paste -sd ' ')
+# Does the stored cart hold them all? B reads it back.
+request B GET whoami
+expect "HTTP status" "$CODE" 200
+expect "session id seen by B" "${J[session_id]-}" "$SID"
+line "result:" "cart=${J[cart]-}"
+[[ ${J[cart]-} =~ \"plum\":([0-9]+) ]] || fail "the cart holds no plums at all after $BURST adds: ${J[cart]-}"
+plums=${BASH_REMATCH[1]}
+((plums == BURST)) || fail "lost updates: $BURST requests each added one plum, but the cart holds $plums ($((BURST - plums)) lost: parallel requests read the same cart and overwrote each other's writes; counts seen by more than one request: ${lost:-none}); the session lock did not serialise them"
+[[ -z $lost && ${SEEN[*]} == "$(seq -s ' ' 1 "$BURST")" ]] ||
+  fail "the answers did not see the counts 1..$BURST one each: ${SEEN[*]}"
+expect "cart after the burst" "${J[cart]-}" "{\"apple\":2,\"pear\":1,\"plum\":$BURST}"
+line "sent:" "mg $KEY_PREFIX$SID.lock v t   -> both daemons"
+where=$(mc_where "$KEY_PREFIX$SID.lock") || fail "a memcached daemon did not answer"
+[[ -z $where ]] || fail "the session lock is still held after all requests answered (on $where)"
+line "answer:" "EN from both (every request released the lock)"
+passed "$BURST of $BURST plums in the cart, no update lost: the requests took turns on the lock"
+
+step 6 "The visitor looks at the cart on web server A"
 request A GET whoami
 expect "HTTP status" "$CODE" 200
 expect "user seen by A" "${J[user]-}" "$USER_NAME"
 expect "session id seen by A" "${J[session_id]-}" "$SID"
-expect "cart seen by A" "${J[cart]-}" '{"apple":2,"pear":1}'
+expect "cart seen by A" "${J[cart]-}" "{\"apple\":2,\"pear\":1,\"plum\":$BURST}"
 line "result:" "user=${J[user]-} session=${J[session_id]-} cart=${J[cart]-}"
-passed "A shows the cart B wrote"
+passed "A shows the cart B wrote and all $BURST plums from the parallel requests"
 
-step 6 "Where does the session live? Both memcached daemons are asked directly"
+step 7 "Where does the session live? Both memcached daemons are asked directly"
 KEY=$KEY_PREFIX$SID
 holders=()
 for port in "${MC_PORTS[@]}"; do
@@ -445,10 +549,10 @@ for port in "${MC_PORTS[@]}"; do
 done
 ((${#holders[@]} == 1)) || fail "the session should be on exactly one daemon, found on ${#holders[@]}: ${holders[*]:-none}"
 [[ $HELD == *"user|s:${#USER_NAME}:\"$USER_NAME\";"* ]] || fail "the stored session does not hold user $USER_NAME: $HELD"
-[[ $HELD == *'s:5:"apple";i:2;'* && $HELD == *'s:4:"pear";i:1;'* ]] || fail "the stored session does not hold the cart: $HELD"
+[[ $HELD == *'s:5:"apple";i:2;'* && $HELD == *'s:4:"pear";i:1;'* && $HELD == *"s:4:\"plum\";i:$BURST;"* ]] || fail "the stored session does not hold the cart: $HELD"
 passed "stored once, on ${holders[0]} (the daemon the key hashes to), in PHP's session format"
 
-step 7 "The visitor logs out on web server A"
+step 8 "The visitor logs out on web server A"
 request A POST logout
 expect "HTTP status" "$CODE" 200
 expect "destroyed session" "${J[destroyed_session_id]-}" "$SID"
@@ -457,7 +561,7 @@ expect "user logged out" "${J[user_was]-}" "$USER_NAME"
 line "result:" "session ${J[destroyed_session_id]-} of ${J[user_was]-} destroyed, cookie deleted"
 passed "logged out on A"
 
-step 8 "After logout the visitor is anonymous everywhere and the session is gone"
+step 9 "After logout the visitor is anonymous everywhere and the session is gone"
 for node in A B; do
   request "$node" GET whoami
   expect "HTTP status" "$CODE" 200
