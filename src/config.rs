@@ -191,6 +191,17 @@ fn int_in(name: &CStr, value: &str, lo: u64, hi: u64) -> Result<u64> {
         })
 }
 
+/// The option `value` names (trimmed, case-insensitive), or an error
+/// naming the directive.
+fn pick<T: Copy>(name: &CStr, value: &str, options: &[(&str, T)], expected: &str) -> Result<T> {
+    let wanted = value.trim().to_ascii_lowercase();
+    options
+        .iter()
+        .find(|(text, _)| *text == wanted)
+        .map(|&(_, v)| v)
+        .ok_or_else(|| directive_error(name, value, expected))
+}
+
 impl Config {
     /// Validates the directives read through `get` (which returns a
     /// directive's current value, or `None` to use the default).
@@ -209,44 +220,50 @@ impl Config {
         };
         let prefix = value(PREFIX);
         keys::validate_prefix(&prefix)?;
-        let strategy = match value(HASH_STRATEGY).trim().to_ascii_lowercase().as_str() {
-            "consistent" => Strategy::Consistent,
-            "standard" => Strategy::Standard,
-            _ => {
-                return Err(directive_error(
-                    HASH_STRATEGY,
-                    &value(HASH_STRATEGY),
-                    "expected consistent or standard",
-                ));
-            }
-        };
-        let function = match value(HASH_FUNCTION).trim().to_ascii_lowercase().as_str() {
-            "crc32" => HashFunction::Crc32,
-            "fnv" | "fnv1a" => HashFunction::Fnv1a,
-            _ => {
-                return Err(directive_error(
-                    HASH_FUNCTION,
-                    &value(HASH_FUNCTION),
-                    "expected crc32 or fnv",
-                ));
-            }
-        };
-        let enabled = match value(LOCKING).trim().to_ascii_lowercase().as_str() {
-            "1" | "on" | "true" | "yes" => true,
-            "0" | "off" | "false" | "no" | "" => false,
-            _ => return Err(directive_error(LOCKING, &value(LOCKING), "expected 0 or 1")),
-        };
-        let failure = match value(LOCK_FAILURE).trim().to_ascii_lowercase().as_str() {
-            "error" => LockFailure::Error,
-            "readonly" => LockFailure::ReadOnly,
-            _ => {
-                return Err(directive_error(
-                    LOCK_FAILURE,
-                    &value(LOCK_FAILURE),
-                    "expected error or readonly",
-                ));
-            }
-        };
+        let strategy = pick(
+            HASH_STRATEGY,
+            &value(HASH_STRATEGY),
+            &[
+                ("consistent", Strategy::Consistent),
+                ("standard", Strategy::Standard),
+            ],
+            "expected consistent or standard",
+        )?;
+        let function = pick(
+            HASH_FUNCTION,
+            &value(HASH_FUNCTION),
+            &[
+                ("crc32", HashFunction::Crc32),
+                ("fnv", HashFunction::Fnv1a),
+                ("fnv1a", HashFunction::Fnv1a),
+            ],
+            "expected crc32 or fnv",
+        )?;
+        let enabled = pick(
+            LOCKING,
+            &value(LOCKING),
+            &[
+                ("1", true),
+                ("on", true),
+                ("true", true),
+                ("yes", true),
+                ("0", false),
+                ("off", false),
+                ("false", false),
+                ("no", false),
+                ("", false),
+            ],
+            "expected 0 or 1",
+        )?;
+        let failure = pick(
+            LOCK_FAILURE,
+            &value(LOCK_FAILURE),
+            &[
+                ("error", LockFailure::Error),
+                ("readonly", LockFailure::ReadOnly),
+            ],
+            "expected error or readonly",
+        )?;
         let lock = LockSettings {
             enabled,
             wait: std::time::Duration::from_millis(int_in(

@@ -282,31 +282,9 @@ impl Connection {
     /// [`Error::Timeout`], [`Error::Io`], [`Error::Protocol`] or
     /// [`Error::Server`]; the connection is then broken.
     pub fn read_reply(&mut self) -> Result<Reply> {
-        match read_reply(&mut self.reader, &mut self.line) {
-            Ok(r) => {
-                self.last_used = Instant::now();
-                Ok(r)
-            }
-            Err(WireError::Io(e)) => Err(self.io_error(e)),
-            Err(WireError::Closed) => Err(self.io_error(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed by server",
-            ))),
-            Err(WireError::Malformed(detail)) => {
-                self.broken = true;
-                Err(Error::Protocol {
-                    server: self.label.clone(),
-                    detail,
-                })
-            }
-            Err(WireError::Server(answer)) => {
-                self.broken = true;
-                Err(Error::Server {
-                    server: self.label.clone(),
-                    answer,
-                })
-            }
-        }
+        let reply = read_reply(&mut self.reader, &mut self.line).map_err(|e| self.wire_error(e))?;
+        self.last_used = Instant::now();
+        Ok(reply)
     }
 
     /// Sends `cmds` in one write and reads one reply per command.
@@ -329,20 +307,34 @@ impl Connection {
     pub fn stats_settings(&mut self) -> Result<Vec<(String, String)>> {
         self.wbuf.extend_from_slice(b"stats settings\r\n");
         self.flush()?;
-        match read_stats(&mut self.reader, &mut self.line) {
-            Ok(s) => Ok(s),
-            Err(WireError::Io(e)) => Err(self.io_error(e)),
-            Err(WireError::Closed) => Err(self.io_error(io::Error::new(
+        // An error line to `stats` is a protocol error, not a refused command.
+        read_stats(&mut self.reader, &mut self.line).map_err(|e| {
+            let e = match e {
+                WireError::Server(line) => WireError::Malformed(line),
+                other => other,
+            };
+            self.wire_error(e)
+        })
+    }
+
+    /// Maps a failed read to the crate's error; every one breaks the
+    /// connection.
+    fn wire_error(&mut self, e: WireError) -> Error {
+        self.broken = true;
+        match e {
+            WireError::Io(e) => self.io_error(e),
+            WireError::Closed => self.io_error(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "connection closed by server",
-            ))),
-            Err(WireError::Malformed(detail) | WireError::Server(detail)) => {
-                self.broken = true;
-                Err(Error::Protocol {
-                    server: self.label.clone(),
-                    detail,
-                })
-            }
+            )),
+            WireError::Malformed(detail) => Error::Protocol {
+                server: self.label.clone(),
+                detail,
+            },
+            WireError::Server(answer) => Error::Server {
+                server: self.label.clone(),
+                answer,
+            },
         }
     }
 
