@@ -23,7 +23,7 @@ use crate::{
     keys,
     lock::{self, Backoff, LockFailure, LockSettings, RealClock, Waited},
     pool::{self, Pool},
-    protocol::{Command, Reply, SetMode},
+    protocol::{Command, Meta, Reply, SetMode},
 };
 use std::sync::Arc;
 
@@ -232,6 +232,49 @@ impl Handler {
         Ok(data)
     }
 
+    /// The key and server of `sid`: as read in this request, else located.
+    fn target(&mut self, sid: &[u8]) -> Result<(Vec<u8>, usize)> {
+        match self.opened_for(sid) {
+            Some(o) => Ok((o.key.clone(), o.idx)),
+            None => self.locate(sid),
+        }
+    }
+
+    /// Takes this request's lock on `sid` out of the state, for a command
+    /// that releases it in the same round trip.
+    fn take_lock(&mut self, sid: &[u8]) -> Option<HeldLock> {
+        self.opened_for(sid).and_then(|o| o.lock.take())
+    }
+
+    /// Sends a store (`ms` of `data`) with the release of `lock`, and turns its reply
+    /// into the outcome: the stored item's metadata, or
+    /// [`Error::WriteRefused`] for an error line, [`Error::Conflict`] when a
+    /// CAS or add condition failed.
+    fn store(
+        &mut self,
+        sid: &[u8],
+        idx: usize,
+        set: Command<'_>,
+        data: &[u8],
+        lock: Option<HeldLock>,
+    ) -> Result<Meta> {
+        match self.with_unlock(sid, idx, set, lock) {
+            Ok(Reply::Done(meta)) => Ok(meta),
+            Ok(Reply::Exists | Reply::NotStored | Reply::NotFound) => Err(Error::Conflict {
+                id: id_text(sid),
+                expire_s: self.lock.expire_s,
+            }),
+            Ok(other) => Err(unexpected(&self.pool, idx, "ms", &other)),
+            Err(Error::Server { server, answer }) => Err(Error::WriteRefused {
+                id: id_text(sid),
+                size: data.len(),
+                server,
+                answer,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The state of the session read in this request, if `sid` is it.
     fn opened_for(&mut self, sid: &[u8]) -> Option<&mut Opened> {
         self.opened.as_mut().filter(|o| o.sid == sid)
@@ -249,7 +292,6 @@ impl Handler {
     /// the previous copy then stays intact; connection errors.
     pub fn write(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
         let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
-        let expire_s = self.lock.expire_s;
         if let Some(read) = self.opened_for(sid).and_then(|o| o.readonly.as_ref()) {
             // PHP calls write for unchanged data too when lazy_write is off:
             // nothing to refuse then.
@@ -261,23 +303,18 @@ impl Handler {
                 refused: "changes not written",
             });
         }
-        let (key, idx) = match self.opened_for(sid) {
-            Some(o) => (o.key.clone(), o.idx),
-            None => self.locate(sid)?,
-        };
+        let (key, idx) = self.target(sid)?;
         // Before the lock is taken out of the state: a refused size keeps it
         // for close to release.
         self.check_size(sid, &key, idx, data)?;
-        let (guard, lock) = match self.opened_for(sid) {
-            Some(o) => (o.lock.is_some().then_some(o.data_cas), o.lock.take()),
-            None => (None, None),
-        };
         // Under a lock: compare-and-set against the copy we read, or add if
         // there was none, so a lost lock cannot overwrite newer data.
-        let (mode, cas) = match guard {
-            Some(Some(cas)) => (SetMode::Set, Some(cas)),
-            Some(None) => (SetMode::Add, None),
-            None => (SetMode::Set, None),
+        let lock = self.take_lock(sid);
+        let read_cas = self.opened_for(sid).and_then(|o| o.data_cas);
+        let (mode, cas) = match (&lock, read_cas) {
+            (Some(_), Some(cas)) => (SetMode::Set, Some(cas)),
+            (Some(_), None) => (SetMode::Add, None),
+            (None, _) => (SetMode::Set, None),
         };
         let set = Command::Set {
             key: &key,
@@ -287,31 +324,11 @@ impl Handler {
             mode,
             cas,
         };
-        let stored = match self.with_unlock(sid, idx, set, lock) {
-            Ok(r) => r,
-            Err(Error::Server { server, answer }) => {
-                return Err(Error::WriteRefused {
-                    id: id_text(sid),
-                    size: data.len(),
-                    server,
-                    answer,
-                });
-            }
-            Err(e) => return Err(e),
-        };
-        match stored {
-            Reply::Done(meta) => {
-                if let Some(o) = self.opened_for(sid) {
-                    o.data_cas = meta.cas.or(o.data_cas);
-                }
-                Ok(())
-            }
-            Reply::Exists | Reply::NotStored | Reply::NotFound => Err(Error::Conflict {
-                id: id_text(sid),
-                expire_s,
-            }),
-            other => Err(unexpected(&self.pool, idx, "ms", &other)),
+        let meta = self.store(sid, idx, set, data, lock)?;
+        if let Some(o) = self.opened_for(sid) {
+            o.data_cas = meta.cas.or(o.data_cas);
         }
+        Ok(())
     }
 
     /// Refuses a value the server would not store. memcached answers such a
@@ -391,13 +408,8 @@ impl Handler {
                 refused: "not destroyed",
             });
         }
-        let (key, idx, lock) = match self.opened_for(sid) {
-            Some(o) => (o.key.clone(), o.idx, o.lock.take()),
-            None => {
-                let (key, idx) = self.locate(sid)?;
-                (key, idx, None)
-            }
-        };
+        let (key, idx) = self.target(sid)?;
+        let lock = self.take_lock(sid);
         let del = Command::Delete {
             key: &key,
             cas: None,
@@ -445,14 +457,11 @@ impl Handler {
     /// As [`Handler::write`].
     pub fn update_timestamp(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
         let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
-        let (key, idx, lock) = match self.opened_for(sid) {
-            Some(o) if o.readonly.is_some() => return Ok(()),
-            Some(o) => (o.key.clone(), o.idx, o.lock.take()),
-            None => {
-                let (key, idx) = self.locate(sid)?;
-                (key, idx, None)
-            }
-        };
+        if self.opened_for(sid).is_some_and(|o| o.readonly.is_some()) {
+            return Ok(());
+        }
+        let (key, idx) = self.target(sid)?;
+        let lock = self.take_lock(sid);
         let touch = Command::Get {
             key: &key,
             value: false,
@@ -480,23 +489,7 @@ impl Handler {
                     },
                     cas: None,
                 };
-                match self.pool.execute(idx, &[set]) {
-                    Ok(r) => match one(r) {
-                        Reply::Done(_) => Ok(()),
-                        Reply::NotStored => Err(Error::Conflict {
-                            id: id_text(sid),
-                            expire_s: self.lock.expire_s,
-                        }),
-                        other => Err(unexpected(&self.pool, idx, "ms", &other)),
-                    },
-                    Err(Error::Server { server, answer }) => Err(Error::WriteRefused {
-                        id: id_text(sid),
-                        size: data.len(),
-                        server,
-                        answer,
-                    }),
-                    Err(e) => Err(e),
-                }
+                self.store(sid, idx, set, data, None).map(drop)
             }
             other => Err(unexpected(&self.pool, idx, "mg T", &other)),
         }
