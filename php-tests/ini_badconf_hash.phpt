@@ -37,19 +37,19 @@ foreach (['rsmemcache.hash_strategy' => ['STANDARD', ' Consistent ', "consistent
 echo "canary ", h4_canary_check($canary), "\n";
 --EXPECT--
 -- rsmemcache.hash_strategy="bogus"
-Warning: session_start(): rsmemcache: invalid value 'bogus' for rsmemcache.hash_strategy: expected consistent or standard
+Warning: session_start(): rsmemcache: invalid value 'bogus' for rsmemcache.hash_strategy: expected consistent, standard or ketama
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,MC2,MC3)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- rsmemcache.hash_strategy=""
-Warning: session_start(): rsmemcache: invalid value '' for rsmemcache.hash_strategy: expected consistent or standard
+Warning: session_start(): rsmemcache: invalid value '' for rsmemcache.hash_strategy: expected consistent, standard or ketama
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,MC2,MC3)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- rsmemcache.hash_strategy="ring"
-Warning: session_start(): rsmemcache: invalid value 'ring' for rsmemcache.hash_strategy: expected consistent or standard
+Warning: session_start(): rsmemcache: invalid value 'ring' for rsmemcache.hash_strategy: expected consistent, standard or ketama
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,MC2,MC3)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- rsmemcache.hash_strategy="consistent,standard"
-Warning: session_start(): rsmemcache: invalid value 'consistent,standard' for rsmemcache.hash_strategy: expected consistent or standard
+Warning: session_start(): rsmemcache: invalid value 'consistent,standard' for rsmemcache.hash_strategy: expected consistent, standard or ketama
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,MC2,MC3)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- rsmemcache.hash_function="md5"

@@ -32,7 +32,7 @@ start=false close=false rsmemcache-warnings=1 key absent everywhere
 restored to the default: true
 start=true close=true rsmemcache-warnings=0 key stored on 1 server
 -- rsmemcache.hash_strategy
-Warning: session_start(): rsmemcache: invalid value 'bogus' for rsmemcache.hash_strategy: expected consistent or standard
+Warning: session_start(): rsmemcache: invalid value 'bogus' for rsmemcache.hash_strategy: expected consistent, standard or ketama
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,MC2,MC3)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 restored to the default: true

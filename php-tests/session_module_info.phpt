@@ -18,11 +18,15 @@ $lines = [
     'version => ' . phpversion('rsmemcache'),
     'save handler => rsmemcache',
     'rsmemcache.prefix => rsmemcache.sess. => rsmemcache.sess.',
+    'rsmemcache.compat => none => none',
     'rsmemcache.connect_timeout => 1000 => 1000',
     'rsmemcache.timeout => 1000 => 1000',
     'rsmemcache.retry_interval => 15 => 15',
     'rsmemcache.hash_strategy => consistent => consistent',
     'rsmemcache.hash_function => crc32 => crc32',
+    'rsmemcache.allow_failover => 1 => 1',
+    'rsmemcache.max_failover_attempts => 20 => 20',
+    'rsmemcache.session_redundancy => 1 => 1',
     'rsmemcache.locking => 1 => 1',
     'rsmemcache.lock_wait_time => 30000 => 30000',
     'rsmemcache.lock_expire => 20 => 20',
@@ -32,7 +36,7 @@ foreach ($lines as $l) {
     echo str_pad($l, 60), preg_match('/^' . preg_quote($l, '/') . '$/m', $info) ? 'present' : 'MISSING', "\n";
 }
 echo preg_match('/^version => \d+\.\d+\.\d+\S*$/m', $info) ? "version ok\n" : "version MISSING\n";
-foreach (['prefix', 'connect_timeout', 'timeout', 'retry_interval', 'hash_strategy', 'hash_function', 'locking', 'lock_wait_time', 'lock_expire', 'lock_failure'] as $d) {
+foreach (['prefix', 'compat', 'connect_timeout', 'timeout', 'retry_interval', 'hash_strategy', 'hash_function', 'allow_failover', 'max_failover_attempts', 'session_redundancy', 'locking', 'lock_wait_time', 'lock_expire', 'lock_failure'] as $d) {
     var_dump(ini_get("rsmemcache.$d"));
 }
 var_dump(count(array_filter(array_keys(ini_get_all('rsmemcache')), fn ($k) => str_starts_with($k, 'rsmemcache.'))));
@@ -43,24 +47,32 @@ rsmemcache support => enabled                               present
 version => %d.%d.%s present
 save handler => rsmemcache                                  present
 rsmemcache.prefix => rsmemcache.sess. => rsmemcache.sess.   present
+rsmemcache.compat => none => none                           present
 rsmemcache.connect_timeout => 1000 => 1000                  present
 rsmemcache.timeout => 1000 => 1000                          present
 rsmemcache.retry_interval => 15 => 15                       present
 rsmemcache.hash_strategy => consistent => consistent        present
 rsmemcache.hash_function => crc32 => crc32                  present
+rsmemcache.allow_failover => 1 => 1                         present
+rsmemcache.max_failover_attempts => 20 => 20                present
+rsmemcache.session_redundancy => 1 => 1                     present
 rsmemcache.locking => 1 => 1                                present
 rsmemcache.lock_wait_time => 30000 => 30000                 present
 rsmemcache.lock_expire => 20 => 20                          present
 rsmemcache.lock_failure => error => error                   present
 version ok
 string(16) "rsmemcache.sess."
+string(4) "none"
 string(4) "1000"
 string(4) "1000"
 string(2) "15"
 string(10) "consistent"
 string(5) "crc32"
 string(1) "1"
+string(2) "20"
+string(1) "1"
+string(1) "1"
 string(5) "30000"
 string(2) "20"
 string(5) "error"
-int(10)
+int(14)

@@ -10,7 +10,7 @@
 use crate::{
     error::{Error, Result, escape_for_message},
     hash::{HashFunction, Strategy},
-    keys,
+    keys::{self, Compat},
     lock::{LockFailure, LockSettings},
     pool::PoolSettings,
 };
@@ -42,7 +42,17 @@ pub const CONNECT_TIMEOUT: &CStr = c"rsmemcache.connect_timeout";
 pub const TIMEOUT: &CStr = c"rsmemcache.timeout";
 /// `rsmemcache.retry_interval`: seconds a failed server is skipped.
 pub const RETRY_INTERVAL: &CStr = c"rsmemcache.retry_interval";
-/// `rsmemcache.hash_strategy`: `consistent` or `standard`.
+/// `rsmemcache.compat`: `none`, `memcache` or `memcached` — whose key layout
+/// and placement defaults to follow.
+pub const COMPAT: &CStr = c"rsmemcache.compat";
+/// `rsmemcache.allow_failover`: 1 to serve a session from the next server
+/// when its own is unreachable.
+pub const ALLOW_FAILOVER: &CStr = c"rsmemcache.allow_failover";
+/// `rsmemcache.max_failover_attempts`: probes made to find servers for a key.
+pub const MAX_FAILOVER_ATTEMPTS: &CStr = c"rsmemcache.max_failover_attempts";
+/// `rsmemcache.session_redundancy`: copies written of each session.
+pub const SESSION_REDUNDANCY: &CStr = c"rsmemcache.session_redundancy";
+/// `rsmemcache.hash_strategy`: `consistent`, `standard` or `ketama`.
 pub const HASH_STRATEGY: &CStr = c"rsmemcache.hash_strategy";
 /// `rsmemcache.hash_function`: `crc32` or `fnv`.
 pub const HASH_FUNCTION: &CStr = c"rsmemcache.hash_function";
@@ -57,12 +67,18 @@ pub const LOCK_EXPIRE: &CStr = c"rsmemcache.lock_expire";
 pub const LOCK_FAILURE: &CStr = c"rsmemcache.lock_failure";
 
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 10] = [
+pub const DIRECTIVES: [Directive; 14] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
         unit: "-",
-        doc: "key prefix; key = prefix + session id (at most 250 bytes in all)",
+        doc: "key prefix; key = prefix + session id (at most 250 bytes in all); left at this default, rsmemcache.compat supplies its own",
+    },
+    Directive {
+        name: COMPAT,
+        default: c"none",
+        unit: "-",
+        doc: "none | memcache | memcached: key layout and placement of the handler you migrate from",
     },
     Directive {
         name: CONNECT_TIMEOUT,
@@ -86,13 +102,31 @@ pub const DIRECTIVES: [Directive; 10] = [
         name: HASH_STRATEGY,
         default: c"consistent",
         unit: "-",
-        doc: "consistent | standard (pecl-memcache compatible placement)",
+        doc: "consistent | standard (pecl-memcache placement) | ketama (php-memcached placement)",
     },
     Directive {
         name: HASH_FUNCTION,
         default: c"crc32",
         unit: "-",
-        doc: "crc32 | fnv",
+        doc: "crc32 | fnv (consistent and standard only)",
+    },
+    Directive {
+        name: ALLOW_FAILOVER,
+        default: c"1",
+        unit: "-",
+        doc: "1: a session whose server is unreachable is served by the next server in its probe order",
+    },
+    Directive {
+        name: MAX_FAILOVER_ATTEMPTS,
+        default: c"20",
+        unit: "-",
+        doc: "probes (key-0, key-1, ...) made to find a session's servers (1-1000)",
+    },
+    Directive {
+        name: SESSION_REDUNDANCY,
+        default: c"1",
+        unit: "-",
+        doc: "copies of each session, on distinct reachable servers (1-16); compat=memcache makes it 2",
     },
     Directive {
         name: LOCKING,
@@ -153,11 +187,26 @@ const fn ini_table() -> [IniEntryDef; DIRECTIVES.len() + 1] {
 /// The table registered with PHP at MINIT (terminated by an empty entry).
 pub static INI_ENTRIES: IniEntryDefs<{ DIRECTIVES.len() + 1 }> = IniEntryDefs::new(ini_table());
 
+/// Where copies of a session go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    /// `rsmemcache.allow_failover`.
+    pub allow_failover: bool,
+    /// `rsmemcache.max_failover_attempts`: probes per key.
+    pub max_attempts: usize,
+    /// `rsmemcache.session_redundancy`: copies per session.
+    pub redundancy: usize,
+}
+
 /// A validated snapshot of the directives, taken at session open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// Key prefix.
+    /// Key prefix (after the compat preset).
     pub prefix: String,
+    /// Key layout.
+    pub compat: Compat,
+    /// Failover and redundancy.
+    pub placement: Placement,
     /// Everything that shapes the server pool.
     pub pool: PoolSettings,
     /// Session locking.
@@ -202,6 +251,19 @@ fn pick<T: Copy>(name: &CStr, value: &str, options: &[(&str, T)], expected: &str
         .ok_or_else(|| directive_error(name, value, expected))
 }
 
+/// How PHP spells booleans in ini values.
+const BOOLS: &[(&str, bool)] = &[
+    ("1", true),
+    ("on", true),
+    ("true", true),
+    ("yes", true),
+    ("0", false),
+    ("off", false),
+    ("false", false),
+    ("no", false),
+    ("", false),
+];
+
 impl Config {
     /// Validates the directives read through `get` (which returns a
     /// directive's current value, or `None` to use the default).
@@ -218,17 +280,69 @@ impl Config {
                 d.default.to_string_lossy().into_owned()
             })
         };
-        let prefix = value(PREFIX);
-        keys::validate_prefix(&prefix)?;
-        let strategy = pick(
-            HASH_STRATEGY,
-            &value(HASH_STRATEGY),
+        // A preset supplies the value of each directive left at its default.
+        let is_default = |name: &'static CStr, v: &str| {
+            DIRECTIVES
+                .iter()
+                .any(|d| d.name == name && d.default.to_bytes() == v.trim().as_bytes())
+        };
+        let compat = pick(
+            COMPAT,
+            &value(COMPAT),
             &[
-                ("consistent", Strategy::Consistent),
-                ("standard", Strategy::Standard),
+                ("none", Compat::None),
+                ("", Compat::None),
+                ("memcache", Compat::Memcache),
+                ("memcached", Compat::Memcached),
             ],
-            "expected consistent or standard",
+            "expected none, memcache or memcached",
         )?;
+        let mut prefix = value(PREFIX);
+        if let Some(p) = compat
+            .preset_prefix()
+            .filter(|_| is_default(PREFIX, &prefix))
+        {
+            p.clone_into(&mut prefix);
+        }
+        keys::validate_prefix(&prefix)?;
+        let strategy_text = value(HASH_STRATEGY);
+        let strategy = if compat == Compat::Memcached && is_default(HASH_STRATEGY, &strategy_text) {
+            Strategy::Ketama
+        } else {
+            pick(
+                HASH_STRATEGY,
+                &strategy_text,
+                &[
+                    ("consistent", Strategy::Consistent),
+                    ("standard", Strategy::Standard),
+                    ("ketama", Strategy::Ketama),
+                ],
+                "expected consistent, standard or ketama",
+            )?
+        };
+        let redundancy_text = value(SESSION_REDUNDANCY);
+        let redundancy =
+            if compat == Compat::Memcache && is_default(SESSION_REDUNDANCY, &redundancy_text) {
+                2
+            } else {
+                int_in(SESSION_REDUNDANCY, &redundancy_text, 1, 16)?
+            };
+        let placement = Placement {
+            allow_failover: pick(
+                ALLOW_FAILOVER,
+                &value(ALLOW_FAILOVER),
+                BOOLS,
+                "expected 0 or 1",
+            )?,
+            max_attempts: usize::try_from(int_in(
+                MAX_FAILOVER_ATTEMPTS,
+                &value(MAX_FAILOVER_ATTEMPTS),
+                1,
+                1000,
+            )?)
+            .expect("range checked"),
+            redundancy: usize::try_from(redundancy).expect("range checked"),
+        };
         let function = pick(
             HASH_FUNCTION,
             &value(HASH_FUNCTION),
@@ -239,22 +353,7 @@ impl Config {
             ],
             "expected crc32 or fnv",
         )?;
-        let enabled = pick(
-            LOCKING,
-            &value(LOCKING),
-            &[
-                ("1", true),
-                ("on", true),
-                ("true", true),
-                ("yes", true),
-                ("0", false),
-                ("off", false),
-                ("false", false),
-                ("no", false),
-                ("", false),
-            ],
-            "expected 0 or 1",
-        )?;
+        let enabled = pick(LOCKING, &value(LOCKING), BOOLS, "expected 0 or 1")?;
         let failure = pick(
             LOCK_FAILURE,
             &value(LOCK_FAILURE),
@@ -279,6 +378,8 @@ impl Config {
         Ok(Self {
             lock,
             prefix,
+            compat,
+            placement,
             pool: PoolSettings {
                 connect_timeout_ms: int_in(CONNECT_TIMEOUT, &value(CONNECT_TIMEOUT), 1, 600_000)?,
                 timeout_ms: int_in(TIMEOUT, &value(TIMEOUT), 1, 600_000)?,
@@ -301,6 +402,15 @@ mod tests {
         assert_eq!(c.pool.connect_timeout_ms, 1000);
         assert_eq!(c.pool.strategy, Strategy::Consistent);
         assert_eq!(c.pool.function, HashFunction::Crc32);
+        assert_eq!(c.compat, Compat::None);
+        assert_eq!(
+            c.placement,
+            Placement {
+                allow_failover: true,
+                max_attempts: 20,
+                redundancy: 1
+            }
+        );
         assert!(c.lock.enabled);
         assert_eq!(
             (c.lock.wait.as_millis(), c.lock.expire_s, c.lock.failure),
@@ -332,6 +442,56 @@ mod tests {
         assert!(with(LOCKING, "maybe").contains("rsmemcache.locking"));
         assert!(with(LOCK_FAILURE, "ignore").contains("rsmemcache.lock_failure"));
         assert!(with(LOCK_WAIT_TIME, "-5").contains("rsmemcache.lock_wait_time"));
+        assert_eq!(
+            with(COMPAT, "redis"),
+            "invalid value 'redis' for rsmemcache.compat: expected none, memcache or memcached"
+        );
+        assert!(
+            with(SESSION_REDUNDANCY, "0")
+                .contains("rsmemcache.session_redundancy: expected an integer from 1 to 16")
+        );
+        assert!(with(MAX_FAILOVER_ATTEMPTS, "0").contains("rsmemcache.max_failover_attempts"));
+        assert!(with(ALLOW_FAILOVER, "perhaps").contains("rsmemcache.allow_failover"));
+    }
+
+    #[test]
+    fn compat_presets_fill_in_directives_left_at_their_defaults() {
+        let load = |pairs: &'static [(&'static CStr, &'static str)]| {
+            Config::load(move |n| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| (*v).to_owned())
+            })
+            .unwrap()
+        };
+        let c = load(&[(COMPAT, "memcached")]);
+        assert_eq!(
+            (c.prefix.as_str(), c.pool.strategy),
+            ("memc.sess.key.", Strategy::Ketama)
+        );
+        let c = load(&[(COMPAT, "memcache")]);
+        assert_eq!(
+            (c.prefix.as_str(), c.pool.strategy),
+            ("", Strategy::Consistent)
+        );
+        assert_eq!(c.placement.redundancy, 2);
+        // Explicit values win.
+        let c = load(&[
+            (COMPAT, "memcached"),
+            (PREFIX, "app."),
+            (HASH_STRATEGY, "standard"),
+        ]);
+        assert_eq!(
+            (c.prefix.as_str(), c.pool.strategy),
+            ("app.", Strategy::Standard)
+        );
+        let c = load(&[(COMPAT, "memcache"), (SESSION_REDUNDANCY, "3")]);
+        assert_eq!(c.placement.redundancy, 3);
+        assert_eq!(
+            load(&[(HASH_STRATEGY, "ketama")]).pool.strategy,
+            Strategy::Ketama
+        );
     }
 
     /// README's directive table and `stubs/rsmemcache.ini` agree with the code.

@@ -249,6 +249,31 @@ impl Connection {
         self.broken
     }
 
+    /// Whether an idle connection still looks usable: a non-blocking read
+    /// finds nothing to read (no EOF from a server that closed it, no stray
+    /// bytes). Costs three system calls; used only on connections idle for
+    /// a while. A `false` connection must be dropped.
+    pub fn looks_open(&mut self) -> bool {
+        if !self.reader.buffer().is_empty() {
+            return false;
+        }
+        let stream = &mut self.reader.get_mut().stream;
+        let mut byte = [0u8; 1];
+        let set = |s: &Stream, on: bool| match s {
+            Stream::Tcp(t) => t.set_nonblocking(on),
+            Stream::Unix(u) => u.set_nonblocking(on),
+        };
+        if set(stream, true).is_err() {
+            return false;
+        }
+        let r = match stream {
+            Stream::Tcp(t) => t.read(&mut byte),
+            Stream::Unix(u) => u.read(&mut byte),
+        };
+        let open = matches!(r, Err(ref e) if e.kind() == io::ErrorKind::WouldBlock);
+        open && set(stream, false).is_ok()
+    }
+
     /// When the connection last completed a round trip.
     #[must_use]
     pub fn last_used(&self) -> Instant {

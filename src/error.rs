@@ -180,6 +180,33 @@ pub enum Error {
         expire_s: u32,
     },
 
+    /// Every server a session may live on failed (with failover, each one
+    /// in its probe order was tried or is marked failed).
+    #[error("session {id}: no memcached server reachable ({tried} tried); last error: {last}")]
+    NoServer {
+        /// Session id.
+        id: String,
+        /// How many servers were tried or skipped as failed.
+        tried: usize,
+        /// The last server's error.
+        last: Box<Error>,
+    },
+
+    /// A stored session that rsmemcache cannot turn back into session data
+    /// (client flags it does not know, a compressed value that does not
+    /// inflate). It is neither returned as empty nor overwritten.
+    #[error(
+        "session {id} on server {server} cannot be read: {detail}; the stored copy is left as it is"
+    )]
+    Undecodable {
+        /// Session id.
+        id: String,
+        /// Server label.
+        server: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+
     /// The OS could not supply random bytes for a lock token.
     #[error("cannot create a lock token: {0}")]
     Random(String),
@@ -199,6 +226,7 @@ impl Error {
                 | Self::Timeout { .. }
                 | Self::Io { .. }
                 | Self::Protocol { .. }
+                | Self::NoServer { .. }
         )
     }
 }

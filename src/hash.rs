@@ -11,10 +11,19 @@
 //! * `standard`: servers repeated `weight` times in save_path order; a key maps
 //!   to `buckets[((hash(key) >> 16) & 0x7fff) % len]` (0 read as 1).
 //!
-//! Session keys are placed by *probe keys*, as pecl-memcache's session handler
-//! does: the primary server is `find(key + "-0")`, the failover order continues
-//! with `key-1`, `key-2`, … skipping servers already chosen
-//! ([`Distribution::probe_order`]).
+//! * `ketama`: php-memcached's session placement (libmemcached
+//!   `MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA` as php-memcached 3.x sets it
+//!   up): Jenkins one-at-a-time hash, 100 points per server whatever its
+//!   weight, point *i* at `oaat("host-i")` when the port is 11211 and
+//!   `oaat("host:port-i")` otherwise; a key maps to the first point ≥ its
+//!   hash, wrapping to the first point. `hash_function` does not apply.
+//!
+//! Failover order ([`Distribution::probe_order`]): for `consistent` and
+//! `standard` the session handler's *probe keys*, as pecl-memcache does: the
+//! primary server is `find(key + "-0")`, then `key-1`, `key-2`, … skipping
+//! servers already chosen. For `ketama`, the continuum walked clockwise from
+//! the key's point: the server each key moves to when libmemcached ejects a
+//! dead server and rebuilds the continuum.
 
 use crate::save_path::{ServerAddr, ServerSpec};
 
@@ -30,6 +39,33 @@ pub enum Strategy {
     Consistent,
     /// pecl-memcache's modulo over weighted buckets.
     Standard,
+    /// php-memcached's (libmemcached's) unweighted ketama continuum.
+    Ketama,
+}
+
+/// Points on the ketama continuum per server (libmemcached
+/// `MEMCACHED_POINTS_PER_SERVER`, weights ignored).
+pub const KETAMA_POINTS: u32 = 100;
+
+/// Bob Jenkins' one-at-a-time hash as libmemcached computes it
+/// (`hashkit_one_at_a_time`): bytes are sign-extended before being added.
+#[must_use]
+pub fn one_at_a_time(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0;
+    for &b in bytes {
+        #[expect(
+            clippy::cast_possible_wrap,
+            clippy::cast_sign_loss,
+            reason = "libmemcached adds `(char)byte`, sign-extended"
+        )]
+        let v = i32::from(b as i8) as u32;
+        h = h.wrapping_add(v);
+        h = h.wrapping_add(h << 10);
+        h ^= h >> 6;
+    }
+    h = h.wrapping_add(h << 3);
+    h ^= h >> 11;
+    h.wrapping_add(h << 15)
 }
 
 /// The 32-bit key hash (`rsmemcache.hash_function`).
@@ -75,6 +111,20 @@ enum Kind {
     Consistent(Box<[u16; CONSISTENT_BUCKETS]>),
     /// Server index per weighted bucket.
     Standard(Vec<u16>),
+    /// The whole continuum: (point, server index), sorted.
+    Ketama(Vec<(u32, u16)>),
+}
+
+/// The label of a ketama point: `host-i` on memcached's default port,
+/// `host:port-i` otherwise; a unix socket is its path with port 0.
+fn ketama_label(spec: &ServerSpec, i: u32) -> String {
+    match &spec.addr {
+        ServerAddr::Tcp { host, port } if *port == crate::save_path::DEFAULT_PORT => {
+            format!("{host}-{i}")
+        }
+        ServerAddr::Tcp { host, port } => format!("{host}:{port}-{i}"),
+        ServerAddr::Unix(p) => format!("{}:0-{i}", p.display()),
+    }
 }
 
 /// The host string and port pecl-memcache puts in a point label:
@@ -127,6 +177,18 @@ impl Distribution {
                 }
                 Kind::Consistent(table)
             }
+            Strategy::Ketama => {
+                let mut points: Vec<(u32, u16)> = servers
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, s)| {
+                        (0..KETAMA_POINTS)
+                            .map(move |p| (one_at_a_time(ketama_label(s, p).as_bytes()), index(i)))
+                    })
+                    .collect();
+                points.sort_unstable();
+                Kind::Ketama(points)
+            }
         };
         Self {
             function,
@@ -135,19 +197,27 @@ impl Distribution {
         }
     }
 
+    /// Whether this is the ketama continuum (which hashes bare ids).
+    #[must_use]
+    pub fn is_ketama(&self) -> bool {
+        matches!(self.kind, Kind::Ketama(_))
+    }
+
     /// Number of servers in the list.
     #[must_use]
     pub fn servers(&self) -> usize {
         self.servers
     }
 
-    /// The server index for `key` (pecl-memcache `find`).
+    /// The server index for `key` (pecl-memcache `find`; for ketama,
+    /// libmemcached's `dispatch_host`).
     #[must_use]
     pub fn find(&self, key: &[u8]) -> usize {
         if self.servers == 1 {
             return 0;
         }
         match &self.kind {
+            Kind::Ketama(points) => usize::from(points[ketama_point(points, key)].1),
             Kind::Consistent(table) => {
                 usize::from(table[self.function.hash(key) as usize % CONSISTENT_BUCKETS])
             }
@@ -158,13 +228,33 @@ impl Distribution {
         }
     }
 
-    /// Distinct servers for a session key, in the order they are tried:
+    /// Distinct servers for a session key, in the order they are tried; the
+    /// first entry is the session's home server. `consistent`/`standard`:
     /// `find(key-0)`, `find(key-1)`, … while fewer than `max_probes` probes
-    /// have been made, skipping servers already listed. The first entry is
-    /// the session's home server.
+    /// have been made (pecl-memcache's `max_failover_attempts`), skipping
+    /// servers already listed. `ketama`: the servers met walking the
+    /// continuum clockwise from `key`'s point, at most `max_probes` of them.
     #[must_use]
     pub fn probe_order(&self, key: &[u8], max_probes: usize) -> Vec<usize> {
         let mut order = Vec::with_capacity(self.servers.min(4));
+        if let Kind::Ketama(points) = &self.kind {
+            let start = if self.servers == 1 {
+                0
+            } else {
+                ketama_point(points, key)
+            };
+            let want = max_probes.max(1).min(self.servers);
+            for k in 0..points.len() {
+                let s = usize::from(points[(start + k) % points.len()].1);
+                if !order.contains(&s) {
+                    order.push(s);
+                    if order.len() == want {
+                        break;
+                    }
+                }
+            }
+            return order;
+        }
         let mut probe = Vec::with_capacity(key.len() + 4);
         for n in 0..max_probes.max(1) {
             probe.clear();
@@ -181,6 +271,13 @@ impl Distribution {
         }
         order
     }
+}
+
+/// Index of the first continuum point ≥ `oaat(key)`, wrapping to 0.
+fn ketama_point(points: &[(u32, u16)], key: &[u8]) -> usize {
+    let h = one_at_a_time(key);
+    let i = points.partition_point(|&(v, _)| v < h);
+    if i == points.len() { 0 } else { i }
 }
 
 #[cfg(test)]
@@ -253,6 +350,60 @@ mod tests {
                 .probe_order(b"k", 20),
             [0]
         );
+    }
+
+    #[test]
+    fn one_at_a_time_vectors() {
+        // shared/reference/anchors.md §b (php-memcached)
+        assert_eq!(one_at_a_time(b"10.0.0.1-0"), 4_128_832_250);
+        assert_eq!(one_at_a_time(b"cache-c.local:11212-0"), 3_384_016_309);
+        assert_eq!(one_at_a_time(b"abc"), 3_977_453_403);
+    }
+
+    #[test]
+    fn php_memcached_ketama_vectors() {
+        let d = Distribution::new(Strategy::Ketama, HashFunction::Crc32, &servers());
+        assert_eq!(d.find(b"abc"), 0);
+        assert_eq!(d.find(LONG), 0);
+        // Weights are ignored: 100 points each, so the weight-2 server gets
+        // about a third, not a half.
+        let mut counts = [0usize; 3];
+        for i in 0..3000 {
+            counts[d.find(format!("key{i}").as_bytes())] += 1;
+        }
+        assert!(counts.iter().all(|&c| c > 500 && c < 1500), "{counts:?}");
+    }
+
+    #[test]
+    fn ketama_labels_follow_libmemcached() {
+        let s = save_path::parse("a:11211, b:11300, /tmp/m.sock").unwrap();
+        assert_eq!(ketama_label(&s[0], 7), "a-7");
+        assert_eq!(ketama_label(&s[1], 0), "b:11300-0");
+        assert_eq!(ketama_label(&s[2], 99), "/tmp/m.sock:0-99");
+    }
+
+    #[test]
+    fn ketama_probe_order_is_the_continuum_walk() {
+        let d = Distribution::new(Strategy::Ketama, HashFunction::Crc32, &servers());
+        for i in 0..200 {
+            let key = format!("sid{i}");
+            let order = d.probe_order(key.as_bytes(), 20);
+            assert_eq!(order[0], d.find(key.as_bytes()));
+            assert_eq!(order.len(), 3);
+            // The second server is where the key goes once the first is
+            // removed from the continuum (libmemcached's auto-eject).
+            let rest: Vec<ServerSpec> = servers()
+                .into_iter()
+                .enumerate()
+                .filter(|(j, _)| *j != order[0])
+                .map(|(_, s)| s)
+                .collect();
+            let without = Distribution::new(Strategy::Ketama, HashFunction::Crc32, &rest);
+            let moved = without.find(key.as_bytes());
+            let original: Vec<usize> = (0..3).filter(|j| *j != order[0]).collect();
+            assert_eq!(original[moved], order[1], "{key}");
+        }
+        assert_eq!(d.probe_order(b"abc", 2).len(), 2);
     }
 
     #[test]

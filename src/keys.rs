@@ -7,7 +7,12 @@
 //! * key = `rsmemcache.prefix` + id, at most [`MAX_KEY_LEN`] bytes — refused
 //!   if longer, never truncated (pecl-memcache silently truncates);
 //! * TTL: PHP's maxlifetime in seconds; up to 30 days it is sent as is, longer
-//!   lifetimes become an absolute unix time, as memcached requires.
+//!   lifetimes become an absolute unix time, as memcached requires;
+//! * layout ([`Compat`], [`SessionKeys`]): the data key, the lock key, and
+//!   which bytes are hashed to place each — rsmemcache's own, or exactly the
+//!   one of the handler a farm migrates from (pecl-memcache: `<key>.lock`
+//!   beside the data; php-memcached: `<prefix>lock.<id>`, placed by its own
+//!   hash), so sessions written by the old handler are found.
 
 use crate::error::{Error, Result, escape_for_message};
 pub use crate::protocol::MAX_KEY_LEN;
@@ -18,6 +23,96 @@ pub const MAX_RELATIVE_TTL: i64 = 60 * 60 * 24 * 30;
 /// The lifetime used when PHP passes a maxlifetime ≤ 0 (PHP's default
 /// `session.gc_maxlifetime`, seconds).
 pub const FALLBACK_MAXLIFETIME: i64 = 1440;
+
+/// Whose key layout and placement defaults sessions follow
+/// (`rsmemcache.compat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compat {
+    /// rsmemcache's own: prefix `rsmemcache.sess.`, lock `<key>.lock` on the
+    /// data's server.
+    None,
+    /// pecl-memcache's session handler: no prefix (its
+    /// `memcache.session_prefix_static_key` default), lock `<key>.lock` on
+    /// the data's server, consistent/crc32 placement of `<key>-N`, two
+    /// copies (`memcache.session_redundancy = 2`); a lock item holding `0`
+    /// is free (pecl-memcache releases by storing `0`).
+    Memcache,
+    /// php-memcached's session handler: prefix `memc.sess.key.`, lock
+    /// `<prefix>lock.<id>` placed by hashing `lock.<id>`, ketama placement
+    /// of the bare id.
+    Memcached,
+}
+
+impl Compat {
+    /// The prefix the preset supplies when `rsmemcache.prefix` is left at
+    /// its default.
+    #[must_use]
+    pub fn preset_prefix(self) -> Option<&'static str> {
+        match self {
+            Self::None => None,
+            Self::Memcache => Some(""),
+            Self::Memcached => Some("memc.sess.key."),
+        }
+    }
+}
+
+/// The keys of one session and the bytes that place them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionKeys {
+    /// The data key: prefix + id.
+    pub data: Vec<u8>,
+    /// The lock key.
+    pub lock: Vec<u8>,
+    /// Hashed to place the data: the data key for pecl-style strategies
+    /// (probed as `<key>-N`), the bare id for ketama (libmemcached hashes
+    /// keys without their namespace).
+    pub data_hash: Vec<u8>,
+    /// Hashed to place the lock when it does not live with the data
+    /// (php-memcached's `lock.<id>`); `None`: on the data's first server.
+    pub lock_hash: Option<Vec<u8>>,
+}
+
+impl SessionKeys {
+    /// The keys for `sid` under `compat` and `prefix`. `ketama` selects the
+    /// bare-id hash input. With `locking` off the lock key need not fit.
+    ///
+    /// # Errors
+    /// As [`session_key`]: a refused id, or a data or lock key over
+    /// [`MAX_KEY_LEN`] bytes.
+    pub fn new(
+        compat: Compat,
+        prefix: &[u8],
+        sid: &[u8],
+        ketama: bool,
+        locking: bool,
+    ) -> Result<Self> {
+        let lock_extra = match compat {
+            Compat::None | Compat::Memcache => LOCK_SUFFIX.len(),
+            Compat::Memcached => LOCK_INFIX.len(),
+        };
+        let data = session_key(prefix, sid, if locking { lock_extra } else { 0 })?;
+        let data_hash = if ketama { sid.to_vec() } else { data.clone() };
+        let (lock, lock_hash) = match compat {
+            Compat::None | Compat::Memcache => ([&data[..], LOCK_SUFFIX].concat(), None),
+            Compat::Memcached => (
+                [prefix, LOCK_INFIX, sid].concat(),
+                Some([LOCK_INFIX, sid].concat()),
+            ),
+        };
+        Ok(Self {
+            data,
+            lock,
+            data_hash,
+            lock_hash,
+        })
+    }
+}
+
+/// Lock key suffix of rsmemcache and pecl-memcache: `<key>.lock`.
+pub const LOCK_SUFFIX: &[u8] = b".lock";
+
+/// php-memcached's lock key infix: `<prefix>lock.<id>`.
+pub const LOCK_INFIX: &[u8] = b"lock.";
 
 /// Checks a key prefix (`rsmemcache.prefix`): printable ASCII without spaces,
 /// and short enough to leave room for an id.
@@ -160,6 +255,29 @@ mod tests {
             "{e}"
         );
         assert!(session_key(b"p", &long[..244], 5).is_ok());
+    }
+
+    #[test]
+    fn layouts_match_the_anchors() {
+        let k = SessionKeys::new(Compat::None, b"rsmemcache.sess.", b"abc", false, true).unwrap();
+        assert_eq!(k.data, b"rsmemcache.sess.abc");
+        assert_eq!(k.lock, b"rsmemcache.sess.abc.lock");
+        assert_eq!(k.data_hash, k.data);
+        assert_eq!(k.lock_hash, None);
+        let k = SessionKeys::new(Compat::Memcache, b"", b"abc", false, true).unwrap();
+        assert_eq!(
+            (k.data.as_slice(), k.lock.as_slice()),
+            (&b"abc"[..], &b"abc.lock"[..])
+        );
+        let k = SessionKeys::new(Compat::Memcached, b"memc.sess.key.", b"abc", true, true).unwrap();
+        assert_eq!(k.data, b"memc.sess.key.abc");
+        assert_eq!(k.lock, b"memc.sess.key.lock.abc");
+        assert_eq!(k.data_hash, b"abc");
+        assert_eq!(k.lock_hash.as_deref(), Some(&b"lock.abc"[..]));
+        // The lock key must fit too, but only when locking.
+        let long = vec![b'a'; 236];
+        assert!(SessionKeys::new(Compat::Memcached, b"memc.sess.key.", &long, true, true).is_err());
+        assert!(SessionKeys::new(Compat::Memcached, b"memc.sess.key.", &long, true, false).is_ok());
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod lock;
 pub mod php;
 pub mod pool;
 pub mod protocol;
+pub mod replica;
 pub mod save_path;
 pub mod session;
 
@@ -37,11 +38,19 @@ mod entry {
         0
     }
 
+    /// The servers of the current session pool with their state (see
+    /// `stubs/rsmemcache.php`).
+    #[php_function]
+    pub fn rsmemcache_servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
+        php::servers(save_path)
+    }
+
     /// Startup registers the ini directives and the `rsmemcache` save handler.
     #[php_module]
     #[php(startup = "startup")]
     pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         module
+            .function(wrap_function!(rsmemcache_servers))
             .shutdown_function(shutdown)
             .info_function(php::module_info)
     }

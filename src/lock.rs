@@ -16,9 +16,7 @@
 
 use std::time::Duration;
 
-/// Suffix of the lock key: lock key = session key + `.lock` (pecl-memcache's
-/// layout).
-pub const LOCK_SUFFIX: &[u8] = b".lock";
+pub use crate::keys::LOCK_SUFFIX;
 
 /// First poll delay on contention.
 pub const FIRST_POLL: Duration = Duration::from_millis(1);

@@ -70,15 +70,13 @@ fn info_table() {
             p.servers()
                 .iter()
                 .map(|s| {
-                    let state = match s.failed_until() {
-                        Some(t) => format!(
-                            "failed, retry in {} ms",
-                            t.saturating_duration_since(std::time::Instant::now())
-                                .as_millis()
-                        ),
-                        None => "up".to_owned(),
+                    let st = s.status();
+                    let state = match (st.retry_in_ms, &st.last_error) {
+                        (Some(ms), Some(e)) => format!("failed, retry in {ms} ms ({e})"),
+                        (Some(ms), None) => format!("failed, retry in {ms} ms"),
+                        (None, _) => st.state.to_owned(),
                     };
-                    (s.label().to_owned(), state)
+                    (st.label, state)
                 })
                 .collect::<Vec<_>>()
         })
@@ -92,4 +90,65 @@ fn info_table() {
         ext_php_rs::info_table_row!(format!("server {label}"), state.as_str());
     }
     ext_php_rs::info_table_end!();
+}
+
+/// `rsmemcache_servers(?string $save_path = null): array|false` — the
+/// servers of the pool for `$save_path` (default: `session.save_path`) under
+/// the current `rsmemcache.*` directives, in save_path order, each as an
+/// array (see `stubs/rsmemcache.php`). Builds the pool if this process has
+/// not used it yet, without connecting. A bad save_path or directive gives
+/// a warning and `false`.
+#[must_use]
+pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
+    use ext_php_rs::types::{ZendHashTable, Zval};
+    let mut out = Zval::new();
+    let status = std::panic::catch_unwind(|| {
+        let path = save_path
+            .or_else(|| ini_string(c"session.save_path"))
+            .unwrap_or_default();
+        let config = crate::config::Config::load(ini_string)?;
+        let pool = crate::pool::shared(&path, &config.pool)?;
+        Ok::<_, crate::error::Error>(
+            pool.servers()
+                .iter()
+                .map(crate::pool::Server::status)
+                .collect::<Vec<_>>(),
+        )
+    });
+    let list = match status {
+        Ok(Ok(list)) => list,
+        Ok(Err(e)) => {
+            warning(&e.to_string());
+            out.set_bool(false);
+            return out;
+        }
+        Err(_) => {
+            warning("internal error in rsmemcache_servers()");
+            out.set_bool(false);
+            return out;
+        }
+    };
+    let mut rows = ZendHashTable::new();
+    for s in list {
+        let mut row = ZendHashTable::new();
+        // Inserting into a fresh array only fails on allocation failure,
+        // which the engine turns into a fatal error first.
+        let _ = row.insert("server", s.label);
+        let _ = row.insert("weight", i64::from(s.weight));
+        let _ = row.insert("state", s.state);
+        let _ = row.insert("failed_until", s.failed_until_unix);
+        let _ = row.insert(
+            "retry_in_ms",
+            s.retry_in_ms.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
+        );
+        let _ = row.insert("failures", i64::try_from(s.failures).unwrap_or(i64::MAX));
+        let _ = row.insert("last_error", s.last_error);
+        let _ = row.insert(
+            "idle_connections",
+            i64::try_from(s.idle_connections).unwrap_or(i64::MAX),
+        );
+        let _ = rows.push(row);
+    }
+    out.set_hashtable(rows);
+    out
 }

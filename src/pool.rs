@@ -3,16 +3,22 @@
 //! server, and each server's failure state.
 //!
 //! * Connections are reused across requests of the same PHP process and
-//!   handed to one request at a time (a `Mutex` around each idle list), so no
-//!   connection is ever shared between threads under ZTS.
+//!   handed to one request at a time (a `Mutex` around each idle list, popped
+//!   while in use), so no connection is ever shared between threads under
+//!   ZTS. At most [`MAX_IDLE_PER_SERVER`] are kept per server.
 //! * A connection that saw any error is dropped, never returned.
-//! * An idle connection the server closed meanwhile (memcached restarted,
-//!   idle timeout) is detected on first use and the command is replayed once
-//!   on a fresh connection; every command we send is safe to repeat.
-//! * A server that failed (connect error, timeout, I/O error) is skipped by
-//!   every later request of the process until its retry interval has passed,
-//!   so a dead server costs its timeout once per interval, not per request
-//!   (pecl-memcache's `retry_interval` semantics).
+//! * A connection idle for [`IDLE_CHECK_AFTER`] or longer is checked before
+//!   use (a non-blocking read must find nothing); one the server closed
+//!   meanwhile that slips through is detected on first use and the commands
+//!   are replayed once on a fresh connection; every command we send is safe
+//!   to repeat.
+//! * A server that failed (connect error, timeout, I/O or protocol error) is
+//!   skipped by every later request of the process until its retry interval
+//!   has passed, then tried again by the next request that needs it
+//!   ([`Health`]), so a dead server costs its timeout once per interval, not
+//!   per request (pecl-memcache's `retry_interval` semantics).
+//! * [`Pool::execute_parallel`] sends one pipeline to each of several servers
+//!   before reading any reply, so reaching N servers costs one round trip.
 
 use crate::{
     connection::Connection,
@@ -36,6 +42,9 @@ use std::{
 /// Idle connections kept per server and process.
 pub const MAX_IDLE_PER_SERVER: usize = 4;
 
+/// An idle connection unused for this long is checked before it is used.
+pub const IDLE_CHECK_AFTER: Duration = Duration::from_secs(2);
+
 /// Pools kept per process (one per distinct save_path + settings).
 const MAX_POOLS: usize = 32;
 
@@ -54,6 +63,61 @@ pub struct PoolSettings {
     pub function: HashFunction,
 }
 
+/// A server's failure state machine, driven by the instants passed in (so
+/// it is tested with a fake clock): *up* → (error) → *failed until t* →
+/// (t passed) → *retry due*: the next request tries it; success makes it
+/// *up*, another error *failed* for a new interval.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Health {
+    failed_until: Option<Instant>,
+    /// Errors seen since the process started.
+    pub failures: u64,
+    /// The last error's text.
+    pub last_error: Option<String>,
+}
+
+/// What [`Health::state`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Usable (never failed, or answered since).
+    Up,
+    /// Skipped until this instant.
+    Failed(Instant),
+    /// Failed, and its retry interval has passed: the next use tries it.
+    RetryDue,
+}
+
+impl Health {
+    /// The state at `now`.
+    #[must_use]
+    pub fn state(&self, now: Instant) -> State {
+        match self.failed_until {
+            None => State::Up,
+            Some(t) if t > now => State::Failed(t),
+            Some(_) => State::RetryDue,
+        }
+    }
+
+    /// Whether a request at `now` may use the server.
+    #[must_use]
+    pub fn usable(&self, now: Instant) -> bool {
+        !matches!(self.state(now), State::Failed(_))
+    }
+
+    /// Records an error at `now`: skipped for `retry` from now (a zero
+    /// interval means "retry on the next use").
+    pub fn fail(&mut self, now: Instant, retry: Duration, error: String) {
+        self.failed_until = Some(now + retry);
+        self.failures += 1;
+        self.last_error = Some(error);
+    }
+
+    /// Records a successful round trip.
+    pub fn succeed(&mut self) {
+        self.failed_until = None;
+    }
+}
+
 /// One server of a pool: its address, idle connections and health.
 #[derive(Debug)]
 pub struct Server {
@@ -63,7 +127,7 @@ pub struct Server {
     io_timeout: Duration,
     retry_interval: Duration,
     idle: Mutex<Vec<Connection>>,
-    failed_until: Mutex<Option<Instant>>,
+    health: Mutex<Health>,
     /// The server's `item_size_max` in bytes; 0 until first asked.
     item_size_max: AtomicU64,
 }
@@ -80,7 +144,7 @@ impl Server {
             ),
             spec,
             idle: Mutex::new(Vec::new()),
-            failed_until: Mutex::new(None),
+            health: Mutex::new(Health::default()),
             item_size_max: AtomicU64::new(0),
         }
     }
@@ -100,15 +164,62 @@ impl Server {
     /// `Some(instant)` while the server is marked failed.
     #[must_use]
     pub fn failed_until(&self) -> Option<Instant> {
-        let until = *self.failed_until.lock();
-        until.filter(|t| *t > Instant::now())
+        match self.health.lock().state(Instant::now()) {
+            State::Failed(t) => Some(t),
+            State::Up | State::RetryDue => None,
+        }
     }
 
-    fn mark_failed(&self) {
-        *self.failed_until.lock() = Some(Instant::now() + self.retry_interval);
+    /// A copy of the server's health record.
+    #[must_use]
+    pub fn health(&self) -> Health {
+        self.health.lock().clone()
+    }
+
+    /// Idle connections currently kept.
+    #[must_use]
+    pub fn idle_connections(&self) -> usize {
+        self.idle.lock().len()
+    }
+
+    /// Whether a request may use the server now.
+    #[must_use]
+    pub fn usable(&self) -> bool {
+        self.health.lock().usable(Instant::now())
+    }
+
+    /// The retry interval for this server.
+    #[must_use]
+    pub fn retry_interval(&self) -> Duration {
+        self.retry_interval
+    }
+
+    fn mark_failed(&self, e: &Error) {
+        self.health
+            .lock()
+            .fail(Instant::now(), self.retry_interval, e.to_string());
         self.idle.lock().clear();
         // It may come back with other settings.
         self.item_size_max.store(0, Ordering::Relaxed);
+    }
+
+    fn down_error(&self) -> Option<Error> {
+        let until = self.failed_until()?;
+        Some(Error::ServerDown {
+            server: self.label.clone(),
+            retry_in_ms: u64::try_from(until.saturating_duration_since(Instant::now()).as_millis())
+                .unwrap_or(u64::MAX),
+        })
+    }
+
+    /// An idle connection that still looks open, if any.
+    fn take_idle(&self) -> Option<Connection> {
+        loop {
+            let mut conn = self.idle.lock().pop()?;
+            if conn.last_used().elapsed() < IDLE_CHECK_AFTER || conn.looks_open() {
+                return Some(conn);
+            }
+        }
     }
 
     fn connect(&self) -> Result<Connection> {
@@ -124,6 +235,23 @@ impl Server {
             idle.push(conn);
         }
     }
+
+    /// Books the outcome of a round trip: success clears a failure, a server
+    /// fault marks the server failed.
+    fn record<T>(&self, r: &Result<T>) {
+        match r {
+            Ok(_) => {
+                let mut h = self.health.lock();
+                if h.failed_until.is_some() {
+                    h.succeed();
+                }
+            }
+            Err(e) if e.is_server_fault() && !matches!(e, Error::ServerDown { .. }) => {
+                self.mark_failed(e);
+            }
+            Err(_) => {}
+        }
+    }
 }
 
 /// True for errors that show a reused connection had been closed by the
@@ -133,6 +261,65 @@ fn is_stale(e: &Error) -> bool {
         source.kind(),
         io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted
     ))
+}
+
+/// A server's state as `php --ri rsmemcache` and `rsmemcache_servers()`
+/// show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerStatus {
+    /// `host:port`, `[v6]:port` or `unix:///path`.
+    pub label: String,
+    /// Weight from save_path.
+    pub weight: u32,
+    /// `up`, `failed` (skipped until `failed_until`) or `retry due` (failed,
+    /// interval passed: the next request tries it).
+    pub state: &'static str,
+    /// While failed: when it is tried again, unix time in seconds.
+    pub failed_until_unix: Option<f64>,
+    /// While failed: milliseconds until it is tried again.
+    pub retry_in_ms: Option<u64>,
+    /// Errors seen by this process.
+    pub failures: u64,
+    /// The last error's text.
+    pub last_error: Option<String>,
+    /// Idle connections kept.
+    pub idle_connections: usize,
+}
+
+impl Server {
+    /// This server's [`ServerStatus`] now.
+    #[must_use]
+    pub fn status(&self) -> ServerStatus {
+        let health = self.health();
+        let now = Instant::now();
+        let (state, until) = match health.state(now) {
+            State::Up => ("up", None),
+            State::Failed(t) => ("failed", Some(t.saturating_duration_since(now))),
+            State::RetryDue => ("retry due", None),
+        };
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        ServerStatus {
+            label: self.label.clone(),
+            weight: self.spec.weight,
+            state,
+            failed_until_unix: until.map(|d| (wall + d).as_secs_f64()),
+            retry_in_ms: until.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            failures: health.failures,
+            last_error: health.last_error,
+            idle_connections: self.idle_connections(),
+        }
+    }
+}
+
+/// One server's share of a parallel round trip.
+#[derive(Debug, Clone)]
+pub struct Job<'a> {
+    /// Server index in the pool.
+    pub server: usize,
+    /// Commands sent to it in one write, in order.
+    pub cmds: Vec<Command<'a>>,
 }
 
 /// A server list with its distribution and connections.
@@ -178,7 +365,73 @@ impl Pool {
     /// [`Error::ServerDown`] while the server is marked failed; connect and
     /// I/O errors (which mark it failed); [`Error::Server`] for an error line.
     pub fn execute(&self, idx: usize, cmds: &[Command<'_>]) -> Result<Vec<Reply>> {
-        self.with_connection(idx, |c| c.execute(cmds))
+        let job = Job {
+            server: idx,
+            cmds: cmds.to_vec(),
+        };
+        self.execute_parallel(std::slice::from_ref(&job))
+            .pop()
+            .expect("one job, one result")
+    }
+
+    /// Sends each job's commands to its server — every pipeline written
+    /// before any reply is read, so N servers cost one round trip — and
+    /// returns one result per job, in order: the replies, or that server's
+    /// error (other jobs are unaffected). Jobs must name distinct servers.
+    pub fn execute_parallel(&self, jobs: &[Job<'_>]) -> Vec<Result<Vec<Reply>>> {
+        // Phase 1: a connection per job, pipeline written.
+        let mut sent: Vec<Result<(Connection, bool)>> = jobs
+            .iter()
+            .map(|job| {
+                let server = &self.servers[job.server];
+                if let Some(e) = server.down_error() {
+                    return Err(e);
+                }
+                let (mut conn, reused) = match server.take_idle() {
+                    Some(c) => (c, true),
+                    None => (server.connect()?, false),
+                };
+                for c in &job.cmds {
+                    conn.queue(c);
+                }
+                match conn.flush() {
+                    Ok(()) => Ok((conn, reused)),
+                    Err(e) if reused && is_stale(&e) => {
+                        let mut fresh = server.connect()?;
+                        for c in &job.cmds {
+                            fresh.queue(c);
+                        }
+                        fresh.flush().map(|()| (fresh, false))
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .collect();
+        // Phase 2: the replies, server by server.
+        jobs.iter()
+            .zip(sent.drain(..))
+            .map(|(job, conn)| {
+                let server = &self.servers[job.server];
+                let result = conn.and_then(|(mut conn, reused)| {
+                    let replies: Result<Vec<Reply>> =
+                        job.cmds.iter().map(|_| conn.read_reply()).collect();
+                    match replies {
+                        Err(e) if reused && is_stale(&e) => {
+                            let mut fresh = server.connect()?;
+                            let r = fresh.execute(&job.cmds);
+                            server.release(fresh);
+                            r
+                        }
+                        other => {
+                            server.release(conn);
+                            other
+                        }
+                    }
+                });
+                server.record(&result);
+                result
+            })
+            .collect()
     }
 
     /// The largest item server `idx` stores (its `item_size_max`, bytes),
@@ -218,23 +471,16 @@ impl Pool {
         mut f: impl FnMut(&mut Connection) -> Result<T>,
     ) -> Result<T> {
         let server = &self.servers[idx];
-        if let Some(until) = server.failed_until() {
-            return Err(Error::ServerDown {
-                server: server.label.clone(),
-                retry_in_ms: u64::try_from(
-                    until.saturating_duration_since(Instant::now()).as_millis(),
-                )
-                .unwrap_or(u64::MAX),
-            });
+        if let Some(e) = server.down_error() {
+            return Err(e);
         }
-        let reused = server.idle.lock().pop();
         let fresh = |f: &mut dyn FnMut(&mut Connection) -> Result<T>| {
             let mut conn = server.connect()?;
             let r = f(&mut conn);
             server.release(conn);
             r
         };
-        let result = match reused {
+        let result = match server.take_idle() {
             Some(mut conn) => match f(&mut conn) {
                 Err(e) if is_stale(&e) => fresh(&mut f),
                 other => {
@@ -244,11 +490,7 @@ impl Pool {
             },
             None => fresh(&mut f),
         };
-        if let Err(e) = &result
-            && e.is_server_fault()
-        {
-            server.mark_failed();
-        }
+        server.record(&result);
         result
     }
 }
@@ -280,4 +522,39 @@ pub fn shared(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
 #[must_use]
 pub fn all() -> Vec<Arc<Pool>> {
     POOLS.lock().values().cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn health_state_machine_with_a_fake_clock() {
+        let t0 = Instant::now();
+        let mut h = Health::default();
+        assert_eq!(h.state(t0), State::Up);
+        h.fail(t0, 15 * S, "refused".into());
+        assert_eq!(h.state(t0), State::Failed(t0 + 15 * S));
+        assert!(!h.usable(t0 + 14 * S), "skipped for the whole interval");
+        assert_eq!(h.state(t0 + 15 * S), State::RetryDue);
+        assert!(h.usable(t0 + 15 * S), "tried again once it has passed");
+        // The retry fails: skipped for a new interval from then.
+        h.fail(t0 + 16 * S, 15 * S, "refused".into());
+        assert!(!h.usable(t0 + 30 * S));
+        assert!(h.usable(t0 + 31 * S));
+        // The retry succeeds: up.
+        h.succeed();
+        assert_eq!(h.state(t0 + 31 * S), State::Up);
+        assert_eq!((h.failures, h.last_error.as_deref()), (2, Some("refused")));
+    }
+
+    #[test]
+    fn zero_retry_interval_retries_on_the_next_use() {
+        let t0 = Instant::now();
+        let mut h = Health::default();
+        h.fail(t0, Duration::ZERO, "x".into());
+        assert!(h.usable(t0));
+    }
 }

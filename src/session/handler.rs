@@ -1,7 +1,7 @@
 //! The save handler's logic on Rust types: what each `ps_module` callback
-//! does against memcached, including the session lock. No FFI types here;
-//! [`super::ffi`] converts PHP's pointers to these calls and errors to
-//! warnings.
+//! does against memcached — placement with failover, versioned copies,
+//! and the session lock. No FFI types here; [`super::ffi`] converts PHP's
+//! pointers to these calls and errors to warnings.
 //!
 //! Contract honoured (anchors.md §0): a missing session reads as an empty
 //! string; `exists` (behind validate_sid and create_sid's collision check)
@@ -9,43 +9,63 @@
 //! when the key has vanished; every write is confirmed by the server and a
 //! refused write leaves the previous copy in place.
 //!
+//! Placement: a session's copies live on the first
+//! `rsmemcache.session_redundancy` *usable* servers of its probe order
+//! ([`crate::hash::Distribution::probe_order`]); a server marked failed is
+//! skipped (failover), one that fails during the request is marked and the
+//! next one takes its place. Without `allow_failover` the copies stay on
+//! the first N servers of the order, and a missing one is not replaced.
+//! Copies carry a version ([`crate::replica`]): a read asks all copies at
+//! once, returns the newest and repairs the others; a write stores the next
+//! version on every copy, in parallel.
+//!
 //! Locking (`rsmemcache.locking = 1`, see [`crate::lock`]): `read` takes the
-//! lock and reads the data in one round trip (`ms <key>.lock … ME c` and
-//! `mg <key> v c` sent together); `write` stores the data and releases the
-//! lock in one round trip (`ms <key> … C<cas>` and `md <key>.lock C<cas>`);
-//! `close`, `destroy` and dropping the handler release it too. The data is
-//! written with the CAS id it was read with (or as an add when it did not
-//! exist), so a request whose lock expired never overwrites a newer copy.
+//! lock and reads every copy in one round trip (`ms <lock> … ME c` and
+//! `mg <key> v c f t` written together, to several servers in parallel);
+//! `write` stores the copies and releases the lock in one round trip
+//! (`ms <key> … C<cas>` and `md <lock> C<cas>`); `close`, `destroy` and
+//! dropping the handler release it too. Each copy is written with the CAS
+//! id it was read with (or as an add when it did not exist), so a request
+//! whose lock expired never overwrites a newer copy.
 
 use crate::{
-    config::Config,
+    config::{Config, Placement},
     error::{Error, Result, escape_for_message},
-    keys,
+    keys::{self, Compat, SessionKeys},
     lock::{self, Backoff, LockFailure, LockSettings, RealClock, Waited},
-    pool::{self, Pool},
-    protocol::{Command, Meta, Reply, SetMode},
+    pool::{self, Job, Pool},
+    protocol::{Command, Exptime, Reply, SetMode},
+    replica::{self, Found},
 };
 use std::sync::Arc;
 
-/// Client flags rsmemcache stores with session values: 0, raw bytes, as
-/// pecl-memcache and php-memcached do for sessions.
-const SESSION_FLAGS: u32 = 0;
-
-/// The lock this request holds.
-#[derive(Debug)]
+/// The lock this request holds: on which server, with which CAS id.
+#[derive(Debug, Clone, Copy)]
 struct HeldLock {
-    key: Vec<u8>,
+    server: usize,
     cas: u64,
+}
+
+/// One copy of the session as this request knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Copy {
+    server: usize,
+    /// CAS id of the copy as read or last written; `None` when the server
+    /// had no copy.
+    cas: Option<u64>,
+    /// Whether this request asked the server (a server added by failover
+    /// after the read was not asked).
+    read: bool,
 }
 
 /// What this request knows about the session it read.
 #[derive(Debug)]
 struct Opened {
     sid: Vec<u8>,
-    key: Vec<u8>,
-    idx: usize,
-    /// CAS id of the data as read; `None` when the session did not exist.
-    data_cas: Option<u64>,
+    keys: SessionKeys,
+    copies: Vec<Copy>,
+    /// Newest version read (0 when there was no copy).
+    version: u32,
     lock: Option<HeldLock>,
     /// Read without the lock after a lock timeout (`lock_failure=readonly`):
     /// the bytes read, so an unchanged write (lazy_write off) can be told
@@ -59,8 +79,57 @@ struct Opened {
 pub struct Handler {
     pool: Arc<Pool>,
     prefix: Vec<u8>,
+    compat: Compat,
+    placement: Placement,
     lock: LockSettings,
     opened: Option<Opened>,
+}
+
+/// What a command in a [`Batch`] was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    /// `ms <lock> ME`: take the lock.
+    LockAdd,
+    /// `mg <lock> v c`: what holds it (compat=memcache: `0` means free).
+    LockPeek,
+    /// Read, store, touch or delete of the copy at this index.
+    Copy(usize),
+    /// `md <lock> C<cas>`: release.
+    Release,
+}
+
+/// Commands for several servers, sent in one parallel round trip.
+#[derive(Debug, Default)]
+struct Batch<'a> {
+    jobs: Vec<Job<'a>>,
+    tags: Vec<Vec<Tag>>,
+}
+
+impl<'a> Batch<'a> {
+    fn push(&mut self, server: usize, cmd: Command<'a>, tag: Tag) {
+        if let Some(i) = self.jobs.iter().position(|j| j.server == server) {
+            self.jobs[i].cmds.push(cmd);
+            self.tags[i].push(tag);
+        } else {
+            self.jobs.push(Job {
+                server,
+                cmds: vec![cmd],
+            });
+            self.tags.push(vec![tag]);
+        }
+    }
+
+    /// Runs the batch: per server, its tags and the replies (or its error).
+    fn run(self, pool: &Pool) -> Vec<(usize, Vec<Tag>, Result<Vec<Reply>>)> {
+        let results = pool.execute_parallel(&self.jobs);
+        self.jobs
+            .iter()
+            .map(|j| j.server)
+            .zip(self.tags)
+            .zip(results)
+            .map(|((s, t), r)| (s, t, r))
+            .collect()
+    }
 }
 
 fn unexpected(pool: &Pool, idx: usize, what: &str, reply: &Reply) -> Error {
@@ -74,15 +143,33 @@ fn id_text(sid: &[u8]) -> String {
     escape_for_message(sid, 64)
 }
 
-/// Splits the replies of a two-command pipeline.
-fn two(mut replies: Vec<Reply>) -> (Reply, Reply) {
-    let second = replies.pop().unwrap_or(Reply::Noop);
-    let first = replies.pop().unwrap_or(Reply::Noop);
-    (first, second)
+/// `mg <key> v c f [t]`: a copy with its CAS id, flags (version) and, for
+/// repairs, remaining TTL.
+fn read_cmd(key: &[u8], ttl: bool) -> Command<'_> {
+    Command::Get {
+        key,
+        value: true,
+        ttl,
+        cas: true,
+        flags: true,
+        touch: None,
+    }
 }
 
-fn one(mut replies: Vec<Reply>) -> Reply {
-    replies.pop().unwrap_or(Reply::Noop)
+fn release_cmd(key: &[u8], cas: u64) -> Command<'_> {
+    Command::Delete {
+        key,
+        cas: Some(cas),
+    }
+}
+
+/// Outcome of one lock attempt.
+enum LockTry {
+    Acquired(u64),
+    Held,
+    /// compat=memcache: the lock item holds pecl-memcache's released
+    /// marker `0`, with this CAS id.
+    Zero(u64),
 }
 
 /// Bytes memcached adds to key + value when sizing an item (48-byte header,
@@ -96,8 +183,8 @@ const MIN_ITEM_SIZE_MAX: u64 = 1024;
 
 impl Handler {
     /// Opens the handler for one request: the process-wide pool for
-    /// `save_path` (parsed once per process), the key prefix and the lock
-    /// settings.
+    /// `save_path` (parsed once per process), the key layout, placement and
+    /// lock settings.
     ///
     /// # Errors
     /// save_path errors ([`Error::SavePath`], [`Error::EmptySavePath`]).
@@ -105,230 +192,699 @@ impl Handler {
         Ok(Self {
             pool: pool::shared(save_path, &config.pool)?,
             prefix: config.prefix.as_bytes().to_vec(),
+            compat: config.compat,
+            placement: config.placement,
             lock: config.lock,
             opened: None,
         })
     }
 
-    /// The key for `sid` and the index of its home server. With locking on,
-    /// the lock key must fit memcached's key limit too.
-    fn locate(&self, sid: &[u8]) -> Result<(Vec<u8>, usize)> {
-        let reserve = if self.lock.enabled {
-            lock::LOCK_SUFFIX.len()
-        } else {
-            0
-        };
-        let key = keys::session_key(&self.prefix, sid, reserve)?;
-        let idx = self.pool.distribution().probe_order(&key, 1)[0];
-        Ok((key, idx))
+    fn keys_for(&self, sid: &[u8]) -> Result<SessionKeys> {
+        SessionKeys::new(
+            self.compat,
+            &self.prefix,
+            sid,
+            self.pool.distribution().is_ketama(),
+            self.lock.enabled,
+        )
     }
 
-    /// Reads session `sid` (taking its lock when locking is on): its bytes,
-    /// or an empty vector when it does not exist.
+    fn fresh(&self, sid: &[u8]) -> Result<Opened> {
+        Ok(Opened {
+            sid: sid.to_vec(),
+            keys: self.keys_for(sid)?,
+            copies: Vec::new(),
+            version: 0,
+            lock: None,
+            readonly: None,
+        })
+    }
+
+    /// The session's probe order (the home server first).
+    fn order(&self, hash_key: &[u8]) -> Vec<usize> {
+        self.pool
+            .distribution()
+            .probe_order(hash_key, self.placement.max_attempts)
+    }
+
+    fn lock_order(&self, keys: &SessionKeys, data_order: &[usize]) -> Vec<usize> {
+        keys.lock_hash
+            .as_ref()
+            .map_or_else(|| data_order.to_vec(), |h| self.order(h))
+    }
+
+    fn usable(&self, server: usize) -> bool {
+        self.pool.servers()[server].usable()
+    }
+
+    /// The first `n` servers of `order` a request may use now: with
+    /// failover the first `n` usable ones; without, those of the first `n`
+    /// that are usable.
+    fn pick(&self, order: &[usize], n: usize) -> Vec<usize> {
+        self.pick_except(order, n, &[])
+    }
+
+    /// [`Handler::pick`], leaving out servers that already failed in this
+    /// request (they may be usable again at once with a zero retry interval).
+    fn pick_except(&self, order: &[usize], n: usize, skip: &[usize]) -> Vec<usize> {
+        let ok = |s: &usize| self.usable(*s) && !skip.contains(s);
+        if self.placement.allow_failover {
+            order.iter().copied().filter(ok).take(n).collect()
+        } else {
+            order.iter().copied().take(n).filter(ok).collect()
+        }
+    }
+
+    /// The error when no server of `order` can be used: a single server's
+    /// own error, else [`Error::NoServer`] with the last one.
+    fn unreachable(&self, sid: &[u8], order: &[usize], last: Option<Error>) -> Error {
+        let tried = if self.placement.allow_failover {
+            order.len()
+        } else {
+            1
+        };
+        let last = last.unwrap_or_else(|| {
+            let s = &self.pool.servers()[order[tried.min(order.len()) - 1]];
+            Error::ServerDown {
+                server: s.label().to_owned(),
+                retry_in_ms: s.failed_until().map_or(0, |t| {
+                    u64::try_from(
+                        t.saturating_duration_since(std::time::Instant::now())
+                            .as_millis(),
+                    )
+                    .unwrap_or(u64::MAX)
+                }),
+            }
+        });
+        if tried <= 1 {
+            last
+        } else {
+            Error::NoServer {
+                id: id_text(sid),
+                tried,
+                last: Box::new(last),
+            }
+        }
+    }
+
+    /// Reads session `sid` (taking its lock when locking is on): the newest
+    /// of its copies, or an empty vector when no server has one. Stale or
+    /// missing copies are repaired.
     ///
     /// # Errors
     /// A refused id; [`Error::LockTimeout`] when the lock stayed taken for
-    /// the whole wait budget and `lock_failure = error`; any server or
-    /// connection error. Never an empty session in place of one that could
-    /// not be read.
+    /// the whole wait budget and `lock_failure = error`;
+    /// [`Error::Undecodable`] for a copy rsmemcache cannot read; connection
+    /// errors when no server answers. Never an empty session in place of
+    /// one that could not be read.
     pub fn read(&mut self, sid: &[u8]) -> Result<Vec<u8>> {
         // A second read in the same open (PHP does not do this, but be safe):
         // give back the lock of the first.
         self.release()?;
-        let (key, idx) = self.locate(sid)?;
-        let get = Command::Get {
-            key: &key,
-            value: true,
-            ttl: false,
-            cas: true,
-            flags: false,
-            touch: None,
+        let mut o = self.fresh(sid)?;
+        let r = self.read_into(&mut o);
+        // Kept even on error: close then releases a lock taken before it.
+        self.opened = Some(o);
+        r
+    }
+
+    fn read_into(&mut self, o: &mut Opened) -> Result<Vec<u8>> {
+        let token = if self.lock.enabled {
+            Some(lock::new_token().map_err(|e| Error::Random(e.to_string()))?)
+        } else {
+            None
         };
-        let mut opened = Opened {
-            sid: sid.to_vec(),
-            key: key.clone(),
-            idx,
-            data_cas: None,
-            lock: None,
-            readonly: None,
-        };
-        let reply = if self.lock.enabled {
-            let token = lock::new_token().map_err(|e| Error::Random(e.to_string()))?;
-            let lock_key = lock::lock_key(&key);
-            let add = Command::Set {
-                key: &lock_key,
-                value: &token,
-                exptime: i64::from(self.lock.expire_s),
+        let order = self.order(&o.keys.data_hash);
+        let lock_order = self.lock_order(&o.keys, &order);
+        let n = self.placement.redundancy;
+        let mut last: Option<Error> = None;
+        let mut failed: Vec<usize> = Vec::new();
+        for _ in 0..=self.pool.servers().len() {
+            if o.lock.is_some_and(|l| failed.contains(&l.server)) {
+                // Its server failed after we took it: that lock is gone.
+                o.lock = None;
+            }
+            let copies = self.pick_except(&order, n, &failed);
+            if copies.is_empty() {
+                return Err(self.unreachable(&o.sid, &order, last));
+            }
+            let lock_server = match token {
+                Some(_) if o.lock.is_none() => {
+                    match self.pick_except(&lock_order, 1, &failed).first() {
+                        Some(&s) => Some(s),
+                        None => return Err(self.unreachable(&o.sid, &lock_order, last)),
+                    }
+                }
+                _ => None,
+            };
+            let mut batch = Batch::default();
+            if let (Some(s), Some(t)) = (lock_server, token.as_ref()) {
+                self.push_lock_attempt(&mut batch, s, &o.keys.lock, t);
+            }
+            for (i, &c) in copies.iter().enumerate() {
+                batch.push(c, read_cmd(&o.keys.data, n > 1), Tag::Copy(i));
+            }
+            let mut answers: Vec<Option<Reply>> = vec![None; copies.len()];
+            let (mut added, mut peek) = (None, None);
+            let mut retry = false;
+            for (server, tags, res) in batch.run(&self.pool) {
+                match res {
+                    Ok(replies) => {
+                        for (tag, reply) in tags.into_iter().zip(replies) {
+                            match tag {
+                                Tag::LockAdd => added = Some(reply),
+                                Tag::LockPeek => peek = Some(reply),
+                                Tag::Copy(i) => answers[i] = Some(reply),
+                                Tag::Release => {}
+                            }
+                        }
+                    }
+                    Err(e) if e.is_server_fault() => {
+                        // The home copy or the lock is needed; another copy
+                        // server failing only shrinks the set.
+                        retry |= tags.contains(&Tag::LockAdd) || server == copies[0];
+                        failed.push(server);
+                        last = Some(e);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            let mut contended = false;
+            if let (Some(s), Some(t), true) = (lock_server, token.as_ref(), added.is_some()) {
+                match self.lock_outcome(s, added, peek)? {
+                    LockTry::Acquired(cas) => o.lock = Some(HeldLock { server: s, cas }),
+                    LockTry::Zero(cas) => match self.take_zero_lock(s, &o.keys.lock, t, cas)? {
+                        Some(cas) => o.lock = Some(HeldLock { server: s, cas }),
+                        None => contended = true,
+                    },
+                    LockTry::Held => contended = true,
+                }
+            }
+            if retry {
+                continue;
+            }
+            if contended {
+                let (s, t) = (
+                    lock_server.expect("contended implies a lock server"),
+                    token.expect("contended implies a token"),
+                );
+                let seed = u64::from_le_bytes(t[..8].try_into().expect("8 bytes"));
+                let waited = lock::wait_for(
+                    self.lock.wait,
+                    &mut Backoff::new(seed),
+                    &mut RealClock::start(),
+                    || self.try_lock(s, &o.keys.lock, &t),
+                )?;
+                match waited {
+                    Waited::Acquired(cas) => o.lock = Some(HeldLock { server: s, cas }),
+                    Waited::GaveUp(after) => {
+                        let waited_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
+                        if self.lock.failure == LockFailure::Error {
+                            return Err(Error::LockTimeout {
+                                id: id_text(&o.sid),
+                                waited_ms,
+                            });
+                        }
+                        o.readonly = Some(Vec::new());
+                    }
+                }
+                // What we read before the wait is out of date.
+                match self.read_copies(&o.keys.data, &copies, n > 1) {
+                    Ok(a) => answers = a,
+                    Err(e) if e.is_server_fault() => {
+                        failed.push(copies[0]);
+                        last = Some(e);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            let data = self.settle(o, &copies, answers)?;
+            if let Some(copy) = o.readonly.as_mut() {
+                copy.clone_from(&data);
+            }
+            return Ok(data);
+        }
+        Err(self.unreachable(&o.sid, &order, last))
+    }
+
+    /// Adds a lock attempt for `server` to `batch`: the add, and under
+    /// compat=memcache a look at the lock item (pecl-memcache leaves `0`
+    /// in a lock it released).
+    fn push_lock_attempt<'a>(
+        &self,
+        batch: &mut Batch<'a>,
+        server: usize,
+        key: &'a [u8],
+        token: &'a [u8; 32],
+    ) {
+        batch.push(
+            server,
+            Command::Set {
+                key,
+                value: token,
+                exptime: Exptime::from(self.lock.expire_s),
                 client_flags: 0,
                 mode: SetMode::Add,
                 cas: None,
-            };
-            // Fast path: lock and read in one round trip.
-            let (lock_reply, data_reply) = two(self.pool.execute(idx, &[add, get])?);
-            match lock_reply {
-                Reply::Done(meta) => {
-                    opened.lock = Some(HeldLock {
-                        key: lock_key,
-                        cas: meta.cas.unwrap_or(0),
-                    });
-                    data_reply
+            },
+            Tag::LockAdd,
+        );
+        if self.compat == Compat::Memcache {
+            batch.push(
+                server,
+                Command::Get {
+                    key,
+                    value: true,
+                    ttl: false,
+                    cas: true,
+                    flags: false,
+                    touch: None,
+                },
+                Tag::LockPeek,
+            );
+        }
+    }
+
+    fn lock_outcome(
+        &self,
+        server: usize,
+        added: Option<Reply>,
+        peek: Option<Reply>,
+    ) -> Result<LockTry> {
+        match added {
+            Some(Reply::Done(meta)) => Ok(LockTry::Acquired(meta.cas.unwrap_or(0))),
+            Some(Reply::NotStored) => match peek {
+                Some(Reply::Value(v, meta)) if v == b"0" => {
+                    Ok(LockTry::Zero(meta.cas.unwrap_or(0)))
                 }
-                Reply::NotStored => {
-                    // Contended: poll the add alone, then read.
-                    let seed = u64::from_le_bytes(token[..8].try_into().expect("8 bytes"));
-                    let waited = lock::wait_for(
-                        self.lock.wait,
-                        &mut Backoff::new(seed),
-                        &mut RealClock::start(),
-                        || match one(self.pool.execute(idx, &[add])?) {
-                            Reply::Done(meta) => Ok(Some(meta.cas.unwrap_or(0))),
-                            Reply::NotStored => Ok(None),
-                            other => Err(unexpected(&self.pool, idx, "ms (lock)", &other)),
-                        },
-                    )?;
-                    match waited {
-                        Waited::Acquired(cas) => {
-                            opened.lock = Some(HeldLock { key: lock_key, cas });
-                            // Stored before the data read: if the read fails,
-                            // close/drop still releases the lock.
-                            self.opened = Some(opened);
-                            let r = one(self.pool.execute(idx, &[get])?);
-                            opened = self.opened.take().expect("just stored");
-                            r
-                        }
-                        Waited::GaveUp(after) => {
-                            let waited_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
-                            if self.lock.failure == LockFailure::Error {
-                                return Err(Error::LockTimeout {
-                                    id: id_text(sid),
-                                    waited_ms,
-                                });
-                            }
-                            opened.readonly = Some(Vec::new());
-                            one(self.pool.execute(idx, &[get])?)
+                _ => Ok(LockTry::Held),
+            },
+            Some(other) => Err(unexpected(&self.pool, server, "ms (lock)", &other)),
+            None => Err(unexpected(&self.pool, server, "ms (lock)", &Reply::Noop)),
+        }
+    }
+
+    /// Replaces pecl-memcache's released marker `0` by our token, if the
+    /// item is still that marker (CAS).
+    fn take_zero_lock(
+        &self,
+        server: usize,
+        key: &[u8],
+        token: &[u8; 32],
+        cas: u64,
+    ) -> Result<Option<u64>> {
+        let set = Command::Set {
+            key,
+            value: token,
+            exptime: Exptime::from(self.lock.expire_s),
+            client_flags: 0,
+            mode: SetMode::Set,
+            cas: Some(cas),
+        };
+        match self.pool.execute(server, &[set])?.pop() {
+            Some(Reply::Done(meta)) => Ok(Some(meta.cas.unwrap_or(0))),
+            Some(Reply::Exists | Reply::NotFound) => Ok(None),
+            Some(other) => Err(unexpected(&self.pool, server, "ms (lock)", &other)),
+            None => Ok(None),
+        }
+    }
+
+    /// One poll of a contended lock: `Some(cas)` when taken.
+    fn try_lock(&self, server: usize, key: &[u8], token: &[u8; 32]) -> Result<Option<u64>> {
+        let mut batch = Batch::default();
+        self.push_lock_attempt(&mut batch, server, key, token);
+        let (mut added, mut peek) = (None, None);
+        for (_, tags, res) in batch.run(&self.pool) {
+            for (tag, reply) in tags.into_iter().zip(res?) {
+                match tag {
+                    Tag::LockAdd => added = Some(reply),
+                    Tag::LockPeek => peek = Some(reply),
+                    Tag::Copy(_) | Tag::Release => {}
+                }
+            }
+        }
+        match self.lock_outcome(server, added, peek)? {
+            LockTry::Acquired(cas) => Ok(Some(cas)),
+            LockTry::Zero(cas) => self.take_zero_lock(server, key, token, cas),
+            LockTry::Held => Ok(None),
+        }
+    }
+
+    /// Reads every copy in one parallel round trip.
+    fn read_copies(&self, key: &[u8], copies: &[usize], ttl: bool) -> Result<Vec<Option<Reply>>> {
+        let mut batch = Batch::default();
+        for (i, &c) in copies.iter().enumerate() {
+            batch.push(c, read_cmd(key, ttl), Tag::Copy(i));
+        }
+        let mut answers = vec![None; copies.len()];
+        for (server, tags, res) in batch.run(&self.pool) {
+            match res {
+                Ok(replies) => {
+                    for (tag, reply) in tags.into_iter().zip(replies) {
+                        if let Tag::Copy(i) = tag {
+                            answers[i] = Some(reply);
                         }
                     }
                 }
-                other => return Err(unexpected(&self.pool, idx, "ms (lock)", &other)),
+                Err(e) if e.is_server_fault() && server != copies[0] => {}
+                Err(e) => return Err(e),
             }
-        } else {
-            one(self.pool.execute(idx, &[get])?)
-        };
-        let data = match reply {
-            Reply::Value(data, meta) => {
-                opened.data_cas = meta.cas;
-                data
-            }
-            Reply::Miss => Vec::new(),
-            other => {
-                self.opened = Some(opened);
-                return Err(unexpected(&self.pool, idx, "mg", &other));
-            }
-        };
-        if let Some(copy) = opened.readonly.as_mut() {
-            copy.clone_from(&data);
         }
-        self.opened = Some(opened);
+        Ok(answers)
+    }
+
+    /// Picks the newest copy among `answers` (one per server of `copies`;
+    /// `None` for a server that failed), records what was read in `o`, and
+    /// repairs stale or missing copies.
+    fn settle(
+        &self,
+        o: &mut Opened,
+        copies: &[usize],
+        answers: Vec<Option<Reply>>,
+    ) -> Result<Vec<u8>> {
+        let mut found = Vec::new();
+        let mut values: Vec<Option<(Vec<u8>, Option<i64>)>> = Vec::new();
+        o.copies.clear();
+        for (&server, answer) in copies.iter().zip(answers) {
+            match answer {
+                None => {}
+                Some(Reply::Value(data, meta)) => {
+                    let d = replica::decode(data, meta.client_flags.unwrap_or(0)).map_err(
+                        |detail| Error::Undecodable {
+                            id: id_text(&o.sid),
+                            server: self.pool.servers()[server].label().to_owned(),
+                            detail,
+                        },
+                    )?;
+                    found.push(Found::Version(d.version));
+                    values.push(Some((d.data, meta.ttl)));
+                    o.copies.push(Copy {
+                        server,
+                        cas: meta.cas,
+                        read: true,
+                    });
+                }
+                Some(Reply::Miss) => {
+                    found.push(Found::Missing);
+                    values.push(None);
+                    o.copies.push(Copy {
+                        server,
+                        cas: None,
+                        read: true,
+                    });
+                }
+                Some(other) => return Err(unexpected(&self.pool, server, "mg", &other)),
+            }
+        }
+        let Some(best) = replica::newest(&found) else {
+            o.version = 0;
+            return Ok(Vec::new());
+        };
+        let Found::Version(version) = found[best] else {
+            unreachable!("newest() points at a copy")
+        };
+        o.version = version;
+        let (data, ttl) = values[best].take().expect("the newest copy has a value");
+        let stale = replica::stale(&found);
+        if !stale.is_empty() {
+            self.repair(o, &stale, &data, ttl);
+        }
         Ok(data)
     }
 
-    /// The key and server of `sid`: as read in this request, else located.
-    fn target(&mut self, sid: &[u8]) -> Result<(Vec<u8>, usize)> {
-        match self.opened_for(sid) {
-            Some(o) => Ok((o.key.clone(), o.idx)),
-            None => self.locate(sid),
+    /// Writes the newest copy over stale ones (CAS: only if unchanged since
+    /// read) and into missing ones (add), keeping its remaining TTL. Best
+    /// effort: a copy that cannot be repaired now is rewritten by the next
+    /// write, and is never read over the newest one meanwhile.
+    fn repair(&self, o: &mut Opened, stale: &[usize], data: &[u8], ttl: Option<i64>) {
+        let exptime = match ttl {
+            Some(t) if t > 0 => t,
+            Some(_) => 0,
+            None => keys::FALLBACK_MAXLIFETIME,
+        };
+        let mut batch = Batch::default();
+        for &i in stale {
+            let c = o.copies[i];
+            batch.push(
+                c.server,
+                Command::Set {
+                    key: &o.keys.data,
+                    value: data,
+                    exptime,
+                    client_flags: replica::flags_for(o.version),
+                    mode: if c.cas.is_some() {
+                        SetMode::Set
+                    } else {
+                        SetMode::Add
+                    },
+                    cas: c.cas,
+                },
+                Tag::Copy(i),
+            );
+        }
+        let mut stored = Vec::new();
+        for (_, tags, res) in batch.run(&self.pool) {
+            let Ok(replies) = res else { continue };
+            for (tag, reply) in tags.into_iter().zip(replies) {
+                if let (Tag::Copy(i), Reply::Done(meta)) = (tag, reply) {
+                    stored.push((i, meta.cas));
+                }
+            }
+        }
+        for (i, cas) in stored {
+            o.copies[i].cas = cas;
         }
     }
 
-    /// Takes this request's lock on `sid` out of the state, for a command
-    /// that releases it in the same round trip.
-    fn take_lock(&mut self, sid: &[u8]) -> Option<HeldLock> {
-        self.opened_for(sid).and_then(|o| o.lock.take())
-    }
-
-    /// Sends a store (`ms` of `data`) with the release of `lock`, and turns its reply
-    /// into the outcome: the stored item's metadata, or
-    /// [`Error::WriteRefused`] for an error line, [`Error::Conflict`] when a
-    /// CAS or add condition failed.
-    fn store(
+    /// Runs `f` on the state of `sid`: the session read in this request, or
+    /// (PHP writing or destroying another id) a fresh state that is not kept.
+    fn with_opened<T>(
         &mut self,
         sid: &[u8],
-        idx: usize,
-        set: Command<'_>,
-        data: &[u8],
-        lock: Option<HeldLock>,
-    ) -> Result<Meta> {
-        match self.with_unlock(sid, idx, set, lock) {
-            Ok(Reply::Done(meta)) => Ok(meta),
-            Ok(Reply::Exists | Reply::NotStored | Reply::NotFound) => Err(Error::Conflict {
-                id: id_text(sid),
-                expire_s: self.lock.expire_s,
-            }),
-            Ok(other) => Err(unexpected(&self.pool, idx, "ms", &other)),
-            Err(Error::Server { server, answer }) => Err(Error::WriteRefused {
-                id: id_text(sid),
-                size: data.len(),
-                server,
-                answer,
-            }),
-            Err(e) => Err(e),
+        f: impl FnOnce(&mut Self, &mut Opened) -> Result<T>,
+    ) -> Result<T> {
+        match self.opened.take() {
+            Some(mut o) if o.sid == sid => {
+                let r = f(self, &mut o);
+                self.opened = Some(o);
+                r
+            }
+            other => {
+                self.opened = other;
+                let mut o = self.fresh(sid)?;
+                f(self, &mut o)
+            }
         }
     }
 
-    /// The state of the session read in this request, if `sid` is it.
-    fn opened_for(&mut self, sid: &[u8]) -> Option<&mut Opened> {
-        self.opened.as_mut().filter(|o| o.sid == sid)
-    }
-
-    /// Stores `data` under `sid` with a TTL of `maxlifetime` seconds, and
-    /// releases this request's lock in the same round trip.
+    /// Stores `data` under `sid` with a TTL of `maxlifetime` seconds on
+    /// every copy (the next version), and releases this request's lock in
+    /// the same round trip.
     ///
     /// # Errors
     /// A refused id; [`Error::ReadOnly`] for a changed session opened
     /// read-only (an unchanged one is accepted without a write);
-    /// [`Error::Conflict`] when the session changed since it was read
-    /// (possible only after the lock expired); [`Error::WriteRefused`] with
-    /// the size and the server's answer when the server does not store it —
-    /// the previous copy then stays intact; connection errors.
+    /// [`Error::Conflict`] when a copy changed since it was read (possible
+    /// only after the lock expired); [`Error::TooLarge`] or
+    /// [`Error::WriteRefused`] when a server would not store it — the
+    /// previous copies then stay intact; connection errors when no copy
+    /// could be written.
     pub fn write(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
         let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
-        if let Some(read) = self.opened_for(sid).and_then(|o| o.readonly.as_ref()) {
-            // PHP calls write for unchanged data too when lazy_write is off:
-            // nothing to refuse then.
-            if read.as_slice() == data {
-                return Ok(());
+        self.with_opened(sid, |h, o| {
+            if let Some(read) = o.readonly.as_ref() {
+                // PHP calls write for unchanged data too when lazy_write is
+                // off: nothing to refuse then.
+                if read.as_slice() == data {
+                    return Ok(());
+                }
+                return Err(Error::ReadOnly {
+                    id: id_text(sid),
+                    refused: "changes not written",
+                });
             }
-            return Err(Error::ReadOnly {
-                id: id_text(sid),
-                refused: "changes not written",
-            });
+            let version = replica::next_version(o.version);
+            h.store_copies(o, data, exptime, version, None)
+        })
+    }
+
+    /// Stores `data` at `version` on the session's copies — those read
+    /// (with their CAS under a lock) and, with failover, usable servers in
+    /// place of any that failed — and releases the lock in the same round
+    /// trip. `only` limits the store to these servers (refilling copies a
+    /// touch found missing).
+    fn store_copies(
+        &mut self,
+        o: &mut Opened,
+        data: &[u8],
+        exptime: Exptime,
+        version: u32,
+        only: Option<&[usize]>,
+    ) -> Result<()> {
+        let order = self.order(&o.keys.data_hash);
+        let n = self.placement.redundancy;
+        let mut targets: Vec<Copy> = match only {
+            Some(servers) => servers
+                .iter()
+                .map(|&s| Copy {
+                    server: s,
+                    cas: None,
+                    read: true,
+                })
+                .collect(),
+            None => {
+                let mut t: Vec<Copy> = o
+                    .copies
+                    .iter()
+                    .copied()
+                    .filter(|c| self.usable(c.server))
+                    .collect();
+                self.fill(&mut t, &order, n);
+                t
+            }
+        };
+        if targets.is_empty() {
+            return Err(self.unreachable(&o.sid, &order, None));
         }
-        let (key, idx) = self.target(sid)?;
         // Before the lock is taken out of the state: a refused size keeps it
         // for close to release.
-        self.check_size(sid, &key, idx, data)?;
-        // Under a lock: compare-and-set against the copy we read, or add if
-        // there was none, so a lost lock cannot overwrite newer data.
-        let lock = self.take_lock(sid);
-        let read_cas = self.opened_for(sid).and_then(|o| o.data_cas);
-        let (mode, cas) = match (&lock, read_cas) {
-            (Some(_), Some(cas)) => (SetMode::Set, Some(cas)),
-            (Some(_), None) => (SetMode::Add, None),
-            (None, _) => (SetMode::Set, None),
-        };
-        let set = Command::Set {
-            key: &key,
-            value: data,
-            exptime,
-            client_flags: SESSION_FLAGS,
-            mode,
-            cas,
-        };
-        let meta = self.store(sid, idx, set, data, lock)?;
-        if let Some(o) = self.opened_for(sid) {
-            o.data_cas = meta.cas.or(o.data_cas);
+        for c in &targets {
+            self.check_size(&o.sid, &o.keys.data, c.server, data)?;
+        }
+        let locked = o.lock.is_some() || only.is_some();
+        let mut lock = o.lock.take();
+        let flags = replica::flags_for(version);
+        let mut stored: Vec<Copy> = Vec::new();
+        let mut used: Vec<usize> = targets.iter().map(|c| c.server).collect();
+        let (mut conflict, mut refused, mut last) = (false, None, None);
+        while !targets.is_empty() {
+            let mut batch = Batch::default();
+            for (i, c) in targets.iter().enumerate() {
+                let (mode, cas) = match (locked, c.read, c.cas) {
+                    (true, true, Some(cas)) => (SetMode::Set, Some(cas)),
+                    (true, true, None) => (SetMode::Add, None),
+                    _ => (SetMode::Set, None),
+                };
+                batch.push(
+                    c.server,
+                    Command::Set {
+                        key: &o.keys.data,
+                        value: data,
+                        exptime,
+                        client_flags: flags,
+                        mode,
+                        cas,
+                    },
+                    Tag::Copy(i),
+                );
+            }
+            if let Some(l) = lock {
+                batch.push(l.server, release_cmd(&o.keys.lock, l.cas), Tag::Release);
+            }
+            let mut failed = 0;
+            for (_, tags, res) in batch.run(&self.pool) {
+                match res {
+                    Ok(replies) => {
+                        for (tag, reply) in tags.into_iter().zip(replies) {
+                            match (tag, reply) {
+                                (Tag::Release, _) => lock = None,
+                                (Tag::Copy(i), Reply::Done(meta)) => stored.push(Copy {
+                                    cas: meta.cas,
+                                    read: true,
+                                    ..targets[i]
+                                }),
+                                (
+                                    Tag::Copy(_),
+                                    Reply::Exists | Reply::NotStored | Reply::NotFound,
+                                ) => conflict = true,
+                                (Tag::Copy(i), other) => {
+                                    return Err(unexpected(
+                                        &self.pool,
+                                        targets[i].server,
+                                        "ms",
+                                        &other,
+                                    ));
+                                }
+                                (Tag::LockAdd | Tag::LockPeek, _) => {}
+                            }
+                        }
+                    }
+                    Err(Error::Server { server, answer }) => {
+                        refused = Some(Error::WriteRefused {
+                            id: id_text(&o.sid),
+                            size: data.len(),
+                            server,
+                            answer,
+                        });
+                    }
+                    Err(e) => {
+                        failed += tags.iter().filter(|t| matches!(t, Tag::Copy(_))).count();
+                        last = Some(e);
+                    }
+                }
+            }
+            // The lock's release is sent once; if it failed, close retries.
+            if lock.is_some() {
+                o.lock = lock.take();
+            }
+            // Copies whose server failed move to the next usable servers.
+            targets.clear();
+            if failed > 0 && only.is_none() {
+                for s in order.iter().copied().filter(|&s| self.usable(s)) {
+                    if targets.len() == failed || stored.len() + targets.len() >= n {
+                        break;
+                    }
+                    if !used.contains(&s) && self.placement.allow_failover {
+                        used.push(s);
+                        targets.push(Copy {
+                            server: s,
+                            cas: None,
+                            read: false,
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        if conflict {
+            return Err(Error::Conflict {
+                id: id_text(&o.sid),
+                expire_s: self.lock.expire_s,
+            });
+        }
+        if stored.is_empty() {
+            return Err(self.unreachable(&o.sid, &order, last));
+        }
+        if only.is_none() {
+            o.copies = stored;
+            o.version = version;
         }
         Ok(())
+    }
+
+    /// Adds usable servers of `order` not yet in `targets` until it has `n`
+    /// (with failover; without, only the first `n` of the order count).
+    fn fill(&self, targets: &mut Vec<Copy>, order: &[usize], n: usize) {
+        let candidates = if self.placement.allow_failover {
+            self.pick(order, order.len())
+        } else {
+            self.pick(order, n)
+        };
+        for s in candidates {
+            if targets.len() >= n {
+                break;
+            }
+            if !targets.iter().any(|c| c.server == s) {
+                targets.push(Copy {
+                    server: s,
+                    cas: None,
+                    read: false,
+                });
+            }
+        }
     }
 
     /// Refuses a value the server would not store. memcached answers such a
@@ -351,148 +907,215 @@ impl Handler {
         Ok(())
     }
 
-    /// Sends `cmd` to server `idx` and, in the same write, the release of
-    /// `lock` (when this request holds one); returns `cmd`'s reply. If the
-    /// round trip fails the lock is kept, so close retries its release.
-    fn with_unlock(
-        &mut self,
-        sid: &[u8],
-        idx: usize,
-        cmd: Command<'_>,
-        lock: Option<HeldLock>,
-    ) -> Result<Reply> {
-        let replies = match &lock {
-            Some(l) => self.pool.execute(
-                idx,
-                &[
-                    cmd,
-                    Command::Delete {
-                        key: &l.key,
-                        cas: Some(l.cas),
-                    },
-                ],
-            ),
-            None => self.pool.execute(idx, &[cmd]),
-        };
-        match replies {
-            Ok(r) => Ok(r.into_iter().next().unwrap_or(Reply::Noop)),
-            Err(e) => {
-                if let Some(l) = lock {
-                    self.put_back(sid, l);
-                }
-                Err(e)
-            }
-        }
-    }
-
-    /// Keeps a lock whose release did not happen (the pipeline failed), so
-    /// close retries it.
-    fn put_back(&mut self, sid: &[u8], l: HeldLock) {
-        if let Some(o) = self.opened_for(sid) {
-            o.lock = Some(l);
-        }
-    }
-
-    /// Deletes session `sid` (and releases its lock); a session that does
-    /// not exist is not an error.
+    /// Deletes session `sid` from every usable server of its probe order
+    /// (stray older copies included, so none can bring the session back)
+    /// and releases its lock, in one round trip; a session that does not
+    /// exist is not an error.
     ///
     /// # Errors
     /// A refused id; [`Error::ReadOnly`] for a session opened read-only
-    /// (another request holds its lock); connection errors.
+    /// (another request holds its lock); connection errors when no server
+    /// answered.
     pub fn destroy(&mut self, sid: &[u8]) -> Result<()> {
-        if self.opened_for(sid).is_some_and(|o| o.readonly.is_some()) {
-            // Another request holds this session's lock; deleting under it
-            // would make that request's write fail.
-            return Err(Error::ReadOnly {
-                id: id_text(sid),
-                refused: "not destroyed",
-            });
-        }
-        let (key, idx) = self.target(sid)?;
-        let lock = self.take_lock(sid);
-        let del = Command::Delete {
-            key: &key,
-            cas: None,
-        };
-        match self.with_unlock(sid, idx, del, lock)? {
-            Reply::Done(_) | Reply::NotFound => Ok(()),
-            other => Err(unexpected(&self.pool, idx, "md", &other)),
-        }
+        self.with_opened(sid, |h, o| {
+            if o.readonly.is_some() {
+                // Another request holds this session's lock; deleting under
+                // it would make that request's write fail.
+                return Err(Error::ReadOnly {
+                    id: id_text(sid),
+                    refused: "not destroyed",
+                });
+            }
+            let order = h.order(&o.keys.data_hash);
+            let servers = if h.placement.allow_failover {
+                h.pick(&order, order.len())
+            } else {
+                h.pick(&order, h.placement.redundancy)
+            };
+            if servers.is_empty() {
+                return Err(h.unreachable(sid, &order, None));
+            }
+            let mut batch = Batch::default();
+            for (i, &s) in servers.iter().enumerate() {
+                batch.push(
+                    s,
+                    Command::Delete {
+                        key: &o.keys.data,
+                        cas: None,
+                    },
+                    Tag::Copy(i),
+                );
+            }
+            let lock = o.lock.take();
+            if let Some(l) = lock {
+                batch.push(l.server, release_cmd(&o.keys.lock, l.cas), Tag::Release);
+            }
+            let (mut answered, mut last) = (0, None);
+            let mut released = false;
+            for (server, tags, res) in batch.run(&h.pool) {
+                match res {
+                    Ok(replies) => {
+                        for (tag, reply) in tags.into_iter().zip(replies) {
+                            match (tag, reply) {
+                                (Tag::Release, _) => released = true,
+                                (Tag::Copy(_), Reply::Done(_) | Reply::NotFound) => answered += 1,
+                                (_, other) => {
+                                    return Err(unexpected(&h.pool, server, "md", &other));
+                                }
+                            }
+                        }
+                    }
+                    Err(e) if e.is_server_fault() => last = Some(e),
+                    Err(e) => return Err(e),
+                }
+            }
+            if !released {
+                o.lock = lock;
+            }
+            o.copies.clear();
+            o.version = 0;
+            if answered == 0 {
+                return Err(h.unreachable(sid, &order, last));
+            }
+            Ok(())
+        })
     }
 
-    /// Whether session `sid` exists. A pure probe (`mg` without flags):
-    /// nothing is written, no TTL changes. An id that could never be stored
-    /// (bytes outside the alphabet, too long a key) does not exist: it is
-    /// answered without a warning and without reaching memcached, so a
-    /// client sending junk cookies to a strict-mode site gets a fresh id
-    /// rather than filling the log.
+    /// Whether session `sid` exists on any of its copy servers. A pure
+    /// probe (`mg` without flags): nothing is written, no TTL changes. An
+    /// id that could never be stored (bytes outside the alphabet, too long
+    /// a key) does not exist: it is answered without a warning and without
+    /// reaching memcached, so a client sending junk cookies to a
+    /// strict-mode site gets a fresh id rather than filling the log.
     ///
     /// # Errors
-    /// Connection errors.
+    /// Connection errors when no server answered.
     pub fn exists(&self, sid: &[u8]) -> Result<bool> {
-        let Ok((key, idx)) = self.locate(sid) else {
+        let Ok(keys) = self.keys_for(sid) else {
             return Ok(false);
         };
-        let probe = Command::Get {
-            key: &key,
-            value: false,
-            ttl: false,
-            cas: false,
-            flags: false,
-            touch: None,
-        };
-        match one(self.pool.execute(idx, &[probe])?) {
-            Reply::Done(_) => Ok(true),
-            Reply::Miss => Ok(false),
-            other => Err(unexpected(&self.pool, idx, "mg", &other)),
+        let order = self.order(&keys.data_hash);
+        let servers = self.pick(&order, self.placement.redundancy);
+        if servers.is_empty() {
+            return Err(self.unreachable(sid, &order, None));
+        }
+        let mut batch = Batch::default();
+        for (i, &s) in servers.iter().enumerate() {
+            batch.push(
+                s,
+                Command::Get {
+                    key: &keys.data,
+                    value: false,
+                    ttl: false,
+                    cas: false,
+                    flags: false,
+                    touch: None,
+                },
+                Tag::Copy(i),
+            );
+        }
+        let (mut answered, mut last) = (false, None);
+        for (server, _, res) in batch.run(&self.pool) {
+            match res.map(|mut r| r.pop()) {
+                Ok(Some(Reply::Done(_))) => return Ok(true),
+                Ok(Some(Reply::Miss)) => answered = true,
+                Ok(other) => {
+                    return Err(unexpected(
+                        &self.pool,
+                        server,
+                        "mg",
+                        &other.unwrap_or(Reply::Noop),
+                    ));
+                }
+                Err(e) if e.is_server_fault() => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        if answered {
+            Ok(false)
+        } else {
+            Err(self.unreachable(sid, &order, last))
         }
     }
 
-    /// Refreshes the TTL of an unchanged session (`lazy_write`) without
-    /// resending it, releasing the lock in the same round trip; if the key
-    /// has vanished meanwhile, writes `data` in full. A session opened
-    /// read-only is left alone (nothing changed).
+    /// Refreshes the TTL of an unchanged session (`lazy_write`) on every
+    /// copy without resending it, releasing the lock in the same round
+    /// trip; a copy that has vanished meanwhile is written in full (as an
+    /// add, so a copy another request created meanwhile is kept). A session
+    /// opened read-only is left alone (nothing changed).
     ///
     /// # Errors
     /// As [`Handler::write`].
     pub fn update_timestamp(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
         let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
-        if self.opened_for(sid).is_some_and(|o| o.readonly.is_some()) {
-            return Ok(());
-        }
-        let (key, idx) = self.target(sid)?;
-        let lock = self.take_lock(sid);
-        let touch = Command::Get {
-            key: &key,
-            value: false,
-            ttl: false,
-            cas: false,
-            flags: false,
-            touch: Some(exptime),
-        };
-        let was_locked = lock.is_some();
-        match self.with_unlock(sid, idx, touch, lock)? {
-            Reply::Done(_) => Ok(()),
-            // Gone (evicted or expired mid-request): write it in full; as an
-            // add, so a copy another request created meanwhile is kept.
-            Reply::Miss => {
-                self.check_size(sid, &key, idx, data)?;
-                let set = Command::Set {
-                    key: &key,
-                    value: data,
-                    exptime,
-                    client_flags: SESSION_FLAGS,
-                    mode: if was_locked {
-                        SetMode::Add
-                    } else {
-                        SetMode::Set
-                    },
-                    cas: None,
-                };
-                self.store(sid, idx, set, data, None).map(drop)
+        self.with_opened(sid, |h, o| {
+            if o.readonly.is_some() {
+                return Ok(());
             }
-            other => Err(unexpected(&self.pool, idx, "mg T", &other)),
-        }
+            let mut targets: Vec<usize> = o
+                .copies
+                .iter()
+                .filter(|c| c.cas.is_some() && h.usable(c.server))
+                .map(|c| c.server)
+                .collect();
+            if targets.is_empty() {
+                // Nothing was read (or nothing existed): a full write.
+                let version = replica::next_version(o.version);
+                return h.store_copies(o, data, exptime, version, None);
+            }
+            targets.truncate(h.placement.redundancy);
+            let mut batch = Batch::default();
+            for (i, &s) in targets.iter().enumerate() {
+                batch.push(
+                    s,
+                    Command::Get {
+                        key: &o.keys.data,
+                        value: false,
+                        ttl: false,
+                        cas: false,
+                        flags: false,
+                        touch: Some(exptime),
+                    },
+                    Tag::Copy(i),
+                );
+            }
+            let lock = o.lock.take();
+            if let Some(l) = lock {
+                batch.push(l.server, release_cmd(&o.keys.lock, l.cas), Tag::Release);
+            }
+            let (mut touched, mut missing, mut last) = (0, Vec::new(), None);
+            let mut released = false;
+            for (server, tags, res) in batch.run(&h.pool) {
+                match res {
+                    Ok(replies) => {
+                        for (tag, reply) in tags.into_iter().zip(replies) {
+                            match (tag, reply) {
+                                (Tag::Release, _) => released = true,
+                                (Tag::Copy(_), Reply::Done(_)) => touched += 1,
+                                (Tag::Copy(i), Reply::Miss) => missing.push(targets[i]),
+                                (_, other) => {
+                                    return Err(unexpected(&h.pool, server, "mg T", &other));
+                                }
+                            }
+                        }
+                    }
+                    Err(e) if e.is_server_fault() => last = Some(e),
+                    Err(e) => return Err(e),
+                }
+            }
+            if !released {
+                o.lock = lock;
+            }
+            if !missing.is_empty() {
+                // Gone (evicted or expired mid-request): write it in full.
+                return h.store_copies(o, data, exptime, o.version, Some(&missing));
+            }
+            if touched == 0 {
+                let order = h.order(&o.keys.data_hash);
+                return Err(h.unreachable(sid, &order, last));
+            }
+            Ok(())
+        })
     }
 
     /// Releases this request's lock, if it still holds one (close, abort,
@@ -510,13 +1133,7 @@ impl Handler {
         // EX/NF: the lock expired and may belong to someone else now; it is
         // theirs, so it is left alone.
         self.pool
-            .execute(
-                o.idx,
-                &[Command::Delete {
-                    key: &l.key,
-                    cas: Some(l.cas),
-                }],
-            )
+            .execute(l.server, &[release_cmd(&o.keys.lock, l.cas)])
             .map(drop)
     }
 }

@@ -1,0 +1,185 @@
+//! Versioned session copies: how a copy's version and encoding ride in
+//! memcached's client flags, which of several copies is the newest, and
+//! which copies a read must repair. Pure.
+//!
+//! Client flags of a session item (32 bits):
+//! * bits 12–31: the copy's version, a 20-bit counter every write advances
+//!   by one (from the newest version the request read), compared with
+//!   serial-number arithmetic (RFC 1982), so it may wrap;
+//! * bit 1 (`0x2`): zlib-compressed value — pecl-memcache's
+//!   `MMC_COMPRESSED`, which its session handler sets on sessions of 20000
+//!   bytes or more; rsmemcache reads such values and writes uncompressed;
+//! * every other bit must be 0. pecl-memcache reads bits 0–1 and 8–11 as
+//!   serialization and type markers and php-memcached's session handler
+//!   ignores flags, so both anchors read rsmemcache's copies as plain
+//!   strings, and a farm can roll back.
+//!
+//! Serial comparison holds while copies differ by fewer than 2¹⁹ (524 288)
+//! writes: a copy that missed more writes than that (while its server was
+//! unreachable and the session was written half a million times) would be
+//! taken for the newer.
+
+use std::io::Read as _;
+
+/// Bits of the version field.
+pub const VERSION_BITS: u32 = 20;
+/// Where the version starts in the client flags.
+pub const VERSION_SHIFT: u32 = 12;
+const VERSION_MASK: u32 = (1 << VERSION_BITS) - 1;
+/// pecl-memcache's `MMC_COMPRESSED` flag.
+pub const FLAG_COMPRESSED: u32 = 0x2;
+
+/// The client flags rsmemcache writes for a copy at `version` (always
+/// uncompressed).
+#[must_use]
+pub fn flags_for(version: u32) -> u32 {
+    (version & VERSION_MASK) << VERSION_SHIFT
+}
+
+/// The version after `v`.
+#[must_use]
+pub fn next_version(v: u32) -> u32 {
+    v.wrapping_add(1) & VERSION_MASK
+}
+
+/// Whether version `a` is newer than `b` (serial-number arithmetic on 20
+/// bits).
+#[must_use]
+pub fn is_newer(a: u32, b: u32) -> bool {
+    let d = a.wrapping_sub(b) & VERSION_MASK;
+    d != 0 && d < 1 << (VERSION_BITS - 1)
+}
+
+/// A stored copy's value decoded from its client flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// Session bytes (inflated if they were compressed).
+    pub data: Vec<u8>,
+    /// The copy's version.
+    pub version: u32,
+}
+
+/// Decodes a copy read with client flags `flags`.
+///
+/// # Errors
+/// A description when the flags hold bits rsmemcache does not know (the
+/// item was not written by a session handler it understands) or the value
+/// does not inflate.
+pub fn decode(value: Vec<u8>, flags: u32) -> Result<Decoded, String> {
+    let low = flags & ((1 << VERSION_SHIFT) - 1);
+    let version = flags >> VERSION_SHIFT;
+    match low {
+        0 => Ok(Decoded {
+            data: value,
+            version,
+        }),
+        FLAG_COMPRESSED => {
+            let mut data = Vec::with_capacity(value.len() * 4);
+            flate2::read::ZlibDecoder::new(value.as_slice())
+                .read_to_end(&mut data)
+                .map_err(|e| {
+                    format!("compressed value (client flags {flags}) does not inflate: {e}")
+                })?;
+            Ok(Decoded { data, version })
+        }
+        _ => Err(format!(
+            "client flags {flags} are not a session's (written by another client?)"
+        )),
+    }
+}
+
+/// What a read found on one server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// No copy.
+    Missing,
+    /// A copy at this version.
+    Version(u32),
+}
+
+/// The index of the newest copy in `found` (the first of equals), or
+/// `None` when every server missed.
+#[must_use]
+pub fn newest(found: &[Found]) -> Option<usize> {
+    let mut best: Option<(usize, u32)> = None;
+    for (i, f) in found.iter().enumerate() {
+        if let Found::Version(v) = *f
+            && best.is_none_or(|(_, b)| is_newer(v, b))
+        {
+            best = Some((i, v));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+/// The copies a read must repair: every one missing or older than the
+/// newest (none when every server missed).
+#[must_use]
+pub fn stale(found: &[Found]) -> Vec<usize> {
+    let Some(best) = newest(found) else {
+        return Vec::new();
+    };
+    let Found::Version(top) = found[best] else {
+        return Vec::new();
+    };
+    found
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| match **f {
+            Found::Missing => true,
+            Found::Version(v) => is_newer(top, v),
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    #[test]
+    fn versions_compare_as_serial_numbers() {
+        assert!(is_newer(2, 1));
+        assert!(!is_newer(1, 2));
+        assert!(!is_newer(5, 5));
+        // Wrap-around: 0 follows the largest version.
+        assert_eq!(next_version(VERSION_MASK), 0);
+        assert!(is_newer(0, VERSION_MASK));
+        assert!(is_newer(3, VERSION_MASK - 3));
+    }
+
+    #[test]
+    fn flags_keep_the_bits_the_anchors_read_clear() {
+        for v in [0, 1, 77, VERSION_MASK] {
+            let f = flags_for(v);
+            assert_eq!(f & 0xfff, 0, "pecl-memcache's flag bits stay 0");
+            assert_eq!(decode(b"x".to_vec(), f).unwrap().version, v);
+        }
+    }
+
+    #[test]
+    fn compressed_values_inflate_and_unknown_flags_are_refused() {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&b"ab".repeat(20_000)).unwrap();
+        let packed = z.finish().unwrap();
+        let d = decode(packed, FLAG_COMPRESSED).unwrap();
+        assert_eq!(d.data, b"ab".repeat(20_000));
+        assert!(decode(b"junk".to_vec(), FLAG_COMPRESSED).is_err());
+        let e = decode(b"1".to_vec(), 768).unwrap_err();
+        assert!(e.contains("client flags 768"), "{e}");
+        assert!(decode(b"a".to_vec(), 1).is_err(), "pecl's serialized flag");
+    }
+
+    #[test]
+    fn newest_wins_and_the_rest_is_repaired() {
+        use Found::{Missing, Version};
+        assert_eq!(newest(&[Missing, Missing]), None);
+        assert!(stale(&[Missing, Missing]).is_empty());
+        assert_eq!(newest(&[Version(3), Version(7)]), Some(1));
+        assert_eq!(stale(&[Version(3), Version(7), Missing]), [0, 2]);
+        assert_eq!(newest(&[Version(4), Version(4)]), Some(0));
+        assert!(stale(&[Version(4), Version(4)]).is_empty());
+        assert_eq!(newest(&[Version(VERSION_MASK), Version(1)]), Some(1));
+    }
+}
