@@ -45,12 +45,19 @@ mod entry {
         php::servers(save_path)
     }
 
+    /// Where a session lives (see `stubs/rsmemcache.php`).
+    #[php_function]
+    pub fn rsmemcache_locate(id: String, save_path: Option<String>) -> ext_php_rs::types::Zval {
+        php::locate(&id, save_path)
+    }
+
     /// Startup registers the ini directives and the `rsmemcache` save handler.
     #[php_module]
     #[php(startup = "startup")]
     pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         module
             .function(wrap_function!(rsmemcache_servers))
+            .function(wrap_function!(rsmemcache_locate))
             .shutdown_function(shutdown)
             .info_function(php::module_info)
     }

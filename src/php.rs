@@ -152,3 +152,53 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
     out.set_hashtable(rows);
     out
 }
+
+/// `rsmemcache_locate(string $id, ?string $save_path = null): array|false`
+/// — where session `$id` lives under the current directives, server health
+/// left aside: `['key' => data key, 'servers' => probe order (labels, home
+/// first), 'lock_key' => ..., 'lock_server' => label]`. A refused id, bad
+/// save_path or directive gives a warning and `false`.
+#[must_use]
+pub fn locate(id: &str, save_path: Option<String>) -> ext_php_rs::types::Zval {
+    use ext_php_rs::types::{ZendHashTable, Zval};
+    let mut out = Zval::new();
+    let found = std::panic::catch_unwind(|| {
+        let path = save_path
+            .or_else(|| ini_string(c"session.save_path"))
+            .unwrap_or_default();
+        let config = crate::config::Config::load(ini_string)?;
+        let h = crate::session::handler::Handler::open(&path, &config)?;
+        let l = h.locate(id.as_bytes())?;
+        let label = |i: usize| h.pool().servers()[i].label().to_owned();
+        Ok::<_, crate::error::Error>((
+            String::from_utf8_lossy(&l.key).into_owned(),
+            l.servers.iter().map(|&i| label(i)).collect::<Vec<_>>(),
+            String::from_utf8_lossy(&l.lock_key).into_owned(),
+            label(l.lock_server),
+        ))
+    });
+    match found {
+        Ok(Ok((key, servers, lock_key, lock_server))) => {
+            let mut row = ZendHashTable::new();
+            let mut list = ZendHashTable::new();
+            for s in servers {
+                let _ = list.push(s);
+            }
+            // Inserting into a fresh array fails only on allocation failure.
+            let _ = row.insert("key", key);
+            let _ = row.insert("servers", list);
+            let _ = row.insert("lock_key", lock_key);
+            let _ = row.insert("lock_server", lock_server);
+            out.set_hashtable(row);
+        }
+        Ok(Err(e)) => {
+            warning(&e.to_string());
+            out.set_bool(false);
+        }
+        Err(_) => {
+            warning("internal error in rsmemcache_locate()");
+            out.set_bool(false);
+        }
+    }
+    out
+}

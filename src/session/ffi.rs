@@ -124,6 +124,19 @@ fn guarded<T>(fallback: T, f: impl FnOnce() -> Result<T, Error>) -> T {
     }
 }
 
+/// Raises the failover notices of the handler's last call as warnings when
+/// the call succeeded; when it failed, its own warning says enough.
+fn notices(h: Option<&Handler>, ok: bool) {
+    if let Some(h) = h {
+        let pending = h.take_notices();
+        if ok {
+            for n in pending {
+                php::warning(&n);
+            }
+        }
+    }
+}
+
 fn status(ok: bool) -> c_int {
     if ok { SUCCESS } else { FAILURE }
 }
@@ -222,8 +235,11 @@ unsafe extern "C" fn ps_read(
 ) -> c_int {
     // SAFETY: PHP passes &PS(mod_data), the session id and an out-pointer
     // for the value, all valid for this call.
-    let (h, sid) = unsafe { (handler(mod_data), bytes(key)) };
-    let data = guarded(None, || h.ok_or_else(not_open)?.read(sid).map(Some));
+    let (mut h, sid) = unsafe { (handler(mod_data), bytes(key)) };
+    let data = guarded(None, || {
+        h.as_deref_mut().ok_or_else(not_open)?.read(sid).map(Some)
+    });
+    notices(h.as_deref(), data.is_some());
     match data {
         Some(d) => {
             // SAFETY: val is a valid out-pointer; PHP takes ownership of the
@@ -250,10 +266,18 @@ unsafe fn store(
     store: StoreFn,
 ) -> c_int {
     // SAFETY: PHP passes &PS(mod_data), id and value, valid for this call.
-    let (h, sid, data) = unsafe { (handler(mod_data), bytes(key), bytes(val)) };
-    status(guarded(false, || {
-        store(h.ok_or_else(not_open)?, sid, data, maxlifetime).map(|()| true)
-    }))
+    let (mut h, sid, data) = unsafe { (handler(mod_data), bytes(key), bytes(val)) };
+    let ok = guarded(false, || {
+        store(
+            h.as_deref_mut().ok_or_else(not_open)?,
+            sid,
+            data,
+            maxlifetime,
+        )
+        .map(|()| true)
+    });
+    notices(h.as_deref(), ok);
+    status(ok)
 }
 
 unsafe extern "C" fn ps_write(
@@ -268,10 +292,15 @@ unsafe extern "C" fn ps_write(
 
 unsafe extern "C" fn ps_destroy(mod_data: ModData, key: *mut zend_string) -> c_int {
     // SAFETY: PHP passes &PS(mod_data) and the id, valid for this call.
-    let (h, sid) = unsafe { (handler(mod_data), bytes(key)) };
-    status(guarded(false, || {
-        h.ok_or_else(not_open)?.destroy(sid).map(|()| true)
-    }))
+    let (mut h, sid) = unsafe { (handler(mod_data), bytes(key)) };
+    let ok = guarded(false, || {
+        h.as_deref_mut()
+            .ok_or_else(not_open)?
+            .destroy(sid)
+            .map(|()| true)
+    });
+    notices(h.as_deref(), ok);
+    status(ok)
 }
 
 unsafe extern "C" fn ps_gc(
@@ -304,6 +333,7 @@ unsafe extern "C" fn ps_create_sid(mod_data: ModData) -> *mut zend_string {
         // A probe that cannot run (server down) accepts the id: a 128-bit
         // random id does not collide in practice, and read reports the outage.
         let taken = guarded(false, || h.exists(sid));
+        notices(Some(h), true);
         if !taken {
             return id;
         }
@@ -317,7 +347,10 @@ unsafe extern "C" fn ps_create_sid(mod_data: ModData) -> *mut zend_string {
 unsafe extern "C" fn ps_validate_sid(mod_data: ModData, key: *mut zend_string) -> c_int {
     // SAFETY: PHP passes &PS(mod_data) and the id, valid for this call.
     let (h, sid) = unsafe { (handler(mod_data), bytes(key)) };
-    status(guarded(false, || h.ok_or_else(not_open)?.exists(sid)))
+    let h: Option<&Handler> = h.map(|h| &*h);
+    let exists = guarded(false, || h.ok_or_else(not_open)?.exists(sid));
+    notices(h, true);
+    status(exists)
 }
 
 unsafe extern "C" fn ps_update_timestamp(

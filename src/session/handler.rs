@@ -37,7 +37,7 @@ use crate::{
     protocol::{Command, Exptime, Reply, SetMode},
     replica::{self, Found},
 };
-use std::sync::Arc;
+use std::{cell::RefCell, sync::Arc};
 
 /// The lock this request holds: on which server, with which CAS id.
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +83,23 @@ pub struct Handler {
     placement: Placement,
     lock: LockSettings,
     opened: Option<Opened>,
+    /// Failovers that happened during the current call, to be raised as
+    /// warnings once the call has succeeded.
+    notices: RefCell<Vec<String>>,
+}
+
+/// Where a session lives, as configured (server health left aside):
+/// what `rsmemcache_locate()` returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The data key.
+    pub key: Vec<u8>,
+    /// Server indexes of the probe order, home first.
+    pub servers: Vec<usize>,
+    /// The lock key.
+    pub lock_key: Vec<u8>,
+    /// The server of the lock.
+    pub lock_server: usize,
 }
 
 /// What a command in a [`Batch`] was for.
@@ -196,7 +213,56 @@ impl Handler {
             placement: config.placement,
             lock: config.lock,
             opened: None,
+            notices: RefCell::new(Vec::new()),
         })
+    }
+
+    /// The pool this handler uses.
+    #[must_use]
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Where session `sid` lives: keys and probe order, regardless of
+    /// which servers are up.
+    ///
+    /// # Errors
+    /// A refused id.
+    pub fn locate(&self, sid: &[u8]) -> Result<Located> {
+        let keys = self.keys_for(sid)?;
+        let servers = self.order(&keys.data_hash);
+        let lock_server = self.lock_order(&keys, &servers)[0];
+        Ok(Located {
+            key: keys.data,
+            servers,
+            lock_key: keys.lock,
+            lock_server,
+        })
+    }
+
+    /// Takes the failover notices of the last call (warnings to raise).
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.borrow_mut())
+    }
+
+    /// Runs a batch; a server that fails in it is reported as a failover
+    /// notice (it is marked failed by the pool and skipped from now on).
+    fn run<'a>(&self, batch: Batch<'a>) -> Vec<(usize, Vec<Tag>, Result<Vec<Reply>>)> {
+        let out = batch.run(&self.pool);
+        if self.placement.allow_failover && self.pool.servers().len() > 1 {
+            for (server, _, r) in &out {
+                if let Err(e) = r
+                    && e.is_server_fault()
+                    && !matches!(e, Error::ServerDown { .. })
+                {
+                    let retry = self.pool.servers()[*server].retry_interval().as_secs();
+                    self.notices.borrow_mut().push(format!(
+                        "{e}; failing over: the server is skipped for {retry} s"
+                    ));
+                }
+            }
+        }
+        out
     }
 
     fn keys_for(&self, sid: &[u8]) -> Result<SessionKeys> {
@@ -347,7 +413,7 @@ impl Handler {
             let mut answers: Vec<Option<Reply>> = vec![None; copies.len()];
             let (mut added, mut peek) = (None, None);
             let mut retry = false;
-            for (server, tags, res) in batch.run(&self.pool) {
+            for (server, tags, res) in self.run(batch) {
                 match res {
                     Ok(replies) => {
                         for (tag, reply) in tags.into_iter().zip(replies) {
@@ -515,7 +581,7 @@ impl Handler {
         let mut batch = Batch::default();
         self.push_lock_attempt(&mut batch, server, key, token);
         let (mut added, mut peek) = (None, None);
-        for (_, tags, res) in batch.run(&self.pool) {
+        for (_, tags, res) in self.run(batch) {
             for (tag, reply) in tags.into_iter().zip(res?) {
                 match tag {
                     Tag::LockAdd => added = Some(reply),
@@ -538,7 +604,7 @@ impl Handler {
             batch.push(c, read_cmd(key, ttl), Tag::Copy(i));
         }
         let mut answers = vec![None; copies.len()];
-        for (server, tags, res) in batch.run(&self.pool) {
+        for (server, tags, res) in self.run(batch) {
             match res {
                 Ok(replies) => {
                     for (tag, reply) in tags.into_iter().zip(replies) {
@@ -644,7 +710,7 @@ impl Handler {
             );
         }
         let mut stored = Vec::new();
-        for (_, tags, res) in batch.run(&self.pool) {
+        for (_, tags, res) in self.run(batch) {
             let Ok(replies) = res else { continue };
             for (tag, reply) in tags.into_iter().zip(replies) {
                 if let (Tag::Copy(i), Reply::Done(meta)) = (tag, reply) {
@@ -783,7 +849,7 @@ impl Handler {
                 batch.push(l.server, release_cmd(&o.keys.lock, l.cas), Tag::Release);
             }
             let mut failed = 0;
-            for (_, tags, res) in batch.run(&self.pool) {
+            for (_, tags, res) in self.run(batch) {
                 match res {
                     Ok(replies) => {
                         for (tag, reply) in tags.into_iter().zip(replies) {
@@ -952,7 +1018,7 @@ impl Handler {
             }
             let (mut answered, mut last) = (0, None);
             let mut released = false;
-            for (server, tags, res) in batch.run(&h.pool) {
+            for (server, tags, res) in h.run(batch) {
                 match res {
                     Ok(replies) => {
                         for (tag, reply) in tags.into_iter().zip(replies) {
@@ -1015,7 +1081,7 @@ impl Handler {
             );
         }
         let (mut answered, mut last) = (false, None);
-        for (server, _, res) in batch.run(&self.pool) {
+        for (server, _, res) in self.run(batch) {
             match res.map(|mut r| r.pop()) {
                 Ok(Some(Reply::Done(_))) => return Ok(true),
                 Ok(Some(Reply::Miss)) => answered = true,
@@ -1085,7 +1151,7 @@ impl Handler {
             }
             let (mut touched, mut missing, mut last) = (0, Vec::new(), None);
             let mut released = false;
-            for (server, tags, res) in batch.run(&h.pool) {
+            for (server, tags, res) in h.run(batch) {
                 match res {
                     Ok(replies) => {
                         for (tag, reply) in tags.into_iter().zip(replies) {
