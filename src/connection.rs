@@ -44,33 +44,40 @@ impl Stream {
 /// A stream whose reads and writes share one deadline per operation (a
 /// pipeline sent and its replies read): the I/O timeout bounds the whole
 /// operation, not each socket call, so a server dribbling bytes cannot hold
-/// a request longer than the timeout.
+/// a request longer than the timeout (plus [`Timed::slack`]).
+///
+/// The socket's own timeout is lowered only when a call could otherwise
+/// block past the deadline by more than the slack, so the fast path (a
+/// write and a read a few microseconds apart) costs no `setsockopt`.
 #[derive(Debug)]
 struct Timed {
     stream: Stream,
     io_timeout: Duration,
     deadline: Instant,
-    /// Socket calls made in the current operation.
-    calls: u32,
-    /// The socket timeout was lowered below `io_timeout`.
-    rearmed: bool,
+    /// The timeout currently set on the socket.
+    armed: Duration,
 }
 
 impl Timed {
+    /// How far past the deadline a blocked call may end: a tenth of the
+    /// I/O timeout, at most 50 ms.
+    fn slack(&self) -> Duration {
+        (self.io_timeout / 10).min(Duration::from_millis(50))
+    }
+
     /// Starts an operation: a fresh deadline `io_timeout` from now.
     fn begin(&mut self) -> io::Result<()> {
-        if self.rearmed {
+        if self.armed != self.io_timeout {
             self.stream.set_timeouts(self.io_timeout)?;
-            self.rearmed = false;
+            self.armed = self.io_timeout;
         }
         self.deadline = Instant::now() + self.io_timeout;
-        self.calls = 0;
         Ok(())
     }
 
-    /// Before each socket call: fail once the deadline has passed; from the
-    /// second call of an operation on, lower the socket timeout to what is
-    /// left (the first call runs under the full timeout already set).
+    /// Before each socket call: fail once the deadline has passed; lower the
+    /// socket timeout to what is left when the call could otherwise end
+    /// more than the slack after the deadline.
     fn arm(&mut self) -> io::Result<()> {
         let now = Instant::now();
         if now >= self.deadline {
@@ -79,12 +86,11 @@ impl Timed {
                 "operation deadline passed",
             ));
         }
-        if self.calls > 0 {
-            self.stream
-                .set_timeouts((self.deadline - now).max(Duration::from_millis(1)))?;
-            self.rearmed = true;
+        if now + self.armed > self.deadline + self.slack() {
+            let left = (self.deadline - now).max(Duration::from_millis(1));
+            self.stream.set_timeouts(left)?;
+            self.armed = left;
         }
-        self.calls += 1;
         Ok(())
     }
 }
@@ -223,8 +229,7 @@ impl Connection {
             stream,
             io_timeout,
             deadline: Instant::now() + io_timeout,
-            calls: 0,
-            rearmed: false,
+            armed: io_timeout,
         };
         Ok(Self {
             reader: BufReader::with_capacity(READ_BUFFER, timed),
