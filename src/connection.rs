@@ -41,6 +41,10 @@ impl Stream {
     }
 }
 
+/// After the deadline, socket calls may still pick up what has already
+/// arrived, with a 1 ms timeout each, for this long.
+const LAST_LOOK: Duration = Duration::from_millis(10);
+
 /// A stream whose reads and writes share one deadline per operation (a
 /// pipeline sent and its replies read): the I/O timeout bounds the whole
 /// operation, not each socket call, so a server dribbling bytes cannot hold
@@ -80,11 +84,22 @@ impl Timed {
     /// more than the slack after the deadline.
     fn arm(&mut self) -> io::Result<()> {
         let now = Instant::now();
-        if now >= self.deadline {
+        if now >= self.deadline + LAST_LOOK {
             return Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 "operation deadline passed",
             ));
+        }
+        if now >= self.deadline {
+            // Another server of a parallel round trip may have used the time
+            // up while this reply already waited in the kernel: a last look
+            // with a 1 ms timeout, never past deadline + LAST_LOOK.
+            let short = Duration::from_millis(1);
+            if self.armed != short {
+                self.stream.set_timeouts(short)?;
+                self.armed = short;
+            }
+            return Ok(());
         }
         if now + self.armed > self.deadline + self.slack() {
             let left = (self.deadline - now).max(Duration::from_millis(1));

@@ -130,6 +130,9 @@ pub struct Server {
     health: Mutex<Health>,
     /// The server's `item_size_max` in bytes; 0 until first asked.
     item_size_max: AtomicU64,
+    /// Items to delete if they still hold a given value, once the server
+    /// answers again (see [`Pool::delete_when_back`]).
+    pending_deletes: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
 }
 
 impl Server {
@@ -146,6 +149,7 @@ impl Server {
             idle: Mutex::new(Vec::new()),
             health: Mutex::new(Health::default()),
             item_size_max: AtomicU64::new(0),
+            pending_deletes: Mutex::new(Vec::new()),
         }
     }
 
@@ -313,6 +317,10 @@ impl Server {
     }
 }
 
+/// Most pending deletes kept per server; older ones are dropped (their items
+/// expire by TTL anyway).
+const MAX_PENDING_DELETES: usize = 64;
+
 /// One server's share of a parallel round trip.
 #[derive(Debug, Clone)]
 pub struct Job<'a> {
@@ -374,6 +382,52 @@ impl Pool {
             .expect("one job, one result")
     }
 
+    /// Remembers that `key` on server `idx` may hold `value`, written by a
+    /// command whose outcome is unknown (it timed out: a stopped or
+    /// partitioned server may still execute it when it resumes — a lock add
+    /// would then leave a lock nobody holds). The next time this process
+    /// uses the server, the item is deleted if it holds exactly `value`
+    /// (`mg` then `md C<cas>`).
+    pub fn delete_when_back(&self, idx: usize, key: Vec<u8>, value: Vec<u8>) {
+        let mut list = self.servers[idx].pending_deletes.lock();
+        if list.len() >= MAX_PENDING_DELETES {
+            list.remove(0);
+        }
+        list.push((key, value));
+    }
+
+    /// Runs the pending deletes of server `idx`, if any (called after a
+    /// round trip to it succeeded, so a server still hanging costs no second
+    /// timeout); those that cannot run now stay pending.
+    fn settle_pending(&self, idx: usize) {
+        let server = &self.servers[idx];
+        let pending = std::mem::take(&mut *server.pending_deletes.lock());
+        if pending.is_empty() {
+            return;
+        }
+        let done = self.with_connection(idx, |c| {
+            for (key, value) in &pending {
+                let peek = Command::Get {
+                    key,
+                    value: true,
+                    ttl: false,
+                    cas: true,
+                    flags: false,
+                    touch: None,
+                };
+                if let Some(Reply::Value(v, meta)) = c.execute(&[peek])?.pop()
+                    && v == *value
+                {
+                    c.execute(&[Command::Delete { key, cas: meta.cas }])?;
+                }
+            }
+            Ok(())
+        });
+        if done.is_err() {
+            server.pending_deletes.lock().extend(pending);
+        }
+    }
+
     /// Sends each job's commands to its server — every pipeline written
     /// before any reply is read, so N servers cost one round trip — and
     /// returns one result per job, in order: the replies, or that server's
@@ -429,6 +483,10 @@ impl Pool {
                     }
                 });
                 server.record(&result);
+                if result.is_ok() {
+                    // Answering again: finish what a timeout left open.
+                    self.settle_pending(job.server);
+                }
                 result
             })
             .collect()

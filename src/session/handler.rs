@@ -426,6 +426,9 @@ impl Handler {
                         }
                     }
                     Err(e) if e.is_server_fault() => {
+                        if let (true, Some(t)) = (tags.contains(&Tag::LockAdd), token.as_ref()) {
+                            self.forget_lock_add(server, &o.keys.lock, t, &e);
+                        }
                         // The home copy or the lock is needed; another copy
                         // server failing only shrinks the set.
                         retry |= tags.contains(&Tag::LockAdd) || server == copies[0];
@@ -582,6 +585,7 @@ impl Handler {
         self.push_lock_attempt(&mut batch, server, key, token);
         let (mut added, mut peek) = (None, None);
         for (_, tags, res) in self.run(batch) {
+            let res = res.inspect_err(|e| self.forget_lock_add(server, key, token, e));
             for (tag, reply) in tags.into_iter().zip(res?) {
                 match tag {
                     Tag::LockAdd => added = Some(reply),
@@ -594,6 +598,18 @@ impl Handler {
             LockTry::Acquired(cas) => Ok(Some(cas)),
             LockTry::Zero(cas) => self.take_zero_lock(server, key, token, cas),
             LockTry::Held => Ok(None),
+        }
+    }
+
+    /// A lock add whose round trip failed after it may have been sent (a
+    /// timeout or I/O error, not a refused connect): a stopped or
+    /// partitioned server may still execute it when it resumes, leaving a
+    /// lock nobody holds for `lock_expire`. The pool deletes it (if it still
+    /// holds our token) when the server answers again.
+    fn forget_lock_add(&self, server: usize, key: &[u8], token: &[u8; 32], e: &Error) {
+        if matches!(e, Error::Timeout { .. } | Error::Io { .. }) {
+            self.pool
+                .delete_when_back(server, key.to_vec(), token.to_vec());
         }
     }
 
@@ -778,27 +794,21 @@ impl Handler {
     /// Stores `data` at `version` on the session's copies — those read
     /// (with their CAS under a lock) and, with failover, usable servers in
     /// place of any that failed — and releases the lock in the same round
-    /// trip. `only` limits the store to these servers (refilling copies a
-    /// touch found missing).
+    /// trip. `only` replaces the targets (refilling copies a touch found
+    /// missing, as adds, or replacing copies on failed servers).
     fn store_copies(
         &mut self,
         o: &mut Opened,
         data: &[u8],
         exptime: Exptime,
         version: u32,
-        only: Option<&[usize]>,
+        only: Option<Vec<Copy>>,
     ) -> Result<()> {
         let order = self.order(&o.keys.data_hash);
         let n = self.placement.redundancy;
+        let refill = only.is_some();
         let mut targets: Vec<Copy> = match only {
-            Some(servers) => servers
-                .iter()
-                .map(|&s| Copy {
-                    server: s,
-                    cas: None,
-                    read: true,
-                })
-                .collect(),
+            Some(copies) => copies,
             None => {
                 let mut t: Vec<Copy> = o
                     .copies
@@ -818,7 +828,7 @@ impl Handler {
         for c in &targets {
             self.check_size(&o.sid, &o.keys.data, c.server, data)?;
         }
-        let locked = o.lock.is_some() || only.is_some();
+        let locked = o.lock.is_some() || refill;
         let mut lock = o.lock.take();
         let flags = replica::flags_for(version);
         let mut stored: Vec<Copy> = Vec::new();
@@ -896,7 +906,7 @@ impl Handler {
             }
             // Copies whose server failed move to the next usable servers.
             targets.clear();
-            if failed > 0 && only.is_none() {
+            if failed > 0 && !refill {
                 for s in order.iter().copied().filter(|&s| self.usable(s)) {
                     if targets.len() == failed || stored.len() + targets.len() >= n {
                         break;
@@ -924,7 +934,7 @@ impl Handler {
         if stored.is_empty() {
             return Err(self.unreachable(&o.sid, &order, last));
         }
-        if only.is_none() {
+        if !refill {
             o.copies = stored;
             o.version = version;
         }
@@ -1061,47 +1071,59 @@ impl Handler {
             return Ok(false);
         };
         let order = self.order(&keys.data_hash);
-        let servers = self.pick(&order, self.placement.redundancy);
-        if servers.is_empty() {
-            return Err(self.unreachable(sid, &order, None));
-        }
-        let mut batch = Batch::default();
-        for (i, &s) in servers.iter().enumerate() {
-            batch.push(
-                s,
-                Command::Get {
-                    key: &keys.data,
-                    value: false,
-                    ttl: false,
-                    cas: false,
-                    flags: false,
-                    touch: None,
-                },
-                Tag::Copy(i),
-            );
-        }
-        let (mut answered, mut last) = (false, None);
-        for (server, _, res) in self.run(batch) {
-            match res.map(|mut r| r.pop()) {
-                Ok(Some(Reply::Done(_))) => return Ok(true),
-                Ok(Some(Reply::Miss)) => answered = true,
-                Ok(other) => {
-                    return Err(unexpected(
-                        &self.pool,
-                        server,
-                        "mg",
-                        &other.unwrap_or(Reply::Noop),
-                    ));
+        let (mut failed, mut last) = (Vec::new(), None);
+        for _ in 0..=self.pool.servers().len() {
+            let servers = self.pick_except(&order, self.placement.redundancy, &failed);
+            if servers.is_empty() {
+                break;
+            }
+            let mut batch = Batch::default();
+            for (i, &s) in servers.iter().enumerate() {
+                batch.push(
+                    s,
+                    Command::Get {
+                        key: &keys.data,
+                        value: false,
+                        ttl: false,
+                        cas: false,
+                        flags: false,
+                        touch: None,
+                    },
+                    Tag::Copy(i),
+                );
+            }
+            let mut answered = false;
+            for (server, _, res) in self.run(batch) {
+                match res.map(|mut r| r.pop()) {
+                    Ok(Some(Reply::Done(_))) => return Ok(true),
+                    Ok(Some(Reply::Miss)) => answered = true,
+                    Ok(other) => {
+                        return Err(unexpected(
+                            &self.pool,
+                            server,
+                            "mg",
+                            &other.unwrap_or(Reply::Noop),
+                        ));
+                    }
+                    Err(e) if e.is_server_fault() => {
+                        failed.push(server);
+                        last = Some(e);
+                    }
+                    Err(e) => return Err(e),
                 }
-                Err(e) if e.is_server_fault() => last = Some(e),
-                Err(e) => return Err(e),
+            }
+            if answered {
+                // A server that failed may hold a copy; one that answered
+                // has none. With failover, the servers after it stand in.
+                if failed.is_empty() || !self.placement.allow_failover {
+                    return Ok(false);
+                }
+                if self.pick_except(&order, self.placement.redundancy, &failed) == servers {
+                    return Ok(false);
+                }
             }
         }
-        if answered {
-            Ok(false)
-        } else {
-            Err(self.unreachable(sid, &order, last))
-        }
+        Err(self.unreachable(sid, &order, last))
     }
 
     /// Refreshes the TTL of an unchanged session (`lazy_write`) on every
@@ -1150,6 +1172,7 @@ impl Handler {
                 batch.push(l.server, release_cmd(&o.keys.lock, l.cas), Tag::Release);
             }
             let (mut touched, mut missing, mut last) = (0, Vec::new(), None);
+            let mut faulted = Vec::new();
             let mut released = false;
             for (server, tags, res) in h.run(batch) {
                 match res {
@@ -1165,19 +1188,45 @@ impl Handler {
                             }
                         }
                     }
-                    Err(e) if e.is_server_fault() => last = Some(e),
+                    Err(e) if e.is_server_fault() => {
+                        faulted.push(server);
+                        last = Some(e);
+                    }
                     Err(e) => return Err(e),
                 }
             }
             if !released {
                 o.lock = lock;
             }
-            if !missing.is_empty() {
-                // Gone (evicted or expired mid-request): write it in full.
-                return h.store_copies(o, data, exptime, o.version, Some(&missing));
+            // Copies gone (evicted or expired mid-request) are written in
+            // full, as adds; copies on servers that failed are replaced by
+            // the next usable servers, as a write would.
+            let mut refill: Vec<Copy> = missing
+                .iter()
+                .map(|&server| Copy {
+                    server,
+                    cas: None,
+                    read: true,
+                })
+                .collect();
+            let order = h.order(&o.keys.data_hash);
+            if h.placement.allow_failover {
+                let have = touched + refill.len();
+                let spare = h
+                    .pick(&order, order.len())
+                    .into_iter()
+                    .filter(|s| !targets.contains(s) && !faulted.contains(s))
+                    .take(h.placement.redundancy.saturating_sub(have));
+                refill.extend(spare.map(|server| Copy {
+                    server,
+                    cas: None,
+                    read: false,
+                }));
+            }
+            if !refill.is_empty() && (touched > 0 || !missing.is_empty()) {
+                return h.store_copies(o, data, exptime, o.version, Some(refill));
             }
             if touched == 0 {
-                let order = h.order(&o.keys.data_hash);
                 return Err(h.unreachable(sid, &order, last));
             }
             Ok(())
