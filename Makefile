@@ -3,7 +3,7 @@ PHP_CONFIG ?= $(shell command -v php-config8.2 || command -v php-config)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: all build test demo install clean
+.PHONY: all build test demo bench install clean
 
 all: build
 
@@ -17,6 +17,9 @@ test:
 
 demo:
 	bash scripts/demo.sh
+
+bench:
+	bash scripts/bench.sh
 
 install: build
 	install -m 0644 build/rsmemcache.so "$$($(PHP_CONFIG) --extension-dir)/rsmemcache.so"

@@ -260,7 +260,10 @@ impl Distribution {
             probe.clear();
             probe.extend_from_slice(key);
             probe.push(b'-');
-            probe.extend_from_slice(n.to_string().as_bytes());
+            {
+                use std::io::Write as _;
+                write!(probe, "{n}").expect("writing to a Vec never fails");
+            }
             let s = self.find(&probe);
             if !order.contains(&s) {
                 order.push(s);

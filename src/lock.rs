@@ -54,14 +54,39 @@ pub fn lock_key(session_key: &[u8]) -> Vec<u8> {
     [session_key, LOCK_SUFFIX].concat()
 }
 
+/// Random bytes fetched from the OS at a time for lock tokens (32 tokens):
+/// one `getrandom` call per 32 locked requests instead of one per request.
+const TOKEN_POOL: usize = 16 * 32;
+
+thread_local! {
+    /// Unused OS randomness of this thread, and how much of it is used.
+    static RANDOM: std::cell::RefCell<([u8; TOKEN_POOL], usize)> =
+        const { std::cell::RefCell::new(([0; TOKEN_POOL], TOKEN_POOL)) };
+}
+
 /// A fresh lock token: 32 lowercase hex digits from 16 bytes of OS
-/// randomness (`getrandom`), unguessable by other requests.
+/// randomness (`getrandom`, drawn [`TOKEN_POOL`] bytes at a time per
+/// thread), unguessable by other requests. Ownership of a lock is proven by
+/// its CAS id; the token is what a lock item holds, so a lock can be told
+/// from pecl-memcache's `0` and a lock add that timed out can be recognised.
+/// (A process that forks after using sessions shares the unused rest of
+/// the pool with its child: harmless, as ownership is by CAS.)
 ///
 /// # Errors
 /// When the OS has no randomness to give (practically never).
 pub fn new_token() -> Result<[u8; 32], getrandom::Error> {
-    let mut raw = [0u8; 16];
-    getrandom::fill(&mut raw)?;
+    let raw: [u8; 16] = RANDOM.with_borrow_mut(|(pool, used)| {
+        if *used + 16 > TOKEN_POOL {
+            getrandom::fill(pool)?;
+            *used = 0;
+        }
+        let mut raw = [0u8; 16];
+        raw.copy_from_slice(&pool[*used..*used + 16]);
+        // Never hand the same bytes out twice.
+        pool[*used..*used + 16].fill(0);
+        *used += 16;
+        Ok::<_, getrandom::Error>(raw)
+    })?;
     let mut out = [0u8; 32];
     for (i, b) in raw.iter().enumerate() {
         out[2 * i] = b"0123456789abcdef"[usize::from(b >> 4)];

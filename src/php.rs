@@ -12,21 +12,84 @@ pub fn warning(message: &str) {
     php_error(&ErrorType::Warning, &format!("rsmemcache: {message}"));
 }
 
+thread_local! {
+    /// Lookup keys for [`ini_string`]: one persistent `zend_string` per
+    /// directive name, made once per thread (its hash is cached in it after
+    /// the first lookup) and never freed.
+    static INI_KEYS: std::cell::RefCell<Vec<(usize, *mut ext_php_rs::ffi::zend_string)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The current value of ini directive `name` — all of its bytes, an
 /// embedded NUL included, so validation sees what was set — or `None` if it
 /// is not registered.
 #[must_use]
-pub fn ini_string(name: &CStr) -> Option<String> {
-    let mut key = ext_php_rs::types::ZendStr::new(name.to_bytes(), false);
-    // SAFETY: `key` is a valid zend_string for the call (the engine only
-    // reads it to look the entry up). The engine returns NULL or the
-    // directive's current value, valid for this request; it is copied before
-    // returning, and `key` is freed when dropped.
-    unsafe {
-        let p = ffi::zend_ini_get_value(&raw mut *key);
-        let value = p.cast::<ext_php_rs::types::ZendStr>().as_ref()?;
-        Some(String::from_utf8_lossy(value.as_bytes()).into_owned())
+pub fn ini_string(name: &'static CStr) -> Option<String> {
+    ini_with(name, |v| v.map(|b| String::from_utf8_lossy(b).into_owned()))
+}
+
+/// Raw directive values (in [`crate::config::DIRECTIVES`] order) and the
+/// config validated from them.
+type CachedConfig = (Vec<Option<Vec<u8>>>, crate::config::Config);
+
+thread_local! {
+    /// The last validated directives of this thread and the raw values they
+    /// came from (see [`config`]).
+    static CONFIG: std::cell::RefCell<Option<CachedConfig>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The `rsmemcache.*` directives, validated: reused from the last call
+/// while every raw value is byte-for-byte the same (the common case: one
+/// php.ini for every request of a worker), else loaded anew.
+///
+/// # Errors
+/// As [`crate::config::Config::load`].
+pub fn config() -> crate::error::Result<crate::config::Config> {
+    use crate::config::{Config, DIRECTIVES};
+    let same = CONFIG.with_borrow(|cached| {
+        cached.as_ref().and_then(|(raw, config)| {
+            DIRECTIVES
+                .iter()
+                .zip(raw)
+                .all(|(d, old)| ini_with(d.name, |now| now == old.as_deref()))
+                .then(|| config.clone())
+        })
+    });
+    if let Some(config) = same {
+        return Ok(config);
     }
+    let config = Config::load(ini_string)?;
+    let raw = DIRECTIVES
+        .iter()
+        .map(|d| ini_with(d.name, |v| v.map(<[u8]>::to_vec)))
+        .collect();
+    CONFIG.with_borrow_mut(|c| *c = Some((raw, config.clone())));
+    Ok(config)
+}
+
+/// Runs `f` on the current value of ini directive `name` (borrowed, no
+/// copy), or on `None` if it is not registered.
+fn ini_with<R>(name: &'static CStr, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
+    let key = INI_KEYS.with_borrow_mut(|keys| {
+        let id = name.as_ptr() as usize;
+        if let Some(&(_, k)) = keys.iter().find(|(p, _)| *p == id) {
+            return k;
+        }
+        let k = ext_php_rs::types::ZendStr::new(name.to_bytes(), true).into_raw();
+        keys.push((id, k));
+        k
+    });
+    // SAFETY: `key` is a live persistent zend_string owned by this thread's
+    // table (never freed); the engine only reads it (and caches its hash in
+    // it). The engine returns NULL or the directive's current value, valid
+    // for this request; `f` only borrows it for the call.
+    let value = unsafe {
+        ffi::zend_ini_get_value(key)
+            .cast::<ext_php_rs::types::ZendStr>()
+            .as_ref()
+    };
+    f(value.map(|v| v.as_bytes()))
 }
 
 /// MINIT work: registers the ini table and the `rsmemcache` save handler.
@@ -106,7 +169,7 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
         let path = save_path
             .or_else(|| ini_string(c"session.save_path"))
             .unwrap_or_default();
-        let config = crate::config::Config::load(ini_string)?;
+        let config = config()?;
         let pool = crate::pool::shared(&path, &config.pool)?;
         Ok::<_, crate::error::Error>(
             pool.servers()
@@ -166,7 +229,7 @@ pub fn locate(id: &str, save_path: Option<String>) -> ext_php_rs::types::Zval {
         let path = save_path
             .or_else(|| ini_string(c"session.save_path"))
             .unwrap_or_default();
-        let config = crate::config::Config::load(ini_string)?;
+        let config = config()?;
         let h = crate::session::handler::Handler::open(&path, &config)?;
         let l = h.locate(id.as_bytes())?;
         let label = |i: usize| h.pool().servers()[i].label().to_owned();

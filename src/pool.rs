@@ -564,6 +564,30 @@ static POOLS: Lazy<Mutex<Registry>> = Lazy::new(|| Mutex::new(HashMap::new()));
 /// # Errors
 /// save_path errors from [`save_path::parse`].
 pub fn shared(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
+    // Most processes use one save_path: check the last one first, without
+    // hashing or allocating.
+    let hit = LAST.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(p, s, _)| p == save_path && s == settings)
+            .map(|(_, _, pool)| Arc::clone(pool))
+    });
+    if let Some(pool) = hit {
+        return Ok(pool);
+    }
+    let pool = shared_slow(save_path, settings)?;
+    LAST.with_borrow_mut(|last| {
+        *last = Some((save_path.to_owned(), settings.clone(), Arc::clone(&pool)));
+    });
+    Ok(pool)
+}
+
+thread_local! {
+    /// The pool this thread used last, with its save_path and settings.
+    static LAST: std::cell::RefCell<Option<(String, PoolSettings, Arc<Pool>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn shared_slow(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
     let key = (save_path.to_owned(), settings.clone());
     if let Some(p) = POOLS.lock().get(&key) {
         return Ok(Arc::clone(p));

@@ -12,7 +12,7 @@
 #![allow(unsafe_code)]
 
 use super::handler::Handler;
-use crate::{config::Config, error::Error, ffi, php};
+use crate::{error::Error, ffi, php};
 use ext_php_rs::{
     ffi::{zend_long, zend_string},
     types::ZendStr,
@@ -203,7 +203,7 @@ unsafe extern "C" fn ps_open(
             .unwrap_or_default()
     };
     let opened = guarded(None, || {
-        let config = Config::load(php::ini_string)?;
+        let config = php::config()?;
         Ok(Some(Box::new(Handler::open(&save_path, &config)?)))
     });
     match opened {
