@@ -207,7 +207,9 @@ impl Server {
         self.item_size_max.store(0, Ordering::Relaxed);
     }
 
-    fn down_error(&self) -> Option<Error> {
+    /// [`Error::ServerDown`] while the server is marked failed, else `None`.
+    #[must_use]
+    pub fn down_error(&self) -> Option<Error> {
         let until = self.failed_until()?;
         Some(Error::ServerDown {
             server: self.label.clone(),
@@ -407,15 +409,7 @@ impl Pool {
         }
         let done = self.with_connection(idx, |c| {
             for (key, value) in &pending {
-                let peek = Command::Get {
-                    key,
-                    value: true,
-                    ttl: false,
-                    cas: true,
-                    flags: false,
-                    touch: None,
-                };
-                if let Some(Reply::Value(v, meta)) = c.execute(&[peek])?.pop()
+                if let Some(Reply::Value(v, meta)) = c.execute(&[Command::peek(key)])?.pop()
                     && v == *value
                 {
                     c.execute(&[Command::Delete { key, cas: meta.cas }])?;

@@ -86,6 +86,48 @@ pub enum Command<'a> {
     Noop,
 }
 
+impl<'a> Command<'a> {
+    /// `mg <key> v c`: the value and its CAS id (a lock item's holder).
+    #[must_use]
+    pub fn peek(key: &'a [u8]) -> Self {
+        Command::Get {
+            key,
+            value: true,
+            ttl: false,
+            cas: true,
+            flags: false,
+            touch: None,
+        }
+    }
+
+    /// `mg <key>`: does the key exist (`HD`) or not (`EN`); reads nothing,
+    /// changes nothing.
+    #[must_use]
+    pub fn probe(key: &'a [u8]) -> Self {
+        Command::Get {
+            key,
+            value: false,
+            ttl: false,
+            cas: false,
+            flags: false,
+            touch: None,
+        }
+    }
+
+    /// `mg <key> T<exptime>`: a touch (`HD` if the key exists, `EN` if not).
+    #[must_use]
+    pub fn touch(key: &'a [u8], exptime: Exptime) -> Self {
+        Command::Get {
+            key,
+            value: false,
+            ttl: false,
+            cas: false,
+            flags: false,
+            touch: Some(exptime),
+        }
+    }
+}
+
 impl Command<'_> {
     /// Appends the command's wire bytes to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {

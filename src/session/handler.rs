@@ -123,6 +123,15 @@ struct Batch<'a> {
 }
 
 impl<'a> Batch<'a> {
+    /// A batch sending `cmd` to each of `servers`, tagged `Copy(i)`.
+    fn per_copy(servers: &[usize], cmd: Command<'a>) -> Self {
+        let mut batch = Self::default();
+        for (i, &s) in servers.iter().enumerate() {
+            batch.push(s, cmd, Tag::Copy(i));
+        }
+        batch
+    }
+
     fn push(&mut self, server: usize, cmd: Command<'a>, tag: Tag) {
         if let Some(i) = self.jobs.iter().position(|j| j.server == server) {
             self.jobs[i].cmds.push(cmd);
@@ -331,16 +340,10 @@ impl Handler {
         };
         let last = last.unwrap_or_else(|| {
             let s = &self.pool.servers()[order[tried.min(order.len()) - 1]];
-            Error::ServerDown {
+            s.down_error().unwrap_or_else(|| Error::ServerDown {
                 server: s.label().to_owned(),
-                retry_in_ms: s.failed_until().map_or(0, |t| {
-                    u64::try_from(
-                        t.saturating_duration_since(std::time::Instant::now())
-                            .as_millis(),
-                    )
-                    .unwrap_or(u64::MAX)
-                }),
-            }
+                retry_in_ms: 0,
+            })
         });
         if tried <= 1 {
             last
@@ -408,6 +411,8 @@ impl Handler {
                 self.push_lock_attempt(&mut batch, s, &o.keys.lock, t);
             }
             for (i, &c) in copies.iter().enumerate() {
+                // After the lock attempt: on the lock's server the read must
+                // follow the add in the same pipeline.
                 batch.push(c, read_cmd(&o.keys.data, n > 1), Tag::Copy(i));
             }
             let mut answers: Vec<Option<Reply>> = vec![None; copies.len()];
@@ -520,18 +525,7 @@ impl Handler {
             Tag::LockAdd,
         );
         if self.compat == Compat::Memcache {
-            batch.push(
-                server,
-                Command::Get {
-                    key,
-                    value: true,
-                    ttl: false,
-                    cas: true,
-                    flags: false,
-                    touch: None,
-                },
-                Tag::LockPeek,
-            );
+            batch.push(server, Command::peek(key), Tag::LockPeek);
         }
     }
 
@@ -615,10 +609,7 @@ impl Handler {
 
     /// Reads every copy in one parallel round trip.
     fn read_copies(&self, key: &[u8], copies: &[usize], ttl: bool) -> Result<Vec<Option<Reply>>> {
-        let mut batch = Batch::default();
-        for (i, &c) in copies.iter().enumerate() {
-            batch.push(c, read_cmd(key, ttl), Tag::Copy(i));
-        }
+        let batch = Batch::per_copy(copies, read_cmd(key, ttl));
         let mut answers = vec![None; copies.len()];
         for (server, tags, res) in self.run(batch) {
             match res {
@@ -1011,17 +1002,13 @@ impl Handler {
             if servers.is_empty() {
                 return Err(h.unreachable(sid, &order, None));
             }
-            let mut batch = Batch::default();
-            for (i, &s) in servers.iter().enumerate() {
-                batch.push(
-                    s,
-                    Command::Delete {
-                        key: &o.keys.data,
-                        cas: None,
-                    },
-                    Tag::Copy(i),
-                );
-            }
+            let mut batch = Batch::per_copy(
+                &servers,
+                Command::Delete {
+                    key: &o.keys.data,
+                    cas: None,
+                },
+            );
             let lock = o.lock.take();
             if let Some(l) = lock {
                 batch.push(l.server, release_cmd(&o.keys.lock, l.cas), Tag::Release);
@@ -1077,21 +1064,7 @@ impl Handler {
             if servers.is_empty() {
                 break;
             }
-            let mut batch = Batch::default();
-            for (i, &s) in servers.iter().enumerate() {
-                batch.push(
-                    s,
-                    Command::Get {
-                        key: &keys.data,
-                        value: false,
-                        ttl: false,
-                        cas: false,
-                        flags: false,
-                        touch: None,
-                    },
-                    Tag::Copy(i),
-                );
-            }
+            let batch = Batch::per_copy(&servers, Command::probe(&keys.data));
             let mut answered = false;
             for (server, _, res) in self.run(batch) {
                 match res.map(|mut r| r.pop()) {
@@ -1152,21 +1125,7 @@ impl Handler {
                 return h.store_copies(o, data, exptime, version, None);
             }
             targets.truncate(h.placement.redundancy);
-            let mut batch = Batch::default();
-            for (i, &s) in targets.iter().enumerate() {
-                batch.push(
-                    s,
-                    Command::Get {
-                        key: &o.keys.data,
-                        value: false,
-                        ttl: false,
-                        cas: false,
-                        flags: false,
-                        touch: Some(exptime),
-                    },
-                    Tag::Copy(i),
-                );
-            }
+            let mut batch = Batch::per_copy(&targets, Command::touch(&o.keys.data, exptime));
             let lock = o.lock.take();
             if let Some(l) = lock {
                 batch.push(l.server, release_cmd(&o.keys.lock, l.cas), Tag::Release);
