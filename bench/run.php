@@ -10,7 +10,7 @@
  * handler needs, so handlers cannot interfere. Configurations alternate
  * round by round (each round runs every configuration once, in a freshly
  * shuffled order); a configuration's figure is the median over rounds of
- * its mean µs per cycle. Prints tables and a summary on stdout, progress on
+ * each process's median µs per cycle over its batches of cycles. Prints tables and a summary on stdout, progress on
  * stderr. Exits non-zero if any configuration fails (a failing handler must
  * never show up as a fast number); never because of a speed.
  *

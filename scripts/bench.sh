@@ -33,6 +33,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd -P)
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 run_dir=""
 pids=()
@@ -44,19 +46,7 @@ die() {
 }
 
 cleanup() {
-  local pid i
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    # Bounded wait for each daemon to go; SIGKILL a straggler.
-    for ((i = 0; i < 50; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_pids "${pids[@]}"
   pids=()
   if [[ -n "$run_dir" && -d "$run_dir" ]]; then
     rm -rf -- "$run_dir"
@@ -132,37 +122,11 @@ k=${#DELAYS[@]}
 [[ "$PORT" =~ ^[0-9]+$ ]] && ((PORT >= 1024 && PORT + 2 * k < 65536)) \
   || die "RSMEMCACHE_BENCH_PORT must be a port number between 1024 and $((65535 - 2 * k)) (got '$PORT')"
 
-# True if something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp).
-port_in_use() {
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
-}
-
 for ((p = PORT; p <= PORT + 2 * k; p++)); do
   if port_in_use "$p"; then
     die "port $p is already in use on 127.0.0.1; set RSMEMCACHE_BENCH_PORT to a free range ($((2 * k + 1)) ports)"
   fi
 done
-
-# Polls until 127.0.0.1:$1 answers "version\r\n" with "VERSION ..." (memcached,
-# directly or through a proxy); bounded by a 15 second deadline.
-wait_ready() {
-  "$PHP" -n -r '
-    $deadline = microtime(true) + 15;
-    foreach (array_slice($argv, 1) as $port) {
-        for (;;) {
-            $s = @stream_socket_client("tcp://127.0.0.1:$port", $errno, $errstr, 1);
-            if ($s) {
-                stream_set_timeout($s, 1);
-                fwrite($s, "version\r\n");
-                $line = fgets($s);
-                fclose($s);
-                if (is_string($line) && strncmp($line, "VERSION ", 8) === 0) { break; }
-            }
-            if (microtime(true) > $deadline) { fwrite(STDERR, "no answer on port $port\n"); exit(1); }
-            usleep(20000);
-        }
-    }' -- "$@"
-}
 
 # Polls until 127.0.0.1:$1 (a proxy's control port) answers "writes=...".
 wait_control() {
@@ -192,7 +156,7 @@ fi
   </dev/null >"$run_dir/memcached.log" 2>&1 &
 mc_pid=$!
 pids+=("$mc_pid")
-wait_ready "$PORT" || die "memcached did not come up on 127.0.0.1:$PORT: $(cat "$run_dir/memcached.log")"
+wait_ready "tcp://127.0.0.1:$PORT" || die "memcached did not come up on 127.0.0.1:$PORT: $(cat "$run_dir/memcached.log")"
 kill -0 "$mc_pid" 2>/dev/null || die "memcached (pid $mc_pid) exited early: $(cat "$run_dir/memcached.log")"
 
 proxies=()
@@ -204,7 +168,7 @@ for ((j = 0; j < k; j++)); do
     --control "127.0.0.1:$cp" </dev/null >"$run_dir/proxy-$d.log" 2>&1 &
   px_pid=$!
   pids+=("$px_pid")
-  if ! wait_ready "$pp" || ! wait_control "$cp"; then
+  if ! wait_ready "tcp://127.0.0.1:$pp" || ! wait_control "$cp"; then
     die "delay proxy (D=$d) did not come up on 127.0.0.1:$pp/$cp: $(cat "$run_dir/proxy-$d.log")"
   fi
   kill -0 "$px_pid" 2>/dev/null || die "delay proxy (pid $px_pid) exited early: $(cat "$run_dir/proxy-$d.log")"

@@ -20,6 +20,8 @@ set -euo pipefail
 orig_pwd=$(pwd -P)
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd -P)
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 passed=0
 failed=0
@@ -31,20 +33,7 @@ log() { printf '== %s\n' "$*"; }
 warn() { printf '!! %s\n' "$*" >&2; }
 
 cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    # Bounded wait for each daemon to go; SIGKILL a straggler.
-    local i
-    for ((i = 0; i < 50; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_pids "${pids[@]}"
   pids=()
   if [[ -n "$run_dir" && -d "$run_dir" ]]; then
     rm -rf -- "$run_dir"
@@ -114,32 +103,6 @@ fi
 BASE=${RSMEMCACHE_TEST_BASE_PORT:-21211}
 [[ "$BASE" =~ ^[0-9]+$ ]] && ((BASE >= 1024 && BASE + 100 < 65536)) \
   || die "RSMEMCACHE_TEST_BASE_PORT must be a port number between 1024 and 65435 (got '$BASE')"
-
-# True if something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp).
-port_in_use() {
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
-}
-
-# Polls until every target (tcp://host:port or unix:///path) answers
-# "version\r\n" with "VERSION ..."; bounded by a 15 second deadline.
-wait_ready() {
-  "$PHP" -n -r '
-    $deadline = microtime(true) + 15;
-    foreach (array_slice($argv, 1) as $t) {
-        for (;;) {
-            $s = @stream_socket_client($t, $errno, $errstr, 1);
-            if ($s) {
-                stream_set_timeout($s, 1);
-                fwrite($s, "version\r\n");
-                $line = fgets($s);
-                fclose($s);
-                if (is_string($line) && strncmp($line, "VERSION ", 8) === 0) { break; }
-            }
-            if (microtime(true) > $deadline) { fwrite(STDERR, "no answer from $t\n"); exit(1); }
-            usleep(20000);
-        }
-    }' -- "$@"
-}
 
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/rsmemcache-test.XXXXXX")
 chmod 777 "$run_dir"   # memcached (user nobody when we are root) creates its socket here
