@@ -10,8 +10,8 @@
  * handler needs, so handlers cannot interfere. Configurations alternate
  * round by round (each round runs every configuration once, in a freshly
  * shuffled order); a configuration's figure is the median over rounds of
- * each process's median µs per cycle over its batches of cycles. Prints tables and a summary on stdout, progress on
- * stderr. Exits non-zero if any configuration fails (a failing handler must
+ * each process's median µs per cycle over its batches of cycles. Prints
+ * tables and a summary on stdout, progress on stderr. Exits non-zero if any configuration fails (a failing handler must
  * never show up as a fast number); never because of a speed.
  *
  * Tunables (environment): RSMEMCACHE_BENCH_ROUNDS (7), RSMEMCACHE_BENCH_CYCLES
