@@ -11,8 +11,9 @@
  * round by round (each round runs every configuration once, in a freshly
  * shuffled order); a configuration's figure is the median over rounds of
  * each process's median µs per cycle over its batches of cycles. Prints
- * tables and a summary on stdout, progress on stderr. Exits non-zero if any configuration fails (a failing handler must
- * never show up as a fast number); never because of a speed.
+ * tables and a summary on stdout, progress on stderr. Exits non-zero if
+ * any configuration fails (a failing handler must never show up as a fast
+ * number); never because of a speed.
  *
  * Tunables (environment): RSMEMCACHE_BENCH_ROUNDS (7), RSMEMCACHE_BENCH_CYCLES
  * (3000), RSMEMCACHE_BENCH_WARMUP (200), RSMEMCACHE_BENCH_PROXY_ROUNDS (3),
