@@ -38,6 +38,11 @@ unsafe extern "C" {
     /// `ZEND_API void display_ini_entries(zend_module_entry *module);`
     pub fn display_ini_entries(module: *mut zend_module_entry);
 
+    /// `PHPAPI ZEND_COLD void php_log_err_with_severity(const char *msg, int
+    /// syslog_type_int);` Writes one line to PHP's error log (`error_log`,
+    /// the SAPI's log, or stderr), never into the page.
+    pub fn php_log_err_with_severity(message: *const std::ffi::c_char, syslog_type: c_int);
+
     /// `ZEND_API void zend_unregister_ini_entries(int module_number);`
     pub fn zend_unregister_ini_entries(module_number: c_int);
 }

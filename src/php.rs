@@ -12,6 +12,19 @@ pub fn warning(message: &str) {
     php_error(&ErrorType::Warning, &format!("rsmemcache: {message}"));
 }
 
+/// Writes `rsmemcache: ` + `message` to PHP's error log (never into the
+/// page): for trouble a request survived (a failover, a read repair, a
+/// dropped connection). Interior NUL bytes are replaced.
+pub fn log_error(message: &str) {
+    let line = format!("rsmemcache: {message}").replace('\0', "\\0");
+    let Ok(c) = std::ffi::CString::new(line) else {
+        return;
+    };
+    // SAFETY: `c` is a valid NUL-terminated string alive for the call; PHP
+    // copies it into its log. 4 is LOG_WARNING (syslog.h).
+    unsafe { ffi::php_log_err_with_severity(c.as_ptr(), 4) };
+}
+
 thread_local! {
     /// Lookup keys for [`ini_string`]: one persistent `zend_string` per
     /// directive name, made once per thread (its hash is cached in it after
