@@ -36,7 +36,7 @@ Warning: session_start(): rsmemcache: server 127.0.0.1:%d: I/O error: %s
 Warning: session_start(): Failed to read session data: rsmemcache (path: 127.0.0.1:%d)
 start=false under 1 s=true names the server=true
 -- garbage
-Warning: session_start(): rsmemcache: server 127.0.0.1:%d: protocol error: unexpected reply 'HELLO WORLD'
+Warning: session_start(): rsmemcache: server 127.0.0.1:%d: protocol error: unexpected reply 'HELLO WORLD'%S
 Warning: session_start(): Failed to read session data: rsmemcache (path: 127.0.0.1:%d)
 start=false under 1 s=true names the server=true
 still alive

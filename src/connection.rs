@@ -1,147 +1,72 @@
-//! One socket to one memcached server: connect with a timeout, send queued
-//! meta commands in one write, read their replies — the whole operation
-//! within one I/O deadline (`rsmemcache.timeout`). Owns the rule "any error
-//! breaks the connection": after an I/O, timeout or protocol error the
-//! connection is marked broken and must be dropped, because the position in
-//! the reply stream is no longer known (php-memcached #543 is what happens
-//! otherwise).
+//! One socket to one memcached server and the readiness loop that drives
+//! several of them at once.
+//!
+//! Owns four rules:
+//! * **Every reply is matched to its command.** Each queued meta command
+//!   gets an opaque (`O<n>`, counting up per connection) and asks for its
+//!   key back (`k`); [`crate::protocol::parse_reply`] refuses a reply for
+//!   another opaque or key. Bytes left over once every reply of a pipeline
+//!   was read (a stray reply) make the connection unusable.
+//! * **Any doubt breaks the connection.** After an I/O, timeout or protocol
+//!   error, an error line, or stray bytes, the connection is marked broken
+//!   and never pooled again: the position in the reply stream is no longer
+//!   certain (php-memcached #543 is what happens otherwise).
+//! * **One server's silence costs only its own deadline.** [`drive`] waits
+//!   for readiness on every connection of a parallel round trip together
+//!   (`poll(2)` through rustix), each against its own deadline
+//!   (`rsmemcache.timeout` from when its pipeline was sent).
+//! * **A process uses only its own connections.** A connection remembers the
+//!   PID that opened it; after a `fork()` the child forgets the parent's
+//!   connections (closing only its own descriptor, never writing to or
+//!   shutting down the socket the parent still uses).
+//!
+//! Sockets are non-blocking; `EINTR` (a handled signal) is retried within
+//! the deadline. Name resolution and connects are bounded by
+//! `rsmemcache.connect_timeout`.
 
 use crate::{
     error::{Error, Result},
-    protocol::{Command, Reply, WireError, read_reply, read_stats},
+    protocol::{Command, Expect, MAX_VALUE_LEN, Parsed, Reply, WireError, parse_reply},
     save_path::{ServerAddr, ServerSpec},
 };
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::{
-    io::{self, BufReader, Read, Write},
-    net::{TcpStream, ToSocketAddrs},
-    os::unix::net::UnixStream,
+    collections::VecDeque,
+    io::{self, Read, Write},
+    net::{IpAddr, SocketAddr, ToSocketAddrs},
+    os::fd::AsFd,
+    sync::mpsc,
     time::{Duration, Instant},
 };
 
-/// Read buffer size: a typical session and its reply line fit in one read.
-const READ_BUFFER: usize = 16 * 1024;
+/// Bytes read per `recv`: a typical session and its reply line fit in one.
+const READ_CHUNK: usize = 16 * 1024;
 
-/// TCP or unix-socket stream.
-#[derive(Debug)]
-enum Stream {
-    Tcp(TcpStream),
-    Unix(UnixStream),
-}
-
-impl Stream {
-    fn set_timeouts(&self, t: Duration) -> io::Result<()> {
-        match self {
-            Self::Tcp(s) => s
-                .set_read_timeout(Some(t))
-                .and_then(|()| s.set_write_timeout(Some(t))),
-            Self::Unix(s) => s
-                .set_read_timeout(Some(t))
-                .and_then(|()| s.set_write_timeout(Some(t))),
-        }
-    }
-}
-
-/// After the deadline, socket calls may still pick up what has already
-/// arrived, with a 1 ms timeout each, for this long.
-const LAST_LOOK: Duration = Duration::from_millis(10);
-
-/// A stream whose reads and writes share one deadline per operation (a
-/// pipeline sent and its replies read): the I/O timeout bounds the whole
-/// operation, not each socket call, so a server dribbling bytes cannot hold
-/// a request longer than the timeout (plus [`Timed::slack`]).
-///
-/// The socket's own timeout is lowered only when a call could otherwise
-/// block past the deadline by more than the slack, so the fast path (a
-/// write and a read a few microseconds apart) costs no `setsockopt`.
-#[derive(Debug)]
-struct Timed {
-    stream: Stream,
-    io_timeout: Duration,
-    deadline: Instant,
-    /// The timeout currently set on the socket.
-    armed: Duration,
-}
-
-impl Timed {
-    /// How far past the deadline a blocked call may end: a tenth of the
-    /// I/O timeout, at most 50 ms.
-    fn slack(&self) -> Duration {
-        (self.io_timeout / 10).min(Duration::from_millis(50))
-    }
-
-    /// Starts an operation: a fresh deadline `io_timeout` from now.
-    fn begin(&mut self) -> io::Result<()> {
-        if self.armed != self.io_timeout {
-            self.stream.set_timeouts(self.io_timeout)?;
-            self.armed = self.io_timeout;
-        }
-        self.deadline = Instant::now() + self.io_timeout;
-        Ok(())
-    }
-
-    /// Before each socket call: fail once the deadline has passed; lower the
-    /// socket timeout to what is left when the call could otherwise end
-    /// more than the slack after the deadline.
-    fn arm(&mut self) -> io::Result<()> {
-        let now = Instant::now();
-        if now >= self.deadline + LAST_LOOK {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "operation deadline passed",
-            ));
-        }
-        if now >= self.deadline {
-            // Another server of a parallel round trip may have used the time
-            // up while this reply already waited in the kernel: a last look
-            // with a 1 ms timeout, never past deadline + LAST_LOOK.
-            let short = Duration::from_millis(1);
-            if self.armed != short {
-                self.stream.set_timeouts(short)?;
-                self.armed = short;
-            }
-            return Ok(());
-        }
-        if now + self.armed > self.deadline + self.slack() {
-            let left = (self.deadline - now).max(Duration::from_millis(1));
-            self.stream.set_timeouts(left)?;
-            self.armed = left;
-        }
-        Ok(())
-    }
-}
-
-impl Read for Timed {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.arm()?;
-        match &mut self.stream {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Unix(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Timed {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.arm()?;
-        match &mut self.stream {
-            Stream::Tcp(s) => s.write(buf),
-            Stream::Unix(s) => s.write(buf),
-        }
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+/// Largest value accepted while a server's `item_size_max` is not known
+/// yet (64 MiB; memcached's default item limit is 1 MiB). Once known, the
+/// server's own limit applies (see [`Connection::set_max_value`]).
+pub const DEFAULT_MAX_VALUE: usize = 64 * 1024 * 1024;
 
 /// An open connection to one server.
 #[derive(Debug)]
 pub struct Connection {
-    reader: BufReader<Timed>,
-    wbuf: Vec<u8>,
-    line: Vec<u8>,
+    socket: Socket,
     label: String,
-    io_timeout_ms: u64,
+    pid: u32,
+    io_timeout: Duration,
+    next_opaque: u32,
+    wbuf: Vec<u8>,
+    wpos: usize,
+    rbuf: Vec<u8>,
+    rpos: usize,
+    pending: VecDeque<Expect>,
+    replies: Vec<Reply>,
+    max_value: usize,
     broken: bool,
+    stray: bool,
+    received: bool,
+    deadline: Instant,
     last_used: Instant,
 }
 
@@ -149,14 +74,41 @@ fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// Resolves `host`, within `timeout`: IP literals at once, names on a
+/// helper thread (the C resolver has no timeout of its own); a resolver
+/// that does not answer in time is left to finish on its own.
+fn resolve(host: &str, port: u16, timeout: Duration) -> io::Result<Vec<SocketAddr>> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = mpsc::channel();
+    let name = host.to_owned();
+    std::thread::Builder::new()
+        .name("rsmemcache-resolve".into())
+        .spawn(move || {
+            let r = (name.as_str(), port)
+                .to_socket_addrs()
+                .map(Iterator::collect::<Vec<_>>);
+            let _ = tx.send(r);
+        })?;
+    match rx.recv_timeout(timeout) {
+        Ok(r) => r,
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "name resolution timed out",
+        )),
+    }
+}
+
 impl Connection {
-    /// Connects to `spec` within `connect_timeout`, then sets `io_timeout` on
-    /// every read and write and `TCP_NODELAY`. For a host name every resolved
-    /// address is tried in turn.
+    /// Connects to `spec` within `connect_timeout` (name resolution
+    /// included), trying every resolved address in turn; sets `TCP_NODELAY`
+    /// and non-blocking mode. `io_timeout` bounds each later pipeline.
     ///
     /// # Errors
     /// [`Error::Connect`] when refused (at once) or on any other OS error;
-    /// [`Error::ConnectTimeout`] when no address answered in time.
+    /// [`Error::ConnectTimeout`] when nothing answered in time.
     pub fn connect(
         spec: &ServerSpec,
         connect_timeout: Duration,
@@ -164,96 +116,97 @@ impl Connection {
     ) -> Result<Self> {
         let label = spec.label();
         let connect_timeout = connect_timeout.max(Duration::from_millis(1));
-        let io_timeout = io_timeout.max(Duration::from_millis(1));
-        let stream = match &spec.addr {
+        let started = Instant::now();
+        let timed_out = |label: String| Error::ConnectTimeout {
+            server: label,
+            ms: ms(connect_timeout),
+        };
+        let failed = |label: &str, source: io::Error| {
+            if matches!(
+                source.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ) && source.raw_os_error().is_none()
+            {
+                return timed_out(label.to_owned());
+            }
+            Error::Connect {
+                server: label.to_owned(),
+                source,
+            }
+        };
+        let socket = match &spec.addr {
             ServerAddr::Tcp { host, port } => {
-                let addrs =
-                    (host.as_str(), *port)
-                        .to_socket_addrs()
-                        .map_err(|source| Error::Connect {
-                            server: label.clone(),
-                            source,
-                        })?;
+                let addrs = resolve(host, *port, connect_timeout).map_err(|e| failed(&label, e))?;
                 let mut last = None;
-                let mut stream = None;
+                let mut socket = None;
                 for addr in addrs {
-                    match TcpStream::connect_timeout(&addr, connect_timeout) {
-                        Ok(s) => {
-                            stream = Some(s);
+                    let left = connect_timeout.saturating_sub(started.elapsed());
+                    if left.is_zero() {
+                        return Err(timed_out(label));
+                    }
+                    let s =
+                        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
+                            .map_err(|e| failed(&label, e))?;
+                    match s.connect_timeout(&addr.into(), left) {
+                        Ok(()) => {
+                            socket = Some(s);
                             break;
                         }
                         Err(e) => last = Some(e),
                     }
                 }
-                let s = match (stream, last) {
+                let s = match (socket, last) {
                     (Some(s), _) => s,
-                    (None, Some(e))
-                        if matches!(
-                            e.kind(),
-                            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-                        ) =>
-                    {
-                        return Err(Error::ConnectTimeout {
-                            server: label,
-                            ms: ms(connect_timeout),
-                        });
+                    (None, Some(e)) if e.kind() == io::ErrorKind::TimedOut => {
+                        return Err(timed_out(label));
                     }
-                    (None, Some(source)) => {
-                        return Err(Error::Connect {
-                            server: label,
-                            source,
-                        });
-                    }
+                    (None, Some(e)) => return Err(failed(&label, e)),
                     (None, None) => {
-                        let source = io::Error::new(
+                        let e = io::Error::new(
                             io::ErrorKind::NotFound,
                             "host name resolved to no address",
                         );
-                        return Err(Error::Connect {
-                            server: label,
-                            source,
-                        });
+                        return Err(failed(&label, e));
                     }
                 };
-                let setup = s
-                    .set_nodelay(true)
-                    .and_then(|()| s.set_read_timeout(Some(io_timeout)))
-                    .and_then(|()| s.set_write_timeout(Some(io_timeout)));
-                setup.map_err(|source| Error::Connect {
-                    server: label.clone(),
-                    source,
-                })?;
-                Stream::Tcp(s)
+                s.set_tcp_nodelay(true).map_err(|e| failed(&label, e))?;
+                s
             }
             ServerAddr::Unix(path) => {
-                let s = UnixStream::connect(path).map_err(|source| Error::Connect {
-                    server: label.clone(),
-                    source,
-                })?;
-                let setup = s
-                    .set_read_timeout(Some(io_timeout))
-                    .and_then(|()| s.set_write_timeout(Some(io_timeout)));
-                setup.map_err(|source| Error::Connect {
-                    server: label.clone(),
-                    source,
-                })?;
-                Stream::Unix(s)
+                let s =
+                    Socket::new(Domain::UNIX, Type::STREAM, None).map_err(|e| failed(&label, e))?;
+                let addr = SockAddr::unix(path).map_err(|e| failed(&label, e))?;
+                match s.connect_timeout(&addr, connect_timeout) {
+                    Ok(()) => s,
+                    Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                        return Err(timed_out(label));
+                    }
+                    Err(e) => return Err(failed(&label, e)),
+                }
             }
         };
-        let timed = Timed {
-            stream,
-            io_timeout,
-            deadline: Instant::now() + io_timeout,
-            armed: io_timeout,
-        };
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| failed(&label, e))?;
+        let now = Instant::now();
         Ok(Self {
-            reader: BufReader::with_capacity(READ_BUFFER, timed),
-            wbuf: Vec::with_capacity(1024),
-            line: Vec::with_capacity(128),
+            socket,
             label,
-            io_timeout_ms: ms(io_timeout),
+            pid: std::process::id(),
+            io_timeout: io_timeout.max(Duration::from_millis(1)),
+            next_opaque: 1,
+            wbuf: Vec::with_capacity(1024),
+            wpos: 0,
+            rbuf: Vec::with_capacity(READ_CHUNK),
+            rpos: 0,
+            pending: VecDeque::new(),
+            replies: Vec::new(),
+            max_value: DEFAULT_MAX_VALUE,
             broken: false,
-            last_used: Instant::now(),
+            stray: false,
+            received: false,
+            deadline: now,
+            last_used: now,
         })
     }
 
@@ -263,35 +216,50 @@ impl Connection {
         &self.label
     }
 
-    /// True once any error was seen: the connection must not be reused.
+    /// True once any error or doubt was seen: the connection must not be
+    /// reused.
     #[must_use]
     pub fn is_broken(&self) -> bool {
         self.broken
     }
 
-    /// Whether an idle connection still looks usable: a non-blocking read
-    /// finds nothing to read (no EOF from a server that closed it, no stray
-    /// bytes). Costs three system calls; used only on connections idle for
-    /// a while. A `false` connection must be dropped.
+    /// True when bytes arrived after the last reply of a pipeline (a stray
+    /// reply); the connection is broken.
+    #[must_use]
+    pub fn saw_stray_bytes(&self) -> bool {
+        self.stray
+    }
+
+    /// Whether this process opened the connection (false in a child after
+    /// `fork()`: the socket is the parent's and must not be used).
+    #[must_use]
+    pub fn owned_by_this_process(&self) -> bool {
+        self.pid == std::process::id()
+    }
+
+    /// Whether an idle connection can be reused: this process's, not
+    /// broken, and a non-blocking read finds nothing (no EOF from a server
+    /// that closed it, no stray bytes). One `recv` call.
     pub fn looks_open(&mut self) -> bool {
-        if !self.reader.buffer().is_empty() {
+        if self.broken || !self.owned_by_this_process() || self.rpos < self.rbuf.len() {
             return false;
         }
-        let stream = &mut self.reader.get_mut().stream;
         let mut byte = [0u8; 1];
-        let set = |s: &Stream, on: bool| match s {
-            Stream::Tcp(t) => t.set_nonblocking(on),
-            Stream::Unix(u) => u.set_nonblocking(on),
-        };
-        if set(stream, true).is_err() {
-            return false;
+        loop {
+            match (&self.socket).read(&mut byte) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+                Ok(n) => {
+                    self.stray = n > 0;
+                    self.broken = true;
+                    return false;
+                }
+                Err(_) => {
+                    self.broken = true;
+                    return false;
+                }
+            }
         }
-        let r = match stream {
-            Stream::Tcp(t) => t.read(&mut byte),
-            Stream::Unix(u) => u.read(&mut byte),
-        };
-        let open = matches!(r, Err(ref e) if e.kind() == io::ErrorKind::WouldBlock);
-        open && set(stream, false).is_ok()
     }
 
     /// When the connection last completed a round trip.
@@ -300,104 +268,449 @@ impl Connection {
         self.last_used
     }
 
-    /// Queues a command; nothing is sent until [`Connection::flush`].
+    /// The largest value length a `VA` reply may announce from now on, in
+    /// bytes (the server's `item_size_max` once known).
+    pub fn set_max_value(&mut self, bytes: usize) {
+        self.max_value = bytes.clamp(1, MAX_VALUE_LEN);
+    }
+
+    /// Queues a command with the next opaque; nothing is sent until the
+    /// connection is driven ([`Connection::start`] + [`drive`]).
     pub fn queue(&mut self, cmd: &Command<'_>) {
-        cmd.encode(&mut self.wbuf);
+        let opaque = self.next_opaque;
+        self.next_opaque = self.next_opaque.checked_add(1).unwrap_or(1);
+        cmd.encode(opaque, &mut self.wbuf);
+        self.pending.push_back(cmd.expect(opaque));
     }
 
-    /// Sends everything queued, in one `write` where the kernel allows, and
-    /// starts the operation's deadline: the replies to what was sent must
-    /// arrive within the I/O timeout from now.
-    ///
-    /// # Errors
-    /// [`Error::Timeout`] or [`Error::Io`]; the connection is then broken.
-    pub fn flush(&mut self) -> Result<()> {
-        if self.wbuf.is_empty() {
-            return Ok(());
-        }
-        let timed = self.reader.get_mut();
-        let res = timed.begin().and_then(|()| timed.write_all(&self.wbuf));
+    /// Starts the deadline of the queued pipeline: its replies must arrive
+    /// within the I/O timeout from now.
+    pub fn start(&mut self) {
+        self.deadline = Instant::now() + self.io_timeout;
+        self.received = false;
+        self.replies.clear();
+    }
+
+    /// Whether any byte of a reply arrived since [`Connection::start`]
+    /// (false after a drop means the server may not have seen the pipeline
+    /// at all, e.g. it had closed the idle connection).
+    #[must_use]
+    pub fn received_any(&self) -> bool {
+        self.received
+    }
+
+    fn wants_write(&self) -> bool {
+        self.wpos < self.wbuf.len()
+    }
+
+    fn is_done(&self) -> bool {
+        !self.wants_write() && self.pending.is_empty()
+    }
+
+    /// The replies of the finished pipeline, in command order.
+    pub fn take_replies(&mut self) -> Vec<Reply> {
+        std::mem::take(&mut self.replies)
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        self.broken = true;
         self.wbuf.clear();
-        res.map_err(|e| self.io_error(e))
+        self.wpos = 0;
+        self.pending.clear();
+        e
     }
 
-    /// Reads the next reply. Call once per queued command, in order.
-    ///
-    /// # Errors
-    /// [`Error::Timeout`], [`Error::Io`], [`Error::Protocol`] or
-    /// [`Error::Server`]; the connection is then broken.
-    pub fn read_reply(&mut self) -> Result<Reply> {
-        let reply = read_reply(&mut self.reader, &mut self.line).map_err(|e| self.wire_error(e))?;
-        self.last_used = Instant::now();
-        Ok(reply)
+    fn io_error(&mut self, source: io::Error) -> Error {
+        let e = Error::Io {
+            server: self.label.clone(),
+            source,
+        };
+        self.fail(e)
     }
 
-    /// Sends `cmds` in one write and reads one reply per command.
+    fn timeout(&mut self) -> Error {
+        let e = Error::Timeout {
+            server: self.label.clone(),
+            ms: ms(self.io_timeout),
+        };
+        self.fail(e)
+    }
+
+    /// Writes what the socket takes now.
+    fn write_some(&mut self) -> Result<()> {
+        while self.wants_write() {
+            match (&self.socket).write(&self.wbuf[self.wpos..]) {
+                Ok(0) => {
+                    return Err(self.io_error(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "connection closed by server",
+                    )));
+                }
+                Ok(n) => self.wpos += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(self.io_error(e)),
+            }
+        }
+        self.wbuf.clear();
+        self.wpos = 0;
+        Ok(())
+    }
+
+    /// Reads what has arrived and parses every whole reply in it.
+    fn read_some(&mut self) -> Result<()> {
+        loop {
+            if self.rpos > 0 && self.rpos == self.rbuf.len() {
+                self.rbuf.clear();
+                self.rpos = 0;
+            }
+            let start = self.rbuf.len();
+            self.rbuf.resize(start + READ_CHUNK, 0);
+            let r = (&self.socket).read(&mut self.rbuf[start..]);
+            self.rbuf.truncate(start + *r.as_ref().unwrap_or(&0));
+            match r {
+                Ok(0) => {
+                    return Err(self.io_error(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "connection closed by server",
+                    )));
+                }
+                Ok(_) => {
+                    self.received = true;
+                    self.parse()?;
+                    if self.is_done() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(self.io_error(e)),
+            }
+        }
+        if self.is_done() && self.rpos < self.rbuf.len() {
+            // A reply nobody asked for: the replies are right, the stream
+            // after them is not.
+            self.stray = true;
+            self.broken = true;
+        }
+        Ok(())
+    }
+
+    fn parse(&mut self) -> Result<()> {
+        while let Some(expect) = self.pending.front() {
+            let parsed = parse_reply(&self.rbuf[self.rpos..], expect, self.max_value);
+            match parsed {
+                Ok(Parsed::Incomplete) => break,
+                Ok(Parsed::Reply(reply, used)) => {
+                    self.rpos += used;
+                    self.pending.pop_front();
+                    match &reply {
+                        Reply::Failed(_) => self.broken = true,
+                        Reply::Stats(stats) => {
+                            if let Some(limit) = item_size_max(stats) {
+                                self.set_max_value(usize::try_from(limit).unwrap_or(usize::MAX));
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.replies.push(reply);
+                }
+                Err(WireError::Malformed(detail)) => {
+                    let e = Error::Protocol {
+                        server: self.label.clone(),
+                        detail,
+                    };
+                    return Err(self.fail(e));
+                }
+                Err(WireError::Io(e)) => return Err(self.io_error(e)),
+                Err(WireError::Closed) => {
+                    return Err(self.io_error(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "connection closed by server",
+                    )));
+                }
+            }
+        }
+        if self.rpos == self.rbuf.len() {
+            self.rbuf.clear();
+            self.rpos = 0;
+        }
+        Ok(())
+    }
+
+    /// Sends `cmds` in one write and reads one reply per command, within
+    /// the I/O timeout.
     ///
     /// # Errors
-    /// As [`Connection::flush`] and [`Connection::read_reply`]. On error no
-    /// partial result is returned.
+    /// [`Error::Timeout`], [`Error::Io`] or [`Error::Protocol`]; the
+    /// connection is then broken. An error line is a [`Reply::Failed`].
     pub fn execute(&mut self, cmds: &[Command<'_>]) -> Result<Vec<Reply>> {
         for c in cmds {
             self.queue(c);
         }
-        self.flush()?;
-        cmds.iter().map(|_| self.read_reply()).collect()
+        self.start();
+        drive(&mut [&mut *self]).pop().unwrap_or(Ok(()))?;
+        Ok(self.take_replies())
     }
 
-    /// Sends `stats settings` (text protocol) and returns its `STAT` pairs.
+    /// Sends `stats settings` and returns its `STAT` pairs.
     ///
     /// # Errors
-    /// As [`Connection::read_reply`].
+    /// As [`Connection::execute`]; any other reply is a protocol error.
     pub fn stats_settings(&mut self) -> Result<Vec<(String, String)>> {
-        self.wbuf.extend_from_slice(b"stats settings\r\n");
-        self.flush()?;
-        // An error line to `stats` is a protocol error, not a refused command.
-        read_stats(&mut self.reader, &mut self.line).map_err(|e| {
-            let e = match e {
-                WireError::Server(line) => WireError::Malformed(line),
-                other => other,
+        match self.execute(&[Command::StatsSettings])?.pop() {
+            Some(Reply::Stats(s)) => Ok(s),
+            other => {
+                let e = Error::Protocol {
+                    server: self.label.clone(),
+                    detail: format!("unexpected reply to stats: {other:?}"),
+                };
+                Err(self.fail(e))
+            }
+        }
+    }
+}
+
+/// The `item_size_max` of a `stats settings` reply, in bytes.
+#[must_use]
+pub fn item_size_max(stats: &[(String, String)]) -> Option<u64> {
+    stats
+        .iter()
+        .find(|(k, _)| k == "item_size_max")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .filter(|v| *v > 0)
+}
+
+/// Drives the started pipelines of `conns` to completion together: writes
+/// what each socket takes, reads what arrives, and waits on all of them at
+/// once for readiness (`poll(2)`), until every connection has all its
+/// replies, failed, or passed its own deadline. Returns one result per
+/// connection; its replies are then in [`Connection::take_replies`].
+///
+/// A handled signal (`EINTR`) only restarts the wait. After a deadline a
+/// last non-blocking read still takes a reply that already arrived.
+pub fn drive(conns: &mut [&mut Connection]) -> Vec<Result<()>> {
+    let mut out: Vec<Option<Result<()>>> = conns.iter().map(|_| None).collect();
+    // Fast path: write every pipeline now.
+    for (c, slot) in conns.iter_mut().zip(out.iter_mut()) {
+        if let Err(e) = c.write_some() {
+            *slot = Some(Err(e));
+        } else if c.is_done() {
+            *slot = Some(Ok(()));
+        }
+    }
+    loop {
+        let now = Instant::now();
+        let active: Vec<usize> = (0..conns.len()).filter(|&i| out[i].is_none()).collect();
+        if active.is_empty() {
+            break;
+        }
+        let next_deadline = active
+            .iter()
+            .map(|&i| conns[i].deadline)
+            .min()
+            .unwrap_or(now);
+        let wait = next_deadline.saturating_duration_since(now);
+        let ready: Vec<PollFlags> = {
+            let mut fds: Vec<PollFd<'_>> = active
+                .iter()
+                .map(|&i| {
+                    let c = &conns[i];
+                    let flags = if c.wants_write() {
+                        PollFlags::OUT
+                    } else {
+                        PollFlags::IN
+                    };
+                    PollFd::from_borrowed_fd(c.socket.as_fd(), flags)
+                })
+                .collect();
+            let ts = Timespec {
+                tv_sec: i64::try_from(wait.as_secs()).unwrap_or(i64::MAX),
+                tv_nsec: i64::from(wait.subsec_nanos()),
             };
-            self.wire_error(e)
-        })
+            match poll(&mut fds, Some(&ts)) {
+                Ok(_) => fds.iter().map(PollFd::revents).collect(),
+                // EINTR: a handled signal; wait again for what is left.
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => {
+                    let e = io::Error::from(e);
+                    for &i in &active {
+                        let err = io::Error::new(e.kind(), e.to_string());
+                        out[i] = Some(Err(conns[i].io_error(err)));
+                    }
+                    break;
+                }
+            }
+        };
+        let now = Instant::now();
+        for (&i, revents) in active.iter().zip(ready) {
+            let c = &mut *conns[i];
+            if !revents.is_empty() {
+                let step = if c.wants_write() {
+                    c.write_some()
+                } else {
+                    c.read_some()
+                };
+                if let Err(e) = step {
+                    out[i] = Some(Err(e));
+                    continue;
+                }
+                if c.is_done() {
+                    c.last_used = now;
+                    out[i] = Some(Ok(()));
+                    continue;
+                }
+            }
+            if now >= c.deadline {
+                // A last look at what may have arrived meanwhile.
+                let last = if c.wants_write() {
+                    Ok(())
+                } else {
+                    c.read_some()
+                };
+                out[i] = Some(match last {
+                    Err(e) => Err(e),
+                    Ok(()) if c.is_done() => Ok(()),
+                    Ok(()) => Err(c.timeout()),
+                });
+            }
+        }
+    }
+    out.into_iter().map(|r| r.unwrap_or(Ok(()))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::net::UnixListener;
+
+    /// A connection over a unix socket whose other end the test scripts.
+    fn pair() -> (Connection, std::os::unix::net::UnixStream, tempdir::Dir) {
+        let dir = tempdir::Dir::new();
+        let path = dir.0.join("s");
+        let listener = UnixListener::bind(&path).expect("bind");
+        let spec = ServerSpec {
+            addr: ServerAddr::Unix(path),
+            weight: 1,
+            timeout_ms: None,
+            retry_interval_s: None,
+        };
+        let conn = Connection::connect(&spec, Duration::from_secs(1), Duration::from_millis(300))
+            .expect("connect");
+        let (peer, _) = listener.accept().expect("accept");
+        (conn, peer, dir)
     }
 
-    /// Maps a failed read to the crate's error; every one breaks the
-    /// connection.
-    fn wire_error(&mut self, e: WireError) -> Error {
-        self.broken = true;
-        match e {
-            WireError::Io(e) => self.io_error(e),
-            WireError::Closed => self.io_error(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed by server",
-            )),
-            WireError::Malformed(detail) => Error::Protocol {
-                server: self.label.clone(),
-                detail,
-            },
-            WireError::Server(answer) => Error::Server {
-                server: self.label.clone(),
-                answer,
-            },
+    mod tempdir {
+        /// A private temporary directory, removed on drop.
+        pub struct Dir(pub std::path::PathBuf);
+        impl Dir {
+            pub fn new() -> Self {
+                use std::sync::atomic::{AtomicU32, Ordering};
+                static N: AtomicU32 = AtomicU32::new(0);
+                let p = std::env::temp_dir().join(format!(
+                    "rsmemcache-conn-{}-{}",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::Relaxed)
+                ));
+                std::fs::create_dir_all(&p).expect("mkdir");
+                Self(p)
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
         }
     }
 
-    fn io_error(&mut self, e: io::Error) -> Error {
-        self.broken = true;
-        if matches!(
-            e.kind(),
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-        ) {
-            Error::Timeout {
-                server: self.label.clone(),
-                ms: self.io_timeout_ms,
-            }
-        } else {
-            Error::Io {
-                server: self.label.clone(),
-                source: e,
-            }
-        }
+    fn answer(peer: &mut std::os::unix::net::UnixStream, bytes: &[u8]) {
+        peer.write_all(bytes).expect("peer write");
+    }
+
+    #[test]
+    fn replies_are_matched_and_stray_bytes_break_the_connection() {
+        let (mut c, mut peer, _d) = pair();
+        answer(&mut peer, b"EN O1 kk\r\nEN\r\n");
+        let r = c.execute(&[Command::peek(b"k")]).expect("reply");
+        assert_eq!(r, vec![Reply::Miss]);
+        assert!(c.saw_stray_bytes() && c.is_broken());
+        assert!(!c.looks_open());
+    }
+
+    #[test]
+    fn a_stray_reply_arriving_later_is_seen_before_reuse() {
+        let (mut c, mut peer, _d) = pair();
+        answer(&mut peer, b"EN O1 kk\r\n");
+        assert_eq!(
+            c.execute(&[Command::peek(b"k")]).expect("ok"),
+            vec![Reply::Miss]
+        );
+        assert!(c.looks_open());
+        answer(&mut peer, b"EN\r\n");
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(!c.looks_open(), "stray bytes waiting in the socket");
+    }
+
+    #[test]
+    fn a_reply_for_another_key_is_a_protocol_error() {
+        let (mut c, mut peer, _d) = pair();
+        answer(&mut peer, b"VA 1 O1 kother\r\nx\r\n");
+        let e = c.execute(&[Command::peek(b"k")]).unwrap_err().to_string();
+        assert!(
+            e.contains("protocol error") && e.contains("does not match"),
+            "{e}"
+        );
+        assert!(c.is_broken());
+    }
+
+    #[test]
+    fn silence_is_a_timeout_and_eof_an_io_error() {
+        let (mut c, peer, _d) = pair();
+        let e = c.execute(&[Command::peek(b"k")]).unwrap_err().to_string();
+        assert!(e.contains("no answer within 300 ms"), "{e}");
+        let (mut c2, peer2, _d2) = pair();
+        drop(peer2);
+        let e = c2.execute(&[Command::peek(b"k")]).unwrap_err();
+        assert!(matches!(e, Error::Io { .. }), "{e}");
+        assert!(!c2.received_any());
+        drop(peer);
+    }
+
+    #[test]
+    fn a_silent_server_does_not_use_up_another_ones_deadline() {
+        let (mut quiet, _peer_q, _d1) = pair();
+        let (mut talks, mut peer_t, _d2) = pair();
+        quiet.queue(&Command::peek(b"k"));
+        talks.queue(&Command::peek(b"k"));
+        quiet.start();
+        talks.start();
+        let replier = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            answer(&mut peer_t, b"EN O1 kk\r\n");
+            peer_t
+        });
+        let r = drive(&mut [&mut quiet, &mut talks]);
+        let _peer = replier.join().expect("thread");
+        assert!(matches!(r[0], Err(Error::Timeout { .. })));
+        assert!(r[1].is_ok(), "{:?}", r[1]);
+        assert_eq!(talks.take_replies(), vec![Reply::Miss]);
+    }
+
+    #[test]
+    fn values_over_the_limit_are_refused_at_the_header() {
+        let (mut c, mut peer, _d) = pair();
+        c.set_max_value(1000);
+        answer(&mut peer, b"VA 1073741824 O1 kk\r\nabc");
+        let e = c.execute(&[Command::peek(b"k")]).unwrap_err().to_string();
+        assert!(e.contains("more than the 1000 allowed"), "{e}");
+    }
+
+    #[test]
+    fn name_resolution_of_ip_literals_needs_no_resolver() {
+        let a = resolve("127.0.0.1", 5, Duration::from_millis(1)).expect("ip");
+        assert_eq!(a, vec!["127.0.0.1:5".parse().expect("addr")]);
+        let a = resolve("[::1]", 5, Duration::from_millis(1)).expect("ip6");
+        assert_eq!(a, vec!["[::1]:5".parse().expect("addr")]);
     }
 }

@@ -6,22 +6,33 @@
 //!   handed to one request at a time (a `Mutex` around each idle list, popped
 //!   while in use), so no connection is ever shared between threads under
 //!   ZTS. At most [`MAX_IDLE_PER_SERVER`] are kept per server.
-//! * A connection that saw any error is dropped, never returned.
-//! * A connection idle for [`IDLE_CHECK_AFTER`] or longer is checked before
-//!   use (a non-blocking read must find nothing); one the server closed
-//!   meanwhile that slips through is detected on first use and the commands
-//!   are replayed once on a fresh connection; every command we send is safe
-//!   to repeat.
+//! * A connection that saw any error, an error line or stray bytes is
+//!   dropped, never returned. An idle connection is checked before each use
+//!   (one non-blocking `recv` must find nothing), and one opened by another
+//!   process (before a `fork()`) is never used.
+//! * Replays only where safe: when a reused connection turns out closed
+//!   before any reply byte came back (the server closed it while idle, or
+//!   restarted), the pipeline is re-sent on a fresh connection only if every
+//!   command in it is safe to repeat ([`Command::safe_to_repeat`]);
+//!   otherwise the error is returned without marking the server failed, and
+//!   the session layer resolves the outcome by reading state.
 //! * A server that failed (connect error, timeout, I/O or protocol error) is
 //!   skipped by every later request of the process until its retry interval
 //!   has passed, then tried again by the next request that needs it
 //!   ([`Health`]), so a dead server costs its timeout once per interval, not
-//!   per request (pecl-memcache's `retry_interval` semantics).
-//! * [`Pool::execute_parallel`] sends one pipeline to each of several servers
-//!   before reading any reply, so reaching N servers costs one round trip.
+//!   per request (pecl-memcache's `retry_interval` semantics). Each such
+//!   transition is queued as an event ([`Pool::take_events`]) for the error
+//!   log — once per server per interval.
+//! * [`Pool::execute_parallel`] writes one pipeline to each of several
+//!   servers and waits for all replies together, each server against its
+//!   own deadline ([`crate::connection::drive`]).
+//! * A server's `item_size_max` is learned with the first pipeline sent to
+//!   it (`stats settings` in front, once per process and server) and then
+//!   bounds the values it may announce and the sessions planned for it.
 
 use crate::{
     connection::Connection,
+    connection::drive,
     error::{Error, Result},
     hash::{Distribution, HashFunction, Strategy},
     protocol::{Command, Reply},
@@ -41,9 +52,6 @@ use std::{
 
 /// Idle connections kept per server and process.
 pub const MAX_IDLE_PER_SERVER: usize = 4;
-
-/// An idle connection unused for this long is checked before it is used.
-pub const IDLE_CHECK_AFTER: Duration = Duration::from_secs(2);
 
 /// Pools kept per process (one per distinct save_path + settings).
 const MAX_POOLS: usize = 32;
@@ -198,13 +206,29 @@ impl Server {
         self.retry_interval
     }
 
-    fn mark_failed(&self, e: &Error) {
-        self.health
-            .lock()
-            .fail(Instant::now(), self.retry_interval, e.to_string());
+    /// Marks the server failed; true when it was not already (the event
+    /// worth a line in the error log).
+    fn mark_failed(&self, e: &Error) -> bool {
+        let newly = {
+            let mut h = self.health.lock();
+            let now = Instant::now();
+            let newly = !matches!(h.state(now), State::Failed(_));
+            h.fail(now, self.retry_interval, e.to_string());
+            newly
+        };
         self.idle.lock().clear();
         // It may come back with other settings.
         self.item_size_max.store(0, Ordering::Relaxed);
+        newly
+    }
+
+    /// The server's `item_size_max` in bytes, once learned.
+    #[must_use]
+    pub fn known_item_size_max(&self) -> Option<u64> {
+        match self.item_size_max.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(n),
+        }
     }
 
     /// [`Error::ServerDown`] while the server is marked failed, else `None`.
@@ -218,11 +242,18 @@ impl Server {
         })
     }
 
-    /// An idle connection that still looks open, if any.
+    /// An idle connection of this process that still looks open, if any.
+    /// Connections of another process (inherited through `fork()`) are
+    /// forgotten: dropping closes only this process's descriptor.
     fn take_idle(&self) -> Option<Connection> {
         loop {
             let mut conn = self.idle.lock().pop()?;
-            if conn.last_used().elapsed() < IDLE_CHECK_AFTER || conn.looks_open() {
+            if !conn.owned_by_this_process() {
+                self.idle.lock().clear();
+                drop(conn);
+                continue;
+            }
+            if conn.looks_open() {
                 return Some(conn);
             }
         }
@@ -243,29 +274,36 @@ impl Server {
     }
 
     /// Books the outcome of a round trip: success clears a failure, a server
-    /// fault marks the server failed.
-    fn record<T>(&self, r: &Result<T>) {
+    /// fault marks the server failed. Returns the log line when the server
+    /// newly failed.
+    fn record<T>(&self, r: &Result<T>) -> Option<String> {
         match r {
             Ok(_) => {
                 let mut h = self.health.lock();
                 if h.failed_until.is_some() {
                     h.succeed();
                 }
+                None
             }
             Err(e) if e.is_server_fault() && !matches!(e, Error::ServerDown { .. }) => {
-                self.mark_failed(e);
+                self.mark_failed(e).then(|| {
+                    format!(
+                        "{e}; the server is skipped for {} s",
+                        self.retry_interval.as_secs()
+                    )
+                })
             }
-            Err(_) => {}
+            Err(_) => None,
         }
     }
 }
 
 /// True for errors that show a reused connection had been closed by the
-/// server while idle (so the command never reached it).
+/// server (while idle, or by a restart) before any reply byte came back.
 fn is_stale(e: &Error) -> bool {
     matches!(e, Error::Io { source, .. } if matches!(
         source.kind(),
-        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted | io::ErrorKind::WriteZero
     ))
 }
 
@@ -337,7 +375,13 @@ pub struct Job<'a> {
 pub struct Pool {
     servers: Vec<Server>,
     dist: Distribution,
+    /// Lines for the error log: servers newly marked failed, connections
+    /// dropped for stray bytes (see [`Pool::take_events`]).
+    events: Mutex<Vec<String>>,
 }
+
+/// Most events kept until taken.
+const MAX_EVENTS: usize = 32;
 
 impl Pool {
     /// Builds a pool; no connection is opened until first use.
@@ -353,6 +397,7 @@ impl Pool {
                 .map(|s| Server::new(s, settings))
                 .collect(),
             dist,
+            events: Mutex::new(Vec::new()),
         }
     }
 
@@ -368,12 +413,26 @@ impl Pool {
         &self.servers
     }
 
+    /// Takes the lines queued for PHP's error log since the last call: a
+    /// server newly marked failed (once per server per retry interval), a
+    /// connection dropped because of stray bytes.
+    pub fn take_events(&self) -> Vec<String> {
+        std::mem::take(&mut *self.events.lock())
+    }
+
+    fn event(&self, line: String) {
+        let mut ev = self.events.lock();
+        if ev.len() < MAX_EVENTS {
+            ev.push(line);
+        }
+    }
+
     /// Sends `cmds` to server `idx` in one write and returns one reply per
     /// command. Reuses an idle connection when there is one.
     ///
     /// # Errors
-    /// [`Error::ServerDown`] while the server is marked failed; connect and
-    /// I/O errors (which mark it failed); [`Error::Server`] for an error line.
+    /// [`Error::ServerDown`] while the server is marked failed; connect,
+    /// timeout, I/O and protocol errors (which mark it failed).
     pub fn execute(&self, idx: usize, cmds: &[Command<'_>]) -> Result<Vec<Reply>> {
         let job = Job {
             server: idx,
@@ -381,15 +440,15 @@ impl Pool {
         };
         self.execute_parallel(std::slice::from_ref(&job))
             .pop()
-            .expect("one job, one result")
+            .unwrap_or_else(|| Ok(Vec::new()))
     }
 
     /// Remembers that `key` on server `idx` may hold `value`, written by a
     /// command whose outcome is unknown (it timed out: a stopped or
     /// partitioned server may still execute it when it resumes — a lock add
     /// would then leave a lock nobody holds). The next time this process
-    /// uses the server, the item is deleted if it holds exactly `value`
-    /// (`mg` then `md C<cas>`).
+    /// gets an answer from the server, the item is deleted if it holds
+    /// exactly `value` (`mg` then `md C<cas>`).
     pub fn delete_when_back(&self, idx: usize, key: Vec<u8>, value: Vec<u8>) {
         let mut list = self.servers[idx].pending_deletes.lock();
         if list.len() >= MAX_PENDING_DELETES {
@@ -407,144 +466,204 @@ impl Pool {
         if pending.is_empty() {
             return;
         }
-        let done = self.with_connection(idx, |c| {
-            for (key, value) in &pending {
-                if let Some(Reply::Value(v, meta)) = c.execute(&[Command::peek(key)])?.pop()
-                    && v == *value
-                {
-                    c.execute(&[Command::Delete { key, cas: meta.cas }])?;
-                }
-            }
-            Ok(())
-        });
-        if done.is_err() {
+        let peeks: Vec<Command<'_>> = pending.iter().map(|(k, _)| Command::peek(k)).collect();
+        let Ok(replies) = self
+            .run(&[Job {
+                server: idx,
+                cmds: peeks,
+            }])
+            .pop()
+            .unwrap_or_else(|| Ok(Vec::new()))
+        else {
             server.pending_deletes.lock().extend(pending);
+            return;
+        };
+        let deletes: Vec<Command<'_>> = pending
+            .iter()
+            .zip(&replies)
+            .filter_map(|((key, value), r)| match r {
+                Reply::Value(v, meta) if v == value && meta.cas.is_some() => {
+                    Some(Command::Delete { key, cas: meta.cas })
+                }
+                _ => None,
+            })
+            .collect();
+        if !deletes.is_empty() {
+            // Best effort: an item we cannot delete now expires by its TTL.
+            let _ = self.run(&[Job {
+                server: idx,
+                cmds: deletes,
+            }]);
         }
     }
 
     /// Sends each job's commands to its server — every pipeline written
-    /// before any reply is read, so N servers cost one round trip — and
-    /// returns one result per job, in order: the replies, or that server's
-    /// error (other jobs are unaffected). Jobs must name distinct servers.
+    /// before any reply is awaited, all replies awaited together, so N
+    /// servers cost one round trip and a silent server only its own
+    /// deadline — and returns one result per job, in order: the replies, or
+    /// that server's error (other jobs are unaffected). Jobs must name
+    /// distinct servers. Servers that answered run their pending deletes.
     pub fn execute_parallel(&self, jobs: &[Job<'_>]) -> Vec<Result<Vec<Reply>>> {
-        // Phase 1: a connection per job, pipeline written.
-        let mut sent: Vec<Result<(Connection, bool)>> = jobs
+        let out = self.run(jobs);
+        for (job, r) in jobs.iter().zip(&out) {
+            if r.is_ok() && !self.servers[job.server].pending_deletes.lock().is_empty() {
+                self.settle_pending(job.server);
+            }
+        }
+        out
+    }
+
+    /// [`Pool::execute_parallel`] without the pending deletes.
+    fn run(&self, jobs: &[Job<'_>]) -> Vec<Result<Vec<Reply>>> {
+        let mut out = self.round(jobs, true);
+        // Reused connections found closed before any reply: re-send on a
+        // fresh connection where every command is safe to repeat.
+        let again: Vec<usize> = out
             .iter()
-            .map(|job| {
-                let server = &self.servers[job.server];
-                if let Some(e) = server.down_error() {
-                    return Err(e);
-                }
-                let (mut conn, reused) = match server.take_idle() {
-                    Some(c) => (c, true),
-                    None => (server.connect()?, false),
-                };
-                for c in &job.cmds {
-                    conn.queue(c);
-                }
-                match conn.flush() {
-                    Ok(()) => Ok((conn, reused)),
-                    Err(e) if reused && is_stale(&e) => {
-                        let mut fresh = server.connect()?;
-                        for c in &job.cmds {
-                            fresh.queue(c);
-                        }
-                        fresh.flush().map(|()| (fresh, false))
-                    }
-                    Err(e) => Err(e),
-                }
+            .enumerate()
+            .filter(|(i, r)| {
+                matches!(r, Err(Retry::Stale(_)))
+                    && jobs[*i].cmds.iter().all(Command::safe_to_repeat)
             })
+            .map(|(i, _)| i)
             .collect();
-        // Phase 2: the replies, server by server.
-        jobs.iter()
-            .zip(sent.drain(..))
-            .map(|(job, conn)| {
-                let server = &self.servers[job.server];
-                let result = conn.and_then(|(mut conn, reused)| {
-                    let replies: Result<Vec<Reply>> =
-                        job.cmds.iter().map(|_| conn.read_reply()).collect();
-                    match replies {
-                        Err(e) if reused && is_stale(&e) => {
-                            let mut fresh = server.connect()?;
-                            let r = fresh.execute(&job.cmds);
-                            server.release(fresh);
-                            r
-                        }
-                        other => {
-                            server.release(conn);
-                            other
-                        }
-                    }
-                });
-                server.record(&result);
-                if result.is_ok() {
-                    // Answering again: finish what a timeout left open.
-                    self.settle_pending(job.server);
-                }
-                result
-            })
+        if !again.is_empty() {
+            let retry_jobs: Vec<Job<'_>> = again.iter().map(|&i| jobs[i].clone()).collect();
+            for (i, r) in again.into_iter().zip(self.round(&retry_jobs, false)) {
+                out[i] = r;
+            }
+        }
+        // A stale connection's error is returned without marking the server
+        // failed: it may well be fine (it restarted, or closed an idle
+        // connection); the caller resolves what the unsafe commands did.
+        out.into_iter()
+            .map(|r| r.map_err(|(Retry::Stale(e) | Retry::No(e))| e))
             .collect()
     }
 
-    /// The largest item server `idx` stores (its `item_size_max`, bytes),
-    /// asked once per process (`stats settings`) and cached until the server
-    /// fails.
+    /// One parallel round trip; `reuse` allows idle connections.
+    fn round(&self, jobs: &[Job<'_>], reuse: bool) -> Vec<Result<Vec<Reply>, Retry>> {
+        struct Sent {
+            job: usize,
+            conn: Connection,
+            reused: bool,
+            stats: bool,
+        }
+        let mut out: Vec<Option<Result<Vec<Reply>, Retry>>> = jobs.iter().map(|_| None).collect();
+        let mut sent: Vec<Sent> = Vec::with_capacity(jobs.len());
+        for (i, job) in jobs.iter().enumerate() {
+            let server = &self.servers[job.server];
+            if let Some(e) = server.down_error() {
+                out[i] = Some(Err(Retry::No(e)));
+                continue;
+            }
+            let idle = if reuse { server.take_idle() } else { None };
+            let (mut conn, reused) = match idle {
+                Some(c) => (c, true),
+                None => match server.connect() {
+                    Ok(c) => (c, false),
+                    Err(e) => {
+                        let failed: Result<()> = Err(e);
+                        if let Some(line) = server.record(&failed) {
+                            self.event(line);
+                        }
+                        if let Err(e) = failed {
+                            out[i] = Some(Err(Retry::No(e)));
+                        }
+                        continue;
+                    }
+                },
+            };
+            let known = server.known_item_size_max();
+            if let Some(limit) = known {
+                conn.set_max_value(usize::try_from(limit).unwrap_or(usize::MAX));
+            } else {
+                conn.queue(&Command::StatsSettings);
+            }
+            for c in &job.cmds {
+                conn.queue(c);
+            }
+            conn.start();
+            sent.push(Sent {
+                job: i,
+                conn,
+                reused,
+                stats: known.is_none(),
+            });
+        }
+        let results = {
+            let mut conns: Vec<&mut Connection> = sent.iter_mut().map(|s| &mut s.conn).collect();
+            drive(&mut conns)
+        };
+        for (mut s, r) in sent.into_iter().zip(results) {
+            let server = &self.servers[jobs[s.job].server];
+            let result = match r {
+                Ok(()) => {
+                    let mut replies = s.conn.take_replies();
+                    if s.stats
+                        && !replies.is_empty()
+                        && let Reply::Stats(stats) = replies.remove(0)
+                        && let Some(limit) = crate::connection::item_size_max(&stats)
+                    {
+                        server.item_size_max.store(limit, Ordering::Relaxed);
+                    }
+                    if s.conn.saw_stray_bytes() {
+                        self.event(format!(
+                            "server {}: bytes after the last reply of a pipeline; connection dropped",
+                            server.label
+                        ));
+                    }
+                    Ok(replies)
+                }
+                Err(e) if s.reused && !s.conn.received_any() && is_stale(&e) => {
+                    out[s.job] = Some(Err(Retry::Stale(e)));
+                    continue;
+                }
+                Err(e) => Err(e),
+            };
+            if let Some(line) = server.record(&result) {
+                self.event(line);
+            }
+            match result {
+                Ok(replies) => {
+                    server.release(s.conn);
+                    out[s.job] = Some(Ok(replies));
+                }
+                Err(e) => out[s.job] = Some(Err(Retry::No(e))),
+            }
+        }
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Ok(Vec::new())))
+            .collect()
+    }
+
+    /// The largest item server `idx` stores (its `item_size_max`, bytes):
+    /// learned with the first round trip to it, else asked now.
     ///
     /// # Errors
     /// As [`Pool::execute`]; a reply without `item_size_max` is a protocol
     /// error.
     pub fn item_size_max(&self, idx: usize) -> Result<u64> {
         let server = &self.servers[idx];
-        let known = server.item_size_max.load(Ordering::Relaxed);
-        if known != 0 {
+        if let Some(known) = server.known_item_size_max() {
             return Ok(known);
         }
-        let stats = self.with_connection(idx, Connection::stats_settings)?;
-        let limit = stats
-            .iter()
-            .find(|(k, _)| k == "item_size_max")
-            .and_then(|(_, v)| v.parse::<u64>().ok())
-            .filter(|v| *v > 0)
-            .ok_or_else(|| Error::Protocol {
-                server: server.label.clone(),
-                detail: "stats settings without item_size_max".into(),
-            })?;
-        server.item_size_max.store(limit, Ordering::Relaxed);
-        Ok(limit)
+        self.execute(idx, &[Command::Noop])?;
+        server.known_item_size_max().ok_or_else(|| Error::Protocol {
+            server: server.label.clone(),
+            detail: "stats settings without item_size_max".into(),
+        })
     }
+}
 
-    /// Runs `f` on a connection to server `idx`: an idle one when there is
-    /// one (replaying `f` once on a fresh connection if the idle one turns
-    /// out closed by the server), else a new one. The connection goes back to
-    /// the idle list unless it saw an error.
-    fn with_connection<T>(
-        &self,
-        idx: usize,
-        mut f: impl FnMut(&mut Connection) -> Result<T>,
-    ) -> Result<T> {
-        let server = &self.servers[idx];
-        if let Some(e) = server.down_error() {
-            return Err(e);
-        }
-        let fresh = |f: &mut dyn FnMut(&mut Connection) -> Result<T>| {
-            let mut conn = server.connect()?;
-            let r = f(&mut conn);
-            server.release(conn);
-            r
-        };
-        let result = match server.take_idle() {
-            Some(mut conn) => match f(&mut conn) {
-                Err(e) if is_stale(&e) => fresh(&mut f),
-                other => {
-                    server.release(conn);
-                    other
-                }
-            },
-            None => fresh(&mut f),
-        };
-        server.record(&result);
-        result
-    }
+/// Why a job of a round failed, and whether it may be re-sent.
+#[derive(Debug)]
+enum Retry {
+    /// A reused connection closed before any reply byte: the server may not
+    /// have seen the pipeline.
+    Stale(Error),
+    /// Any other error.
+    No(Error),
 }
 
 /// Pools by save_path and settings.

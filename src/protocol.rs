@@ -12,7 +12,7 @@
 //! Commands are encoded into a caller-owned buffer, so several can be queued
 //! and sent in one write before their replies are read (pipelining).
 
-use std::io::{self, BufRead};
+use std::io;
 
 /// Longest key memcached accepts, in bytes.
 pub const MAX_KEY_LEN: usize = 250;
@@ -84,6 +84,9 @@ pub enum Command<'a> {
     },
     /// `mn`: no-op; its `MN` reply marks the end of a pipeline.
     Noop,
+    /// `stats settings` (text protocol): the server's settings, among them
+    /// `item_size_max`.
+    StatsSettings,
 }
 
 impl<'a> Command<'a> {
@@ -129,8 +132,50 @@ impl<'a> Command<'a> {
 }
 
 impl Command<'_> {
-    /// Appends the command's wire bytes to `out`.
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    /// The key the command names (empty for `mn` and `stats`).
+    #[must_use]
+    pub fn key(&self) -> &[u8] {
+        match *self {
+            Command::Get { key, .. } | Command::Set { key, .. } | Command::Delete { key, .. } => {
+                key
+            }
+            Command::Noop | Command::StatsSettings => b"",
+        }
+    }
+
+    /// What its reply must carry (see [`Expect`]).
+    #[must_use]
+    pub fn expect(&self, opaque: u32) -> Expect {
+        Expect {
+            opaque,
+            key: self.key().to_vec(),
+            kind: match self {
+                Command::Noop => ExpectKind::Noop,
+                Command::StatsSettings => ExpectKind::Stats,
+                _ => ExpectKind::Meta,
+            },
+        }
+    }
+
+    /// Whether sending the command twice has the effect of sending it once,
+    /// so it may be re-sent after a connection dropped before its reply:
+    /// reads, touches, unconditional deletes and sets. An add (`ME`), a
+    /// compare-and-swap (`C`) or a compare-and-delete is not: its second
+    /// copy would answer `NS`/`EX`/`NF` about the first one's effect; the
+    /// outcome of such a command is resolved by reading state instead.
+    #[must_use]
+    pub fn safe_to_repeat(&self) -> bool {
+        match *self {
+            Command::Get { .. } | Command::Noop | Command::StatsSettings => true,
+            Command::Set { mode, cas, .. } => mode == SetMode::Set && cas.is_none(),
+            Command::Delete { cas, .. } => cas.is_none(),
+        }
+    }
+
+    /// Appends the command's wire bytes to `out`; meta commands carry
+    /// `opaque` (`O<n>`) and ask for the key back (`k`), so their reply can
+    /// be matched to them (see [`parse_reply`]).
+    pub fn encode(&self, opaque: u32, out: &mut Vec<u8>) {
         use std::io::Write as _;
         // Writing into a Vec cannot fail.
         let w = |out: &mut Vec<u8>, args: std::fmt::Arguments<'_>| {
@@ -160,6 +205,7 @@ impl Command<'_> {
                 if let Some(t) = touch {
                     w(out, format_args!(" T{t}"));
                 }
+                w(out, format_args!(" O{opaque} k"));
             }
             Command::Set {
                 key,
@@ -185,7 +231,7 @@ impl Command<'_> {
                 if let Some(c) = cas {
                     w(out, format_args!(" C{c}"));
                 }
-                out.extend_from_slice(b"\r\n");
+                w(out, format_args!(" O{opaque} k\r\n"));
                 out.extend_from_slice(value);
             }
             Command::Delete { key, cas } => {
@@ -194,8 +240,10 @@ impl Command<'_> {
                 if let Some(c) = cas {
                     w(out, format_args!(" C{c}"));
                 }
+                w(out, format_args!(" O{opaque} k"));
             }
             Command::Noop => out.extend_from_slice(b"mn"),
+            Command::StatsSettings => out.extend_from_slice(b"stats settings"),
         }
         out.extend_from_slice(b"\r\n");
     }
@@ -229,6 +277,39 @@ pub enum Reply {
     NotFound,
     /// `MN`: the no-op's answer.
     Noop,
+    /// `SERVER_ERROR …`, `CLIENT_ERROR …` or `ERROR` in place of this
+    /// command's reply (the line, without CRLF). memcached sends exactly
+    /// one such line for the command it refused and keeps the stream in
+    /// step; the connection is still dropped afterwards, to be safe.
+    Failed(String),
+    /// The `STAT name value` pairs of a `stats settings` reply.
+    Stats(Vec<(String, String)>),
+}
+
+/// What the reply to one queued command must carry: memcached echoes the
+/// opaque (`O<n>`) and the key (`k`) we sent on every meta reply but `MN`
+/// and the error lines, so a reply that names another key or another
+/// opaque is caught instead of being taken for this command's (a server
+/// one reply out of step, a reply for another user's session).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expect {
+    /// The opaque sent with the command (`O<n>`); unused for `mn`/`stats`.
+    pub opaque: u32,
+    /// The key sent with the command; empty for `mn`/`stats`.
+    pub key: Vec<u8>,
+    /// Which reply family is expected.
+    pub kind: ExpectKind,
+}
+
+/// The reply family a command is answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectKind {
+    /// `mg`, `ms`, `md`: `HD`, `VA`, `EN`, `NS`, `EX`, `NF` with `O` and `k`.
+    Meta,
+    /// `mn`: `MN`.
+    Noop,
+    /// `stats settings`: `STAT …` lines up to `END`.
+    Stats,
 }
 
 /// Why a reply could not be read.
@@ -240,49 +321,54 @@ pub enum WireError {
     /// The server closed the connection.
     #[error("connection closed by server")]
     Closed,
-    /// The bytes are not a meta reply.
+    /// The bytes are not the reply we wait for (unknown, malformed, for
+    /// another key or opaque, or a value longer than allowed).
     #[error("{0}")]
     Malformed(String),
-    /// `ERROR`, `CLIENT_ERROR …` or `SERVER_ERROR …` (the line, without CRLF).
-    #[error("{0}")]
-    Server(String),
 }
 
-/// Reads one reply line (without CRLF) into `line`.
-fn read_line<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<(), WireError> {
-    line.clear();
-    loop {
-        let buf = r.fill_buf()?;
-        if buf.is_empty() {
-            return Err(WireError::Closed);
-        }
-        if let Some(pos) = buf.iter().position(|&b| b == b'\n') {
-            line.extend_from_slice(&buf[..pos]);
-            r.consume(pos + 1);
-            break;
-        }
-        let n = buf.len();
-        line.extend_from_slice(buf);
-        r.consume(n);
-        if line.len() > MAX_LINE {
-            return Err(WireError::Malformed("reply line too long".into()));
-        }
-    }
-    if line.len() > MAX_LINE {
-        return Err(WireError::Malformed("reply line too long".into()));
-    }
-    if line.pop() != Some(b'\r') {
-        return Err(WireError::Malformed("reply line not ended by CRLF".into()));
-    }
-    Ok(())
+/// Outcome of [`parse_reply`] on the bytes received so far.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// More bytes are needed.
+    Incomplete,
+    /// One whole reply, and how many bytes of the buffer it took.
+    Reply(Reply, usize),
 }
 
-fn parse_meta<'a>(tokens: impl Iterator<Item = &'a [u8]>) -> Result<Meta, WireError> {
+/// The first line of `buf` without CRLF, and the bytes it takes with CRLF;
+/// `None` when no whole line has arrived yet.
+fn line_of(buf: &[u8]) -> Result<Option<(&[u8], usize)>, WireError> {
+    let window = &buf[..buf.len().min(MAX_LINE + 2)];
+    match window.iter().position(|&b| b == b'\n') {
+        None if buf.len() > MAX_LINE => Err(WireError::Malformed("reply line too long".into())),
+        None => Ok(None),
+        Some(pos) => {
+            let line = &buf[..pos];
+            match line.split_last() {
+                Some((b'\r', rest)) => Ok(Some((rest, pos + 1))),
+                _ => Err(WireError::Malformed("reply line not ended by CRLF".into())),
+            }
+        }
+    }
+}
+
+/// Parses the flags of a meta reply and checks they name this command:
+/// the opaque and the key must be present and equal to what was sent.
+fn parse_meta<'a>(
+    tokens: impl Iterator<Item = &'a [u8]>,
+    expect: &Expect,
+) -> Result<Meta, WireError> {
     let mut meta = Meta::default();
+    let (mut opaque, mut key) = (None, None);
     for t in tokens {
         let (flag, arg) = t
             .split_first()
             .ok_or_else(|| WireError::Malformed("empty flag".into()))?;
+        if *flag == b'k' {
+            key = Some(arg);
+            continue;
+        }
         let arg =
             std::str::from_utf8(arg).map_err(|_| WireError::Malformed("non-ASCII flag".into()))?;
         let bad = || WireError::Malformed(format!("bad flag value '{}{arg}'", char::from(*flag)));
@@ -290,103 +376,123 @@ fn parse_meta<'a>(tokens: impl Iterator<Item = &'a [u8]>) -> Result<Meta, WireEr
             b't' => meta.ttl = Some(arg.parse().map_err(|_| bad())?),
             b'c' => meta.cas = Some(arg.parse().map_err(|_| bad())?),
             b'f' => meta.client_flags = Some(arg.parse().map_err(|_| bad())?),
-            _ => {} // flags we did not ask for (k, O, s, ...) are ignored
+            b'O' => opaque = Some(arg.parse::<u32>().map_err(|_| bad())?),
+            _ => {} // flags we did not ask for (s, h, l, ...) are ignored
         }
+    }
+    if opaque != Some(expect.opaque) || key != Some(&expect.key[..]) {
+        return Err(WireError::Malformed(format!(
+            "reply does not match its command (sent O{} k{}, reply has {} {})",
+            expect.opaque,
+            crate::error::escape_for_message(&expect.key, 60),
+            opaque.map_or_else(|| "no opaque".to_owned(), |o| format!("O{o}")),
+            key.map_or_else(
+                || "no key".to_owned(),
+                |k| format!("k{}", crate::error::escape_for_message(k, 60))
+            ),
+        )));
     }
     Ok(meta)
 }
 
-/// Reads exactly one reply from `r`; `line` is a scratch buffer reused
-/// across calls. Values are read into a buffer of exactly their size.
+/// Parses one reply from the start of `buf` (bytes received so far),
+/// checking it answers `expect`. A `VA` announcing more than `max_value`
+/// bytes is refused before anything is allocated for it, and its bytes
+/// are only copied once all of them have arrived.
 ///
 /// # Errors
-/// [`WireError`]: I/O failure or timeout, a closed stream, an unknown reply,
-/// or an error line from the server.
-pub fn read_reply<R: BufRead>(r: &mut R, line: &mut Vec<u8>) -> Result<Reply, WireError> {
-    read_line(r, line)?;
+/// [`WireError::Malformed`]: an unknown or malformed reply, a reply for
+/// another key or opaque, a value over `max_value`, a line over 8 KiB.
+pub fn parse_reply(buf: &[u8], expect: &Expect, max_value: usize) -> Result<Parsed, WireError> {
+    if expect.kind == ExpectKind::Stats {
+        return parse_stats(buf);
+    }
+    let Some((line, used)) = line_of(buf)? else {
+        return Ok(Parsed::Incomplete);
+    };
+    let unexpected = || {
+        WireError::Malformed(format!(
+            "unexpected reply '{}'",
+            crate::error::escape_for_message(line, 60)
+        ))
+    };
+    if line.starts_with(b"SERVER_ERROR") || line.starts_with(b"CLIENT_ERROR") || line == b"ERROR" {
+        let text = String::from_utf8_lossy(line).into_owned();
+        return Ok(Parsed::Reply(Reply::Failed(text), used));
+    }
     let mut tokens = line.split(|&b| b == b' ').filter(|t| !t.is_empty());
     let code = tokens.next().unwrap_or(b"");
-    let simple = match code {
-        b"HD" => return Ok(Reply::Done(parse_meta(tokens)?)),
-        b"EN" => Reply::Miss,
-        b"NS" => Reply::NotStored,
-        b"EX" => Reply::Exists,
-        b"NF" => Reply::NotFound,
-        b"MN" => Reply::Noop,
+    if expect.kind == ExpectKind::Noop {
+        return match code {
+            b"MN" if tokens.next().is_none() => Ok(Parsed::Reply(Reply::Noop, used)),
+            _ => Err(unexpected()),
+        };
+    }
+    let reply = match code {
+        b"HD" => Reply::Done(parse_meta(tokens, expect)?),
+        b"EN" | b"NS" | b"EX" | b"NF" => {
+            parse_meta(tokens, expect)?;
+            match code {
+                b"EN" => Reply::Miss,
+                b"NS" => Reply::NotStored,
+                b"EX" => Reply::Exists,
+                _ => Reply::NotFound,
+            }
+        }
         b"VA" => {
-            let len: usize = tokens
+            let len = tokens
                 .next()
                 .and_then(|t| std::str::from_utf8(t).ok())
-                .and_then(|t| t.parse().ok())
                 .ok_or_else(|| WireError::Malformed("VA without a length".into()))?;
-            if len > MAX_VALUE_LEN {
+            let len: usize = len
+                .parse()
+                .map_err(|_| WireError::Malformed(format!("VA with a bad length '{len}'")))?;
+            if len > max_value.min(MAX_VALUE_LEN) {
                 return Err(WireError::Malformed(format!(
-                    "VA announces {len} bytes, more than memcached can store"
+                    "VA announces {len} bytes, more than the {} allowed",
+                    max_value.min(MAX_VALUE_LEN)
                 )));
             }
-            let meta = parse_meta(tokens)?;
-            let mut data = vec![0u8; len + 2];
-            r.read_exact(&mut data).map_err(|e| {
-                if e.kind() == io::ErrorKind::UnexpectedEof {
-                    WireError::Closed
-                } else {
-                    WireError::Io(e)
-                }
-            })?;
-            if data[len..] != *b"\r\n" {
+            let meta = parse_meta(tokens, expect)?;
+            let need = used + len + 2;
+            if buf.len() < need {
+                return Ok(Parsed::Incomplete);
+            }
+            if buf[used + len..need] != *b"\r\n" {
                 return Err(WireError::Malformed("value not followed by CRLF".into()));
             }
-            data.truncate(len);
-            return Ok(Reply::Value(data, meta));
-        }
-        _ if line.starts_with(b"SERVER_ERROR")
-            || line.starts_with(b"CLIENT_ERROR")
-            || line == b"ERROR" =>
-        {
-            return Err(WireError::Server(
-                String::from_utf8_lossy(line).into_owned(),
+            return Ok(Parsed::Reply(
+                Reply::Value(buf[used..used + len].to_vec(), meta),
+                need,
             ));
         }
-        _ => {
-            return Err(WireError::Malformed(format!(
-                "unexpected reply '{}'",
-                crate::error::escape_for_message(line, 60)
-            )));
-        }
+        _ => return Err(unexpected()),
     };
-    Ok(simple)
+    Ok(Parsed::Reply(reply, used))
 }
 
-/// Reads the reply to a text-protocol `stats …` command: `STAT <name>
-/// <value>` lines up to `END`.
-///
-/// # Errors
-/// As [`read_reply`].
-pub fn read_stats<R: BufRead>(
-    r: &mut R,
-    line: &mut Vec<u8>,
-) -> Result<Vec<(String, String)>, WireError> {
+/// Parses a text-protocol `stats …` reply: `STAT <name> <value>` lines up
+/// to `END`.
+fn parse_stats(buf: &[u8]) -> Result<Parsed, WireError> {
     let mut out = Vec::new();
+    let mut at = 0;
     loop {
-        read_line(r, line)?;
+        let Some((line, used)) = line_of(&buf[at..])? else {
+            return Ok(Parsed::Incomplete);
+        };
+        at += used;
         if line == b"END" {
-            return Ok(out);
+            return Ok(Parsed::Reply(Reply::Stats(out), at));
         }
         let text = String::from_utf8_lossy(line);
         let mut parts = text.splitn(3, ' ');
         match (parts.next(), parts.next(), parts.next()) {
             (Some("STAT"), Some(name), value) => {
-                out.push((name.to_owned(), value.unwrap_or("").to_owned()))
-            }
-            _ if text.starts_with("SERVER_ERROR")
-                || text.starts_with("CLIENT_ERROR")
-                || text == "ERROR" =>
-            {
-                return Err(WireError::Server(text.into_owned()));
+                out.push((name.to_owned(), value.unwrap_or("").to_owned()));
             }
             _ => {
                 return Err(WireError::Malformed(format!(
-                    "unexpected stats line '{}'",
+                    "unexpected reply '{}' to stats",
                     crate::error::escape_for_message(line, 60)
                 )));
             }
@@ -400,31 +506,34 @@ pub fn read_stats<R: BufRead>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Cursor;
 
     fn enc(c: Command<'_>) -> Vec<u8> {
         let mut v = Vec::new();
-        c.encode(&mut v);
+        c.encode(7, &mut v);
         v
     }
 
-    fn replies(bytes: &[u8]) -> Vec<Result<Reply, String>> {
-        let mut r = Cursor::new(bytes);
-        let mut line = Vec::new();
-        let mut out = Vec::new();
-        while (r.position() as usize) < bytes.len() {
-            let rep = read_reply(&mut r, &mut line).map_err(|e| e.to_string());
-            let stop = rep.is_err();
-            out.push(rep);
-            if stop {
-                break;
-            }
+    fn meta(key: &[u8]) -> Expect {
+        Expect {
+            opaque: 7,
+            key: key.to_vec(),
+            kind: ExpectKind::Meta,
         }
-        out
+    }
+
+    /// Parses `bytes` as replies to commands on key `k` with opaque 7.
+    fn one(bytes: &[u8]) -> Result<Reply, String> {
+        match parse_reply(bytes, &meta(b"k"), 1 << 20).map_err(|e| e.to_string())? {
+            Parsed::Reply(r, used) => {
+                assert_eq!(used, bytes.len(), "whole reply consumed");
+                Ok(r)
+            }
+            Parsed::Incomplete => Err("incomplete".into()),
+        }
     }
 
     #[test]
-    fn encodes_meta_commands() {
+    fn encodes_meta_commands_with_opaque_and_key() {
         let get = Command::Get {
             key: b"k",
             value: true,
@@ -433,16 +542,8 @@ mod tests {
             flags: false,
             touch: None,
         };
-        assert_eq!(enc(get), b"mg k v t c\r\n");
-        let touch = Command::Get {
-            key: b"k",
-            value: false,
-            ttl: false,
-            cas: false,
-            flags: false,
-            touch: Some(60),
-        };
-        assert_eq!(enc(touch), b"mg k T60\r\n");
+        assert_eq!(enc(get), b"mg k v t c O7 k\r\n");
+        assert_eq!(enc(Command::touch(b"k", 60)), b"mg k T60 O7 k\r\n");
         let set = Command::Set {
             key: b"k",
             value: b"a\r\nb\0",
@@ -451,7 +552,7 @@ mod tests {
             mode: SetMode::Set,
             cas: None,
         };
-        assert_eq!(enc(set), b"ms k 5 T1440 c\r\na\r\nb\0\r\n");
+        assert_eq!(enc(set), b"ms k 5 T1440 c O7 k\r\na\r\nb\0\r\n");
         let add = Command::Set {
             key: b"l",
             value: b"t",
@@ -460,127 +561,164 @@ mod tests {
             mode: SetMode::Add,
             cas: Some(9),
         };
-        assert_eq!(enc(add), b"ms l 1 T30 c F2 ME C9\r\nt\r\n");
-        assert_eq!(
-            enc(Command::Delete {
-                key: b"l",
-                cas: Some(7)
-            }),
-            b"md l C7\r\n"
-        );
-        assert_eq!(
-            enc(Command::Delete {
-                key: b"l",
-                cas: None
-            }),
-            b"md l\r\n"
-        );
+        assert_eq!(enc(add), b"ms l 1 T30 c F2 ME C9 O7 k\r\nt\r\n");
+        let del = Command::Delete {
+            key: b"l",
+            cas: Some(7),
+        };
+        assert_eq!(enc(del), b"md l C7 O7 k\r\n");
         assert_eq!(enc(Command::Noop), b"mn\r\n");
+        assert_eq!(enc(Command::StatsSettings), b"stats settings\r\n");
+    }
+
+    #[test]
+    fn only_idempotent_commands_may_be_repeated() {
+        assert!(Command::peek(b"k").safe_to_repeat());
+        assert!(Command::touch(b"k", 5).safe_to_repeat());
+        let set = |mode, cas| Command::Set {
+            key: b"k",
+            value: b"v",
+            exptime: 0,
+            client_flags: 0,
+            mode,
+            cas,
+        };
+        assert!(set(SetMode::Set, None).safe_to_repeat());
+        assert!(!set(SetMode::Add, None).safe_to_repeat(), "lock add");
+        assert!(!set(SetMode::Set, Some(3)).safe_to_repeat(), "CAS store");
+        let del = |cas| Command::Delete { key: b"k", cas };
+        assert!(del(None).safe_to_repeat());
+        assert!(!del(Some(3)).safe_to_repeat(), "compare-and-delete");
     }
 
     #[test]
     fn parses_every_reply_shape() {
-        let r = replies(
-            b"HD\r\nHD t50 c7 f3\r\nVA 5 t-1 c9\r\na\r\nb\0\r\nEN\r\nNS\r\nEX\r\nNF\r\nMN\r\n",
-        );
-        let ok: Vec<Reply> = r.into_iter().map(Result::unwrap).collect();
-        assert_eq!(ok[0], Reply::Done(Meta::default()));
+        assert_eq!(one(b"HD O7 kk\r\n"), Ok(Reply::Done(Meta::default())));
         assert_eq!(
-            ok[1],
-            Reply::Done(Meta {
+            one(b"HD t50 c7 f3 O7 kk\r\n"),
+            Ok(Reply::Done(Meta {
                 ttl: Some(50),
                 cas: Some(7),
                 client_flags: Some(3)
-            })
+            }))
         );
         assert_eq!(
-            ok[2],
-            Reply::Value(
+            one(b"VA 5 t-1 c9 O7 kk\r\na\r\nb\0\r\n"),
+            Ok(Reply::Value(
                 b"a\r\nb\0".to_vec(),
                 Meta {
                     ttl: Some(-1),
                     cas: Some(9),
                     client_flags: None
                 }
-            )
+            ))
         );
         assert_eq!(
-            &ok[3..],
-            [
-                Reply::Miss,
-                Reply::NotStored,
-                Reply::Exists,
-                Reply::NotFound,
-                Reply::Noop
-            ]
+            one(b"VA 0 O7 kk\r\n\r\n"),
+            Ok(Reply::Value(vec![], Meta::default()))
+        );
+        assert_eq!(one(b"EN O7 kk\r\n"), Ok(Reply::Miss));
+        assert_eq!(one(b"NS c0 O7 kk\r\n"), Ok(Reply::NotStored));
+        assert_eq!(one(b"EX kk O7\r\n"), Ok(Reply::Exists));
+        assert_eq!(one(b"NF O7 kk\r\n"), Ok(Reply::NotFound));
+        let noop = Expect {
+            opaque: 0,
+            key: Vec::new(),
+            kind: ExpectKind::Noop,
+        };
+        assert_eq!(
+            parse_reply(b"MN\r\n", &noop, 10).unwrap(),
+            Parsed::Reply(Reply::Noop, 4)
         );
     }
 
     #[test]
-    fn empty_value_and_split_reads() {
-        // BufReader with a 1-byte buffer: lines and values cross buffer edges.
-        let mut r = io::BufReader::with_capacity(
-            1,
-            Cursor::new(b"VA 0\r\n\r\nVA 3 f0\r\nxyz\r\n".to_vec()),
-        );
-        let mut line = Vec::new();
-        assert_eq!(
-            read_reply(&mut r, &mut line).unwrap(),
-            Reply::Value(vec![], Meta::default())
-        );
-        let want = Reply::Value(
-            b"xyz".to_vec(),
-            Meta {
-                client_flags: Some(0),
-                ..Meta::default()
-            },
-        );
-        assert_eq!(read_reply(&mut r, &mut line).unwrap(), want);
+    fn replies_for_another_command_are_refused() {
+        // Row 1 of issue 9: a stray EN (no opaque) taken for the next reply.
+        assert!(one(b"EN\r\n").unwrap_err().contains("does not match"));
+        // Row 2: a reply naming another key.
+        let e = one(b"VA 1 O7 kother\r\nx\r\n").unwrap_err();
+        assert!(e.contains("does not match") && e.contains("kother"), "{e}");
+        assert!(one(b"HD O8 kk\r\n").unwrap_err().contains("O8"));
+        assert!(one(b"HD kk\r\n").unwrap_err().contains("no opaque"));
+        assert!(one(b"MN\r\n").unwrap_err().contains("unexpected reply"));
     }
 
     #[test]
-    fn server_errors_and_garbage_are_errors() {
-        let e = |b: &[u8]| replies(b).pop().unwrap().unwrap_err();
-        assert_eq!(
-            e(b"SERVER_ERROR object too large for cache\r\n"),
-            "SERVER_ERROR object too large for cache"
+    fn error_lines_answer_the_command() {
+        for line in [
+            &b"SERVER_ERROR object too large for cache"[..],
+            b"CLIENT_ERROR bad command line format",
+            b"ERROR",
+        ] {
+            let bytes = [line, b"\r\n"].concat();
+            assert_eq!(
+                one(&bytes),
+                Ok(Reply::Failed(String::from_utf8_lossy(line).into_owned()))
+            );
+        }
+    }
+
+    #[test]
+    fn huge_or_bad_lengths_are_refused_before_allocation() {
+        // Row 5: 22 bytes announcing 1 GiB; refused at the header.
+        let e = one(b"VA 1073741824 O7 kk\r\n").unwrap_err();
+        assert!(e.contains("more than the 1048576 allowed"), "{e}");
+        assert!(one(b"VA -1 O7 kk\r\n").unwrap_err().contains("bad length"));
+        assert!(
+            one(b"VA 18446744073709551616 O7 kk\r\n")
+                .unwrap_err()
+                .contains("bad length")
         );
-        assert_eq!(
-            e(b"CLIENT_ERROR bad command line format\r\n"),
-            "CLIENT_ERROR bad command line format"
+        assert!(one(b"VA x\r\n").unwrap_err().contains("bad length"));
+        assert!(one(b"VA\r\n").unwrap_err().contains("without a length"));
+        assert!(one(b"VA 3 O7 kk\r\nabcd\r\n").unwrap_err().contains("CRLF"));
+        assert!(one(b"HD tX O7 kk\r\n").unwrap_err().contains("bad flag"));
+        assert!(one(b"HD\n").unwrap_err().contains("CRLF"));
+        assert!(
+            one(b"STORED\r\n")
+                .unwrap_err()
+                .contains("unexpected reply 'STORED'")
         );
-        assert_eq!(e(b"ERROR\r\n"), "ERROR");
-        assert!(e(b"STORED\r\n").contains("unexpected reply 'STORED'"));
-        assert!(e(b"HD\n").contains("CRLF"));
-        assert!(e(b"VA x\r\n").contains("length"));
-        assert!(e(b"VA 99999999999999\r\n").contains("more than memcached can store"));
-        assert!(e(b"VA 18446744073709551615\r\n").contains("more than memcached can store"));
-        assert!(e(b"VA 3\r\nabcd\r\n").contains("not followed by CRLF"));
-        assert!(e(b"HD tX\r\n").contains("bad flag"));
-        assert_eq!(e(b"VA 10\r\nabc"), "connection closed by server");
-        assert_eq!(e(b"HD"), "connection closed by server");
+    }
+
+    #[test]
+    fn partial_replies_are_incomplete_at_every_split() {
+        let whole = b"VA 3 c1 f0 O7 kk\r\nxyz\r\n";
+        for cut in 0..whole.len() {
+            assert_eq!(
+                parse_reply(&whole[..cut], &meta(b"k"), 100).unwrap(),
+                Parsed::Incomplete,
+                "cut at {cut}"
+            );
+        }
+        // A reply followed by the next one's bytes takes only its own.
+        let two = b"HD O7 kk\r\nEN O8 kk\r\n";
+        assert_eq!(
+            parse_reply(two, &meta(b"k"), 100).unwrap(),
+            Parsed::Reply(Reply::Done(Meta::default()), 10)
+        );
     }
 
     #[test]
     fn parses_stats() {
-        let mut r = Cursor::new(&b"STAT item_size_max 1048576\r\nSTAT evictions on\r\nEND\r\n"[..]);
-        let stats = read_stats(&mut r, &mut Vec::new()).unwrap();
+        let e = Command::StatsSettings.expect(0);
+        let bytes = b"STAT item_size_max 1048576\r\nSTAT evictions on\r\nEND\r\n";
+        let Parsed::Reply(Reply::Stats(stats), used) = parse_reply(bytes, &e, 0).unwrap() else {
+            panic!("stats");
+        };
+        assert_eq!(used, bytes.len());
         assert_eq!(stats[0], ("item_size_max".to_owned(), "1048576".to_owned()));
-        assert_eq!(stats.len(), 2);
-        let mut r = Cursor::new(&b"ERROR\r\n"[..]);
-        assert!(read_stats(&mut r, &mut Vec::new()).is_err());
+        assert_eq!(
+            parse_reply(&bytes[..20], &e, 0).unwrap(),
+            Parsed::Incomplete
+        );
+        assert!(parse_reply(b"ERROR\r\n", &e, 0).is_err());
     }
 
     #[test]
     fn overlong_line_is_refused() {
-        let mut junk = vec![b'x'; MAX_LINE + 10];
-        junk.extend_from_slice(b"\r\n");
-        assert!(
-            replies(&junk)
-                .pop()
-                .unwrap()
-                .unwrap_err()
-                .contains("too long")
-        );
+        let junk = vec![b'x'; MAX_LINE + 10];
+        assert!(one(&junk).unwrap_err().contains("too long"));
     }
 }
