@@ -245,7 +245,7 @@ pub fn locate(id: &str, save_path: Option<String>) -> ext_php_rs::types::Zval {
         let config = config()?;
         let h = crate::session::handler::Handler::open(&path, &config)?;
         let l = h.locate(id.as_bytes())?;
-        let label = |i: usize| h.pool().servers()[i].label().to_owned();
+        let label = |i: usize| h.transport().label(i);
         Ok::<_, crate::error::Error>((
             String::from_utf8_lossy(&l.key).into_owned(),
             l.servers.iter().map(|&i| label(i)).collect::<Vec<_>>(),

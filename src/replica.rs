@@ -59,13 +59,44 @@ pub struct Decoded {
     pub version: u32,
 }
 
-/// Decodes a copy read with client flags `flags`.
+/// Most bytes a compressed copy may inflate to when PHP sets no lower
+/// bound (256 MiB). A compression bomb (900 KB that inflates to 900 MB) is
+/// refused at this cap instead of growing the process past
+/// `memory_limit`: the caller passes `min(this, memory_limit / 4)`.
+pub const MAX_INFLATED: usize = 256 * 1024 * 1024;
+
+/// The inflation cap for PHP's `memory_limit` (as PHP writes it: `-1`,
+/// `134217728`, `128M`, `1G`, `512K`): a quarter of it, at most
+/// [`MAX_INFLATED`], at least 1 MiB; [`MAX_INFLATED`] when unlimited or
+/// unreadable.
+#[must_use]
+pub fn max_inflated(memory_limit: Option<&str>) -> usize {
+    let Some(text) = memory_limit.map(str::trim).filter(|t| !t.is_empty()) else {
+        return MAX_INFLATED;
+    };
+    let (digits, unit) = match text.as_bytes()[text.len() - 1].to_ascii_lowercase() {
+        b'k' => (&text[..text.len() - 1], 1 << 10),
+        b'm' => (&text[..text.len() - 1], 1 << 20),
+        b'g' => (&text[..text.len() - 1], 1 << 30),
+        _ => (text, 1),
+    };
+    match digits.trim().parse::<i64>() {
+        Ok(n) if n > 0 => {
+            let bytes = usize::try_from(n).unwrap_or(usize::MAX).saturating_mul(unit);
+            (bytes / 4).clamp(1 << 20, MAX_INFLATED)
+        }
+        _ => MAX_INFLATED,
+    }
+}
+
+/// Decodes a copy read with client flags `flags`; a compressed value may
+/// inflate to at most `max_inflated` bytes.
 ///
 /// # Errors
 /// A description when the flags hold bits rsmemcache does not know (the
-/// item was not written by a session handler it understands) or the value
-/// does not inflate.
-pub fn decode(value: Vec<u8>, flags: u32) -> Result<Decoded, String> {
+/// item was not written by a session handler it understands), the value
+/// does not inflate, or it inflates past `max_inflated`.
+pub fn decode(value: Vec<u8>, flags: u32, max_inflated: usize) -> Result<Decoded, String> {
     let low = flags & ((1 << VERSION_SHIFT) - 1);
     let version = flags >> VERSION_SHIFT;
     match low {
@@ -74,12 +105,20 @@ pub fn decode(value: Vec<u8>, flags: u32) -> Result<Decoded, String> {
             version,
         }),
         FLAG_COMPRESSED => {
-            let mut data = Vec::with_capacity(value.len() * 4);
+            let mut data = Vec::with_capacity(value.len().saturating_mul(4).min(max_inflated));
+            let cap = u64::try_from(max_inflated).unwrap_or(u64::MAX);
             flate2::read::ZlibDecoder::new(value.as_slice())
+                .take(cap.saturating_add(1))
                 .read_to_end(&mut data)
                 .map_err(|e| {
                     format!("compressed value (client flags {flags}) does not inflate: {e}")
                 })?;
+            if data.len() > max_inflated {
+                return Err(format!(
+                    "compressed value ({} bytes) inflates to more than {max_inflated} bytes, the cap (rsmemcache refuses it rather than exhaust memory_limit)",
+                    value.len()
+                ));
+            }
             Ok(Decoded { data, version })
         }
         _ => Err(format!(
@@ -154,7 +193,7 @@ mod tests {
         for v in [0, 1, 77, VERSION_MASK] {
             let f = flags_for(v);
             assert_eq!(f & 0xfff, 0, "pecl-memcache's flag bits stay 0");
-            assert_eq!(decode(b"x".to_vec(), f).unwrap().version, v);
+            assert_eq!(decode(b"x".to_vec(), f, 10).unwrap().version, v);
         }
     }
 
@@ -163,12 +202,40 @@ mod tests {
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         z.write_all(&b"ab".repeat(20_000)).unwrap();
         let packed = z.finish().unwrap();
-        let d = decode(packed, FLAG_COMPRESSED).unwrap();
+        let d = decode(packed.clone(), FLAG_COMPRESSED, 40_000).unwrap();
         assert_eq!(d.data, b"ab".repeat(20_000));
-        assert!(decode(b"junk".to_vec(), FLAG_COMPRESSED).is_err());
-        let e = decode(b"1".to_vec(), 768).unwrap_err();
+        // One byte under what it inflates to: refused, not inflated further.
+        let e = decode(packed, FLAG_COMPRESSED, 39_999).unwrap_err();
+        assert!(e.contains("more than 39999 bytes"), "{e}");
+        assert!(decode(b"junk".to_vec(), FLAG_COMPRESSED, 100).is_err());
+        let e = decode(b"1".to_vec(), 768, 100).unwrap_err();
         assert!(e.contains("client flags 768"), "{e}");
-        assert!(decode(b"a".to_vec(), 1).is_err(), "pecl's serialized flag");
+        assert!(decode(b"a".to_vec(), 1, 100).is_err(), "pecl's serialized flag");
+    }
+
+    #[test]
+    fn the_cap_follows_memory_limit() {
+        assert_eq!(max_inflated(Some("-1")), MAX_INFLATED);
+        assert_eq!(max_inflated(None), MAX_INFLATED);
+        assert_eq!(max_inflated(Some("128M")), 32 << 20);
+        assert_eq!(max_inflated(Some("134217728")), 32 << 20);
+        assert_eq!(max_inflated(Some("8G")), MAX_INFLATED);
+        assert_eq!(max_inflated(Some("2M")), 1 << 20);
+        assert_eq!(max_inflated(Some("junk")), MAX_INFLATED);
+    }
+
+    #[test]
+    fn a_compression_bomb_stops_at_the_cap() {
+        // 64 MiB of zeros packs into ~64 KiB.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            z.write_all(&zeros).unwrap();
+        }
+        let bomb = z.finish().unwrap();
+        assert!(bomb.len() < 1 << 18);
+        let e = decode(bomb, FLAG_COMPRESSED, 1 << 20).unwrap_err();
+        assert!(e.contains("inflates to more than 1048576 bytes"), "{e}");
     }
 
     #[test]

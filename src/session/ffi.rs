@@ -124,15 +124,16 @@ fn guarded<T>(fallback: T, f: impl FnOnce() -> Result<T, Error>) -> T {
     }
 }
 
-/// Raises the failover notices of the handler's last call as warnings when
-/// the call succeeded; when it failed, its own warning says enough.
-fn notices(h: Option<&Handler>, ok: bool) {
+/// Writes what the handler's last call survived (a server marked failed and
+/// failed over, a read repair, a dropped connection) to PHP's error log.
+/// Never a warning: a request that succeeded raises nothing into the page
+/// (with `display_errors=1` a warning would be output before the headers,
+/// and frameworks turn warnings into exceptions); a call that failed has
+/// its own warning.
+fn notices(h: Option<&Handler>, _ok: bool) {
     if let Some(h) = h {
-        let pending = h.take_notices();
-        if ok {
-            for n in pending {
-                php::warning(&n);
-            }
+        for n in h.take_notices() {
+            php::log_error(&n);
         }
     }
 }
@@ -204,7 +205,10 @@ unsafe extern "C" fn ps_open(
     };
     let opened = guarded(None, || {
         let config = php::config()?;
-        Ok(Some(Box::new(Handler::open(&save_path, &config)?)))
+        let mut h = Box::new(Handler::open(&save_path, &config)?);
+        let limit = php::ini_string(c"memory_limit");
+        h.set_max_inflated(crate::replica::max_inflated(limit.as_deref()));
+        Ok(Some(h))
     });
     match opened {
         Some(h) => {

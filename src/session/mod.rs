@@ -1,5 +1,16 @@
-//! The session save handler: [`handler`] holds the logic on Rust types,
-//! [`ffi`] the `ps_module` PHP calls.
+//! The session save handler, built sans-I/O: [`plan`] turns a session
+//! operation into per-server pipelines, [`settle`] reads what the replies
+//! mean, the driver ([`handler`], [`read`], [`write`]) runs them over a
+//! [`transport::Transport`] and sleeps for lock waits, and [`ffi`] is the
+//! `ps_module` PHP calls.
 
 pub mod ffi;
 pub mod handler;
+pub mod plan;
+pub mod read;
+pub mod settle;
+pub mod transport;
+pub mod write;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,279 @@
+//! Planning, pure: the commands of each session operation, grouped per
+//! server into the pipelines of one parallel round trip ([`Batch`]), each
+//! command tagged with what it is for ([`Tag`]) so [`super::settle`] can
+//! read its reply. Also the native lock value ([`LockValue`]).
+
+use crate::{
+    pool::Job,
+    protocol::{Command, Exptime, SetMode},
+};
+
+/// What a command in a [`Batch`] is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    /// `ms <lock> ME`: take the lock.
+    LockAdd,
+    /// `mg <lock> v c [t]`: what holds the lock.
+    LockPeek,
+    /// Read, store, touch or delete of the copy at this index.
+    Copy(usize),
+    /// `md <lock> C<cas>`: release.
+    Release,
+    /// `md <lock> C<cas>`: removal of an abandoned lock.
+    Clear,
+}
+
+/// Commands for several servers, sent in one parallel round trip.
+#[derive(Debug, Default)]
+pub struct Batch<'a> {
+    /// One pipeline per server.
+    pub jobs: Vec<Job<'a>>,
+    /// The tags of each pipeline's commands, in order.
+    pub tags: Vec<Vec<Tag>>,
+}
+
+impl<'a> Batch<'a> {
+    /// A batch sending `cmd` to each of `servers`, tagged `Copy(i)`.
+    #[must_use]
+    pub fn per_copy(servers: &[usize], cmd: Command<'a>) -> Self {
+        let mut batch = Self::default();
+        for (i, &s) in servers.iter().enumerate() {
+            batch.push(s, cmd, Tag::Copy(i));
+        }
+        batch
+    }
+
+    /// Appends `cmd` to `server`'s pipeline.
+    pub fn push(&mut self, server: usize, cmd: Command<'a>, tag: Tag) {
+        if let Some(i) = self.jobs.iter().position(|j| j.server == server) {
+            self.jobs[i].cmds.push(cmd);
+            self.tags[i].push(tag);
+        } else {
+            self.jobs.push(Job {
+                server,
+                cmds: vec![cmd],
+            });
+            self.tags.push(vec![tag]);
+        }
+    }
+
+    /// Whether the batch has no command.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
+    /// The servers the batch reaches.
+    #[must_use]
+    pub fn servers(&self) -> Vec<usize> {
+        self.jobs.iter().map(|j| j.server).collect()
+    }
+}
+
+/// `mg <key> v c f [t]`: a copy with its CAS id, flags (version) and, for
+/// repairs, remaining TTL.
+#[must_use]
+pub fn read_cmd(key: &[u8], ttl: bool) -> Command<'_> {
+    Command::Get {
+        key,
+        value: true,
+        ttl,
+        cas: true,
+        flags: true,
+        touch: None,
+    }
+}
+
+/// `mg <lock> v c t`: the lock's holder and remaining TTL.
+#[must_use]
+pub fn lock_peek_cmd(key: &[u8]) -> Command<'_> {
+    Command::Get {
+        key,
+        value: true,
+        ttl: true,
+        cas: true,
+        flags: false,
+        touch: None,
+    }
+}
+
+/// `md <key> C<cas>`: compare-and-delete.
+#[must_use]
+pub fn delete_cas_cmd(key: &[u8], cas: u64) -> Command<'_> {
+    Command::Delete {
+        key,
+        cas: Some(cas),
+    }
+}
+
+/// `ms <lock> <len> T<expire> ME c`: the lock add.
+#[must_use]
+pub fn lock_add_cmd<'a>(key: &'a [u8], value: &'a [u8], expire_s: u32) -> Command<'a> {
+    Command::Set {
+        key,
+        value,
+        exptime: Exptime::from(expire_s),
+        client_flags: 0,
+        mode: SetMode::Add,
+        cas: None,
+    }
+}
+
+/// A store of a session copy: under a lock, with the CAS it was read with
+/// (or as an add where no copy existed); without a lock (or on a server
+/// that was not read), unconditionally.
+#[must_use]
+pub fn store_cmd<'a>(
+    key: &'a [u8],
+    value: &'a [u8],
+    exptime: Exptime,
+    client_flags: u32,
+    guarded: Option<Option<u64>>,
+) -> Command<'a> {
+    let (mode, cas) = match guarded {
+        Some(Some(cas)) => (SetMode::Set, Some(cas)),
+        Some(None) => (SetMode::Add, None),
+        None => (SetMode::Set, None),
+    };
+    Command::Set {
+        key,
+        value,
+        exptime,
+        client_flags,
+        mode,
+        cas,
+    }
+}
+
+/// Slack added to a lock add's reply deadline before a lock that was
+/// stored later is taken for abandoned: memcached reports TTLs in whole
+/// seconds from a clock that ticks once a second (±2 s), and web servers'
+/// clocks may differ by up to a second (NTP). 3 000 ms.
+pub const ABANDON_SLACK_MS: i64 = 3000;
+
+/// The value of a native lock (`rsmemcache.compat = none`):
+/// `<token> <sent_ms> <deadline_ms> <expire_s>` — the holder's 32-hex
+/// token, when its add was sent and when the sender stopped waiting for the
+/// reply (unix milliseconds of the sender's clock), and the lock's TTL in
+/// seconds. The times let any request recognise a lock whose add a stopped
+/// server executed after its sender gave up (see [`LockValue::abandoned`]).
+/// The compat presets keep the bare token their anchors accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockValue {
+    /// The holder's token.
+    pub token: [u8; 32],
+    /// When the add was sent, unix ms.
+    pub sent_ms: i64,
+    /// When its sender stopped waiting for the reply, unix ms.
+    pub deadline_ms: i64,
+    /// Lock TTL, seconds.
+    pub expire_s: u32,
+}
+
+impl LockValue {
+    /// The bytes stored in the lock item.
+    #[must_use]
+    pub fn encode(&self) -> Vec<u8> {
+        let mut v = self.token.to_vec();
+        v.extend_from_slice(
+            format!(" {} {} {}", self.sent_ms, self.deadline_ms, self.expire_s).as_bytes(),
+        );
+        v
+    }
+
+    /// Parses a lock item's value; `None` for anything else (a compat
+    /// token, pecl-memcache's `0`, another client's lock).
+    #[must_use]
+    pub fn parse(v: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(v).ok()?;
+        let mut parts = text.split(' ');
+        let token: [u8; 32] = parts.next()?.as_bytes().try_into().ok()?;
+        let sent_ms = parts.next()?.parse().ok()?;
+        let deadline_ms = parts.next()?.parse().ok()?;
+        let expire_s = parts.next()?.parse().ok()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Self {
+            token,
+            sent_ms,
+            deadline_ms,
+            expire_s,
+        })
+    }
+
+    /// Whether the lock was stored after its sender stopped waiting for
+    /// the reply — by a server that was stopped or partitioned and executed
+    /// the add when it resumed — so nobody holds it. `ttl_s` is the
+    /// remaining TTL memcached reports, `now_ms` this request's clock. The
+    /// store time is `now - (expire - ttl)`; a lock stored more than
+    /// [`ABANDON_SLACK_MS`] after the sender's deadline is abandoned.
+    #[must_use]
+    pub fn abandoned(&self, ttl_s: i64, now_ms: i64) -> bool {
+        if ttl_s < 0 {
+            return false;
+        }
+        let age_ms = (i64::from(self.expire_s) - ttl_s).max(0) * 1000;
+        let stored_ms = now_ms - age_ms;
+        stored_ms > self.deadline_ms + ABANDON_SLACK_MS
+    }
+}
+
+/// The wall clock in unix milliseconds.
+#[must_use]
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_values_round_trip_and_foreign_values_do_not_parse() {
+        let v = LockValue {
+            token: *b"0123456789abcdef0123456789abcdef",
+            sent_ms: 1_700_000_000_000,
+            deadline_ms: 1_700_000_001_000,
+            expire_s: 20,
+        };
+        assert_eq!(LockValue::parse(&v.encode()), Some(v.clone()));
+        assert_eq!(LockValue::parse(b"0"), None);
+        assert_eq!(LockValue::parse(b"1"), None);
+        assert_eq!(LockValue::parse(&v.token), None, "a bare compat token");
+        assert_eq!(LockValue::parse(&[v.encode(), b" x".to_vec()].concat()), None);
+    }
+
+    #[test]
+    fn a_lock_stored_long_after_its_sender_gave_up_is_abandoned() {
+        let sent = 1_000_000_i64;
+        let v = LockValue {
+            token: [b'a'; 32],
+            sent_ms: sent,
+            deadline_ms: sent + 1000,
+            expire_s: 20,
+        };
+        // Stored at once, looked at 5 s later (TTL 15): a live holder.
+        assert!(!v.abandoned(15, sent + 5000));
+        // Stored at once, looked at 19 s later: still a live holder.
+        assert!(!v.abandoned(1, sent + 19_000));
+        // SIGSTOP for 10 s: stored 10 s after it was sent, seen at once.
+        assert!(v.abandoned(20, sent + 10_000));
+        // Stored 3 s late: within the slack, not taken.
+        assert!(!v.abandoned(20, sent + 3000));
+        assert!(!v.abandoned(-1, sent + 60_000), "no expiry: never ours");
+    }
+
+    #[test]
+    fn a_batch_groups_commands_per_server_in_order() {
+        let mut b = Batch::default();
+        b.push(2, Command::probe(b"a"), Tag::LockAdd);
+        b.push(0, Command::probe(b"b"), Tag::Copy(0));
+        b.push(2, Command::probe(b"c"), Tag::Copy(1));
+        assert_eq!(b.servers(), [2, 0]);
+        assert_eq!(b.tags[0], [Tag::LockAdd, Tag::Copy(1)]);
+        assert_eq!(b.jobs[0].cmds.len(), 2);
+    }
+}

@@ -1,0 +1,95 @@
+//! The seam between the session logic and the network: what the session
+//! driver needs from a server pool. [`crate::pool::Pool`] implements it
+//! over real sockets; the unit tests implement it with scripted replies, so
+//! every decision of the driver is tested without a socket.
+
+use crate::{
+    error::{Error, Result},
+    hash::Distribution,
+    pool::{Job, Pool},
+    protocol::{Command, Reply},
+};
+use std::time::Duration;
+
+/// A pool of memcached servers as the session driver sees it.
+pub trait Transport: std::fmt::Debug + Send + Sync {
+    /// One parallel round trip: each job's commands sent to its server,
+    /// one result per job (its replies in command order, or that server's
+    /// error). Jobs name distinct servers.
+    fn execute_parallel(&self, jobs: &[Job<'_>]) -> Vec<Result<Vec<Reply>>>;
+
+    /// The key distribution over the servers.
+    fn distribution(&self) -> &Distribution;
+
+    /// Number of servers.
+    fn server_count(&self) -> usize;
+
+    /// A server's label (`host:port` or `unix:///path`).
+    fn label(&self, server: usize) -> String;
+
+    /// Whether a request may use the server now (not marked failed).
+    fn usable(&self, server: usize) -> bool;
+
+    /// [`Error::ServerDown`] while the server is marked failed.
+    fn down_error(&self, server: usize) -> Option<Error>;
+
+    /// The server's `item_size_max` in bytes, once learned (no I/O).
+    fn known_item_size_max(&self, server: usize) -> Option<u64>;
+
+    /// Deletes `key` on `server` once it answers again, if it still holds
+    /// exactly `value` (a lock add whose outcome is unknown).
+    fn delete_when_back(&self, server: usize, key: Vec<u8>, value: Vec<u8>);
+
+    /// Lines for PHP's error log queued since the last call.
+    fn take_events(&self) -> Vec<String>;
+
+    /// A single server's round trip.
+    ///
+    /// # Errors
+    /// That server's error.
+    fn execute(&self, server: usize, cmds: &[Command<'_>]) -> Result<Vec<Reply>> {
+        let job = Job {
+            server,
+            cmds: cmds.to_vec(),
+        };
+        self.execute_parallel(std::slice::from_ref(&job))
+            .pop()
+            .unwrap_or_else(|| Ok(Vec::new()))
+    }
+
+    /// The retry interval of a server.
+    fn retry_interval(&self, server: usize) -> Duration;
+}
+
+impl Transport for Pool {
+    fn execute_parallel(&self, jobs: &[Job<'_>]) -> Vec<Result<Vec<Reply>>> {
+        Pool::execute_parallel(self, jobs)
+    }
+    fn distribution(&self) -> &Distribution {
+        Pool::distribution(self)
+    }
+    fn server_count(&self) -> usize {
+        self.servers().len()
+    }
+    fn label(&self, server: usize) -> String {
+        self.servers()[server].label().to_owned()
+    }
+    fn usable(&self, server: usize) -> bool {
+        self.servers()[server].usable()
+    }
+    fn down_error(&self, server: usize) -> Option<Error> {
+        self.servers()[server].down_error()
+    }
+    fn known_item_size_max(&self, server: usize) -> Option<u64> {
+        self.servers()[server].known_item_size_max()
+    }
+    fn delete_when_back(&self, server: usize, key: Vec<u8>, value: Vec<u8>) {
+        Pool::delete_when_back(self, server, key, value);
+    }
+    fn take_events(&self) -> Vec<String> {
+        Pool::take_events(self)
+    }
+    fn retry_interval(&self, server: usize) -> Duration {
+        self.servers()[server].retry_interval()
+    }
+}

@@ -1,0 +1,501 @@
+//! The write paths of the driver: write (store every copy, then release
+//! the lock), update_timestamp (touch, refilling vanished copies), destroy
+//! and exists.
+
+use super::{
+    handler::{Copy, Handler, ITEM_OVERHEAD, MIN_ITEM_SIZE_MAX, Opened, id_text, unexpected},
+    plan::{Batch, Tag, delete_cas_cmd, read_cmd, store_cmd},
+    settle::{Stored, store_outcome},
+};
+use crate::{
+    error::{Error, Result},
+    keys,
+    protocol::{Command, Exptime, Reply},
+    replica,
+};
+
+impl Handler {
+
+    /// Stores `data` under `sid` with a TTL of `maxlifetime` seconds on
+    /// every copy (the next version), and releases this request's lock in
+    /// the same round trip.
+    ///
+    /// # Errors
+    /// A refused id; [`Error::ReadOnly`] for a changed session opened
+    /// read-only (an unchanged one is accepted without a write);
+    /// [`Error::Conflict`] when a copy changed since it was read (possible
+    /// only after the lock expired); [`Error::TooLarge`] or
+    /// [`Error::WriteRefused`] when a server would not store it — the
+    /// previous copies then stay intact; connection errors when no copy
+    /// could be written.
+    pub fn write(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
+        let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
+        self.with_opened(sid, |h, o| {
+            if let Some(read) = o.readonly.as_ref() {
+                // PHP calls write for unchanged data too when lazy_write is
+                // off: nothing to refuse then.
+                if read.as_slice() == data {
+                    return Ok(());
+                }
+                return Err(Error::ReadOnly {
+                    id: id_text(sid),
+                    refused: "changes not written",
+                });
+            }
+            let version = replica::next_version(o.version);
+            h.store_copies(o, data, exptime, version, None)
+        })
+    }
+
+    /// Stores `data` at `version` on the session's copies — those read
+    /// (with their CAS under a lock) and, with failover, usable servers in
+    /// place of any that failed — then releases the lock. The release rides
+    /// in the same round trip only when every copy lives on the lock's own
+    /// server (memcached runs a pipeline in order, so the copy is stored
+    /// before the lock goes); otherwise it is sent once every copy's write
+    /// was answered, so the next holder never reads a copy this request is
+    /// still writing. `only` replaces the targets (refilling copies a touch
+    /// found missing, as adds, or replacing copies on failed servers). A
+    /// store whose connection dropped before its reply is checked by
+    /// reading the copy back: stored if it holds this version and data.
+    fn store_copies(
+        &mut self,
+        o: &mut Opened,
+        data: &[u8],
+        exptime: Exptime,
+        version: u32,
+        only: Option<Vec<Copy>>,
+    ) -> Result<()> {
+        let order = self.order(&o.keys.data_hash);
+        let n = self.placement.redundancy;
+        let refill = only.is_some();
+        let mut targets: Vec<Copy> = match only {
+            Some(copies) => copies,
+            None => {
+                let mut t: Vec<Copy> = o
+                    .copies
+                    .iter()
+                    .copied()
+                    .filter(|c| self.usable(c.server))
+                    .collect();
+                self.fill(&mut t, &order, n);
+                t
+            }
+        };
+        if targets.is_empty() {
+            return Err(self.unreachable(&o.sid, &order, None));
+        }
+        // A refused size keeps the lock for close to release.
+        for c in &targets {
+            self.check_size(&o.sid, &o.keys.data, c.server, data)?;
+        }
+        let locked = o.lock.is_some() || refill;
+        let flags = replica::flags_for(version);
+        let mut with_writes = o
+            .lock
+            .as_ref()
+            .is_some_and(|l| targets.iter().all(|c| c.server == l.server));
+        let mut released = false;
+        let mut stored: Vec<Copy> = Vec::new();
+        let mut used: Vec<usize> = targets.iter().map(|c| c.server).collect();
+        let (mut conflict, mut refused, mut last) = (false, None, None);
+        while !targets.is_empty() {
+            let mut batch = Batch::default();
+            for (i, c) in targets.iter().enumerate() {
+                let guarded = (locked && c.read).then_some(c.cas);
+                batch.push(
+                    c.server,
+                    store_cmd(&o.keys.data, data, exptime, flags, guarded),
+                    Tag::Copy(i),
+                );
+            }
+            if with_writes && let Some(l) = &o.lock {
+                batch.push(l.server, delete_cas_cmd(&o.keys.lock, l.cas), Tag::Release);
+            }
+            with_writes = false;
+            let mut failed = 0;
+            let mut unknown: Vec<usize> = Vec::new();
+            for (server, tags, res) in self.run(batch) {
+                match res {
+                    Ok(replies) => {
+                        for (tag, reply) in tags.into_iter().zip(replies) {
+                            let Tag::Copy(i) = tag else {
+                                // Any answer to the release: it ran (EX/NF:
+                                // the lock had expired; not ours to free).
+                                released = true;
+                                continue;
+                            };
+                            match store_outcome(&reply) {
+                                Stored::Yes(cas) => stored.push(Copy {
+                                    cas,
+                                    read: true,
+                                    ..targets[i]
+                                }),
+                                Stored::Conflict => conflict = true,
+                                Stored::Refused(answer) => {
+                                    refused = Some(Error::WriteRefused {
+                                        id: id_text(&o.sid),
+                                        size: data.len(),
+                                        server: self.pool.label(server),
+                                        answer,
+                                    });
+                                }
+                                Stored::Unexpected => {
+                                    return Err(unexpected(&*self.pool, server, "ms", &reply));
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        for tag in &tags {
+                            if let Tag::Copy(i) = tag {
+                                if self.usable(server) {
+                                    // Dropped, server still up: look.
+                                    unknown.push(*i);
+                                } else {
+                                    failed += 1;
+                                }
+                            }
+                        }
+                        last = Some(e);
+                    }
+                }
+            }
+            if !unknown.is_empty() {
+                let servers: Vec<usize> = unknown.iter().map(|&i| targets[i].server).collect();
+                let batch = Batch::per_copy(&servers, read_cmd(&o.keys.data, false));
+                for (_, tags, res) in self.run(batch) {
+                    let landed = res.ok().and_then(|mut r| r.pop()).and_then(|r| match r {
+                        Reply::Value(v, meta)
+                            if v == data && meta.client_flags == Some(flags) =>
+                        {
+                            Some(meta.cas)
+                        }
+                        _ => None,
+                    });
+                    let Some(Tag::Copy(j)) = tags.first() else {
+                        continue;
+                    };
+                    match landed {
+                        Some(cas) => stored.push(Copy {
+                            cas,
+                            read: true,
+                            ..targets[unknown[*j]]
+                        }),
+                        None => failed += 1,
+                    }
+                }
+            }
+            // Copies whose server failed move to the next usable servers.
+            targets.clear();
+            if failed > 0 && !refill {
+                for s in order.iter().copied().filter(|&s| self.usable(s)) {
+                    if targets.len() == failed || stored.len() + targets.len() >= n {
+                        break;
+                    }
+                    if !used.contains(&s) && self.placement.allow_failover {
+                        used.push(s);
+                        targets.push(Copy {
+                            server: s,
+                            cas: None,
+                            read: false,
+                        });
+                    }
+                }
+            }
+        }
+        if released {
+            o.lock = None;
+        } else if let Some(l) = o.lock.take() {
+            // Every copy's write was answered (or failed): now the lock.
+            let r = self
+                .pool
+                .execute(l.server, &[delete_cas_cmd(&o.keys.lock, l.cas)]);
+            if r.is_err() {
+                self.pool
+                    .delete_when_back(l.server, o.keys.lock.clone(), l.value);
+            }
+        }
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        if conflict {
+            return Err(Error::Conflict {
+                id: id_text(&o.sid),
+                expire_s: self.lock.expire_s,
+            });
+        }
+        if stored.is_empty() {
+            return Err(self.unreachable(&o.sid, &order, last));
+        }
+        if !refill {
+            o.copies = stored;
+            o.version = version;
+        }
+        Ok(())
+    }
+    /// Adds usable servers of `order` not yet in `targets` until it has `n`
+    /// (with failover; without, only the first `n` of the order count).
+    fn fill(&self, targets: &mut Vec<Copy>, order: &[usize], n: usize) {
+        let candidates = if self.placement.allow_failover {
+            self.pick(order, order.len())
+        } else {
+            self.pick(order, n)
+        };
+        for s in candidates {
+            if targets.len() >= n {
+                break;
+            }
+            if !targets.iter().any(|c| c.server == s) {
+                targets.push(Copy {
+                    server: s,
+                    cas: None,
+                    read: false,
+                });
+            }
+        }
+    }
+
+    /// Refuses a value the server would not store. memcached answers such a
+    /// set with `SERVER_ERROR object too large for cache` *and unlinks the
+    /// previous copy*, so the size is checked before anything is sent.
+    fn check_size(&self, sid: &[u8], key: &[u8], idx: usize, data: &[u8]) -> Result<()> {
+        let need = (data.len() + key.len()) as u64 + ITEM_OVERHEAD;
+        if need < MIN_ITEM_SIZE_MAX {
+            return Ok(());
+        }
+        // Learned with the first round trip to the server (the read, for
+        // every copy this request read): no I/O here, so a dead server
+        // never stands between a write and its failover.
+        let Some(limit) = self.pool.known_item_size_max(idx) else {
+            return Ok(());
+        };
+        if need > limit {
+            return Err(Error::TooLarge {
+                id: String::from_utf8_lossy(sid).into_owned(),
+                size: data.len(),
+                server: self.pool.label(idx),
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    /// Deletes session `sid` from every usable server of its probe order
+    /// (stray older copies included, so none can bring the session back)
+    /// and releases its lock, in one round trip; a session that does not
+    /// exist is not an error.
+    ///
+    /// # Errors
+    /// A refused id; [`Error::ReadOnly`] for a session opened read-only
+    /// (another request holds its lock); connection errors when no server
+    /// answered.
+    pub fn destroy(&mut self, sid: &[u8]) -> Result<()> {
+        self.with_opened(sid, |h, o| {
+            if o.readonly.is_some() {
+                // Another request holds this session's lock; deleting under
+                // it would make that request's write fail.
+                return Err(Error::ReadOnly {
+                    id: id_text(sid),
+                    refused: "not destroyed",
+                });
+            }
+            let order = h.order(&o.keys.data_hash);
+            let servers = if h.placement.allow_failover {
+                h.pick(&order, order.len())
+            } else {
+                h.pick(&order, h.placement.redundancy)
+            };
+            if servers.is_empty() {
+                return Err(h.unreachable(sid, &order, None));
+            }
+            let mut batch = Batch::per_copy(
+                &servers,
+                Command::Delete {
+                    key: &o.keys.data,
+                    cas: None,
+                },
+            );
+            let lock = o.lock.take();
+            if let Some(l) = &lock {
+                batch.push(l.server, delete_cas_cmd(&o.keys.lock, l.cas), Tag::Release);
+            }
+            let (mut answered, mut last) = (0, None);
+            let mut released = false;
+            for (server, tags, res) in h.run(batch) {
+                match res {
+                    Ok(replies) => {
+                        for (tag, reply) in tags.into_iter().zip(replies) {
+                            match (tag, reply) {
+                                (Tag::Release, _) => released = true,
+                                (Tag::Copy(_), Reply::Done(_) | Reply::NotFound) => answered += 1,
+                                (_, other) => {
+                                    return Err(unexpected(&*h.pool, server, "md", &other));
+                                }
+                            }
+                        }
+                    }
+                    Err(e) if e.is_server_fault() => last = Some(e),
+                    Err(e) => return Err(e),
+                }
+            }
+            if !released {
+                o.lock = lock;
+            }
+            o.copies.clear();
+            o.version = 0;
+            if answered == 0 {
+                return Err(h.unreachable(sid, &order, last));
+            }
+            Ok(())
+        })
+    }
+
+    /// Whether session `sid` exists on any of its copy servers. A pure
+    /// probe (`mg` without flags): nothing is written, no TTL changes. An
+    /// id that could never be stored (bytes outside the alphabet, too long
+    /// a key) does not exist: it is answered without a warning and without
+    /// reaching memcached, so a client sending junk cookies to a
+    /// strict-mode site gets a fresh id rather than filling the log.
+    ///
+    /// # Errors
+    /// Connection errors when no server answered.
+    pub fn exists(&self, sid: &[u8]) -> Result<bool> {
+        let Ok(keys) = self.keys_for(sid) else {
+            return Ok(false);
+        };
+        let order = self.order(&keys.data_hash);
+        let (mut failed, mut last) = (Vec::new(), None);
+        for _ in 0..=self.pool.server_count() {
+            let servers = self.pick_except(&order, self.placement.redundancy, &failed);
+            if servers.is_empty() {
+                break;
+            }
+            let batch = Batch::per_copy(&servers, Command::probe(&keys.data));
+            let mut answered = false;
+            for (server, _, res) in self.run(batch) {
+                match res.map(|mut r| r.pop()) {
+                    Ok(Some(Reply::Done(_))) => return Ok(true),
+                    Ok(Some(Reply::Miss)) => answered = true,
+                    Ok(other) => {
+                        return Err(unexpected(
+                            &*self.pool,
+                            server,
+                            "mg",
+                            &other.unwrap_or(Reply::Noop),
+                        ));
+                    }
+                    Err(e) if e.is_server_fault() => {
+                        failed.push(server);
+                        last = Some(e);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if answered {
+                // A server that failed may hold a copy; one that answered
+                // has none. With failover, the servers after it stand in.
+                if failed.is_empty() || !self.placement.allow_failover {
+                    return Ok(false);
+                }
+                if self.pick_except(&order, self.placement.redundancy, &failed) == servers {
+                    return Ok(false);
+                }
+            }
+        }
+        Err(self.unreachable(sid, &order, last))
+    }
+
+    /// Refreshes the TTL of an unchanged session (`lazy_write`) on every
+    /// copy without resending it, releasing the lock in the same round
+    /// trip; a copy that has vanished meanwhile is written in full (as an
+    /// add, so a copy another request created meanwhile is kept). A session
+    /// opened read-only is left alone (nothing changed).
+    ///
+    /// # Errors
+    /// As [`Handler::write`].
+    pub fn update_timestamp(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
+        let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
+        self.with_opened(sid, |h, o| {
+            if o.readonly.is_some() {
+                return Ok(());
+            }
+            let mut targets: Vec<usize> = o
+                .copies
+                .iter()
+                .filter(|c| c.cas.is_some() && h.usable(c.server))
+                .map(|c| c.server)
+                .collect();
+            if targets.is_empty() {
+                // Nothing was read (or nothing existed): a full write.
+                let version = replica::next_version(o.version);
+                return h.store_copies(o, data, exptime, version, None);
+            }
+            targets.truncate(h.placement.redundancy);
+            let mut batch = Batch::per_copy(&targets, Command::touch(&o.keys.data, exptime));
+            let lock = o.lock.take();
+            if let Some(l) = &lock {
+                batch.push(l.server, delete_cas_cmd(&o.keys.lock, l.cas), Tag::Release);
+            }
+            let (mut touched, mut missing, mut last) = (0, Vec::new(), None);
+            let mut faulted = Vec::new();
+            let mut released = false;
+            for (server, tags, res) in h.run(batch) {
+                match res {
+                    Ok(replies) => {
+                        for (tag, reply) in tags.into_iter().zip(replies) {
+                            match (tag, reply) {
+                                (Tag::Release, _) => released = true,
+                                (Tag::Copy(_), Reply::Done(_)) => touched += 1,
+                                (Tag::Copy(i), Reply::Miss) => missing.push(targets[i]),
+                                (_, other) => {
+                                    return Err(unexpected(&*h.pool, server, "mg T", &other));
+                                }
+                            }
+                        }
+                    }
+                    Err(e) if e.is_server_fault() => {
+                        faulted.push(server);
+                        last = Some(e);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if !released {
+                o.lock = lock;
+            }
+            // Copies gone (evicted or expired mid-request) are written in
+            // full, as adds; copies on servers that failed are replaced by
+            // the next usable servers, as a write would.
+            let mut refill: Vec<Copy> = missing
+                .iter()
+                .map(|&server| Copy {
+                    server,
+                    cas: None,
+                    read: true,
+                })
+                .collect();
+            let order = h.order(&o.keys.data_hash);
+            if h.placement.allow_failover {
+                let have = touched + refill.len();
+                let spare = h
+                    .pick(&order, order.len())
+                    .into_iter()
+                    .filter(|s| !targets.contains(s) && !faulted.contains(s))
+                    .take(h.placement.redundancy.saturating_sub(have));
+                refill.extend(spare.map(|server| Copy {
+                    server,
+                    cas: None,
+                    read: false,
+                }));
+            }
+            if !refill.is_empty() && (touched > 0 || !missing.is_empty()) {
+                return h.store_copies(o, data, exptime, o.version, Some(refill));
+            }
+            if touched == 0 {
+                return Err(h.unreachable(sid, &order, last));
+            }
+            Ok(())
+        })
+    }
+}
