@@ -48,7 +48,8 @@
  * A pipeline is the run of commands sent while earlier replies are still
  * pending (the client writes one pipeline, then reads all of its replies).
  * Every fired corruption appends one line to <logfile>:
- *   "<mode> conn=<n> cmd=<command line> <detail>".
+ *   "<mode> conn=<n> cmd=<command line> <detail>" (and drop_after adds
+ *   "closed conn=<n> (drop_after) after relaying <k> of <m> replies").
  * Exits on SIGTERM/SIGINT, when its stdin is closed, or after lifetime_s.
  */
 if ($argc < 5) {
@@ -304,7 +305,7 @@ function on_upstream_data(int $id): void {
             if ($drop['seen'] < $drop['after']) { send_client($id, $out . $after); }
             $rest = array_filter($c['pending'], static fn ($e) => $e['pipeline'] === $entry['pipeline']);
             if (!$rest) {
-                plog(sprintf('drop_after conn=%d closed after relaying %d of %d replies', $id,
+                plog(sprintf('closed conn=%d (drop_after) after relaying %d of %d replies', $id,
                     min($drop['after'], $drop['seen'] + 1), $drop['seen'] + 1));
                 $c['closing'] = true;      // flush what is queued, then close
             }
