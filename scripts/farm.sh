@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A private web farm on loopback, for end-to-end tests and the demo
 # (sourced, not run):
 #
