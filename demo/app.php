@@ -15,8 +15,8 @@
  *                         open, between reading the cart and writing it back
  *   logout          POST  destroys the session and deletes the cookie
  *
- * The server name (A or B) comes from the DEMO_NODE environment variable the
- * demo script sets on each web server.
+ * The server name (A or B) comes from the FARM_NODE environment variable
+ * scripts/farm.sh sets in each php-fpm pool (or DEMO_NODE, if set).
  */
 declare(strict_types=1);
 
@@ -30,6 +30,9 @@ set_error_handler(function (int $no, string $msg) use (&$warnings): bool {
 
 function node(): string {
     $n = getenv('DEMO_NODE');
+    if ($n === false || $n === '') {
+        $n = getenv('FARM_NODE'); // set by scripts/farm.sh in each php-fpm pool
+    }
     return $n === false || $n === '' ? 'port ' . ($_SERVER['SERVER_PORT'] ?? '?') : $n;
 }
 

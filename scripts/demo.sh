@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # rsmemcache demo: one browser, two PHP web servers, sessions in memcached.
 #
-# Builds the extension, starts two memcached daemons and two PHP web servers
-# ("A" and "B", both running demo/app.php with session.save_handler =
-# rsmemcache and the same two daemons in session.save_path), then walks a
-# browser-like client (curl with ONE cookie jar) through a login on A, a cart
-# on B, a burst of parallel requests to A and B that the session lock must
-# serialise, and a logout, checking every answer and where the session lives
-# in memcached. Everything runs on 127.0.0.1; everything started is stopped on
-# exit, on failure and on Ctrl-C.
+# Builds the extension and starts a private web farm (scripts/farm.sh): two
+# memcached daemons, two PHP web servers ("A" and "B": two php-fpm masters,
+# both running demo/app.php with session.save_handler = rsmemcache and the
+# same two daemons in session.save_path) and one nginx in front of them. Then
+# walks a browser-like client (curl with ONE cookie jar, talking to nginx)
+# through a login on A, a cart on B, a burst of parallel requests to A and B
+# that the session lock must serialise, and a logout, checking every answer
+# and where the session lives in memcached. nginx balances round robin over A
+# and B; the demo picks the server of each request through nginx's paths
+# /_node/A/... and /_node/B/... so that every step says which one answered.
+# Everything runs on 127.0.0.1; everything started is stopped by PID on exit,
+# on failure and on Ctrl-C.
 #
 # Usage: bash scripts/demo.sh      (or: make demo)
 # Environment (all optional):
 #   DEMO_MC1_PORT, DEMO_MC2_PORT     memcached ports      (21411, 21412)
-#   DEMO_WEB_A_PORT, DEMO_WEB_B_PORT web server ports     (21480, 21481)
+#   DEMO_WEB_PORT                    nginx port           (21480)
 #   DEMO_SKIP_DEPS=1                 do not run scripts/deps.sh
 #   PHP_CONFIG                       php-config of the PHP to build and run against
 #   CARGO_TARGET_DIR                 where cargo puts the build (default: target)
@@ -24,34 +28,18 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 ROOT=$PWD
 
 MC_PORTS=("${DEMO_MC1_PORT:-21411}" "${DEMO_MC2_PORT:-21412}")
-declare -A WEB_PORT=([A]="${DEMO_WEB_A_PORT:-21480}" [B]="${DEMO_WEB_B_PORT:-21481}")
+WEB_PORT=${DEMO_WEB_PORT:-21480}
 WORKERS=4
 SESSION_NAME=PHPSESSID
 KEY_PREFIX=rsmemcache.sess.
 
 # ---------------------------------------------------------------- processes
 
-MC_PIDS=()      # memcached daemons (our children)
-WEB_PIDS=()     # php -S masters (our children)
-WORKER_PIDS=()  # php -S workers (children of the masters)
 BURST_PIDS=()   # curl processes of the parallel step while they run
 TMP=""
 
-# The PIDs whose parent is $1 (read from /proc: no procps needed).
-children_of() {
-  local f stat rest
-  if [[ -r /proc/$1/task/$1/children ]]; then
-    cat "/proc/$1/task/$1/children" 2>/dev/null
-    return 0
-  fi
-  for f in /proc/[0-9]*/stat; do
-    { stat=$(<"$f"); } 2>/dev/null || continue
-    rest=${stat##*) }          # after "pid (comm) ": "state ppid ..."
-    rest=${rest#* }
-    [[ ${rest%% *} == "$1" ]] && { f=${f#/proc/}; printf '%s ' "${f%/stat}"; }
-  done
-  return 0
-}
+# shellcheck source=scripts/farm.sh
+source "$ROOT/scripts/farm.sh"
 
 # True while process $1 exists and is not a zombie.
 alive() {
@@ -79,15 +67,7 @@ signal_and_wait() {
 
 # Stops every process this script started (each recorded by PID).
 stop_all() {
-  local p p2 w known
-  # Workers forked since they were recorded (e.g. Ctrl-C during start-up).
-  for p in "${WEB_PIDS[@]}"; do
-    for w in $(children_of "$p"); do
-      known=0
-      for p2 in "${WORKER_PIDS[@]}"; do [[ $p2 == "$w" ]] && known=1; done
-      ((known)) || WORKER_PIDS+=("$w")
-    done
-  done
+  local p
   # curl processes of an interrupted parallel step first: they talk to the
   # web servers.
   if ((${#BURST_PIDS[@]})); then
@@ -96,18 +76,11 @@ stop_all() {
     echo "demo: stopped ${#BURST_PIDS[@]} curl processes (${BURST_PIDS[*]})"
     BURST_PIDS=()
   fi
-  local all=("${WORKER_PIDS[@]}" "${WEB_PIDS[@]}" "${MC_PIDS[@]}")
-  if ((${#all[@]})); then
-    # SIGINT is the PHP web server's clean shutdown: each master then reaps
-    # its workers. memcached stops on SIGTERM. SIGKILL only as a last resort.
-    signal_and_wait INT 30 "${WORKER_PIDS[@]}" "${WEB_PIDS[@]}" ||
-      signal_and_wait TERM 20 "${WORKER_PIDS[@]}" "${WEB_PIDS[@]}" ||
-      signal_and_wait KILL 20 "${WORKER_PIDS[@]}" "${WEB_PIDS[@]}"
-    signal_and_wait TERM 30 "${MC_PIDS[@]}" || signal_and_wait KILL 20 "${MC_PIDS[@]}"
-    for p in "${WEB_PIDS[@]}" "${MC_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    echo "demo: stopped ${#all[@]} processes (memcached ${MC_PIDS[*]:-none}; php ${WEB_PIDS[*]:-none} + workers ${WORKER_PIDS[*]:-none})"
+  if [[ -n $FARM_DIR ]]; then
+    local what="nginx $FARM_NGINX_PID; php-fpm ${FARM_FPM_PIDS[*]} + workers; memcached ${FARM_MC_PIDS[*]}"
+    farm_stop
+    echo "demo: stopped the farm ($what)"
   fi
-  MC_PIDS=() WEB_PIDS=() WORKER_PIDS=()
 }
 
 cleanup() {
@@ -129,8 +102,8 @@ STEPS_PASSED=0
 
 show_logs() {
   local f
-  [[ -n $TMP && -d $TMP ]] || return 0
-  for f in "$TMP"/*.log; do
+  [[ -n $FARM_DIR && -d $FARM_DIR ]] || return 0
+  for f in "$FARM_DIR"/*.log; do
     [[ -s $f ]] || continue
     echo "---- ${f##*/} (last lines, without connection noise) ----" >&2
     grep -v -E ' (Accepted|Closing)$' "$f" | tail -n 12 >&2
@@ -251,7 +224,7 @@ parse_json() {
 request() {
   local node=$1 method=$2 action=$3
   shift 3
-  local url="http://127.0.0.1:${WEB_PORT[$node]}/app.php?action=$action"
+  local url="http://127.0.0.1:$WEB_PORT/_node/$node/app.php?action=$action"
   local args=(-sS --noproxy '*' --max-time 10 -b "$JAR" -c "$JAR" -o "$TMP/body" -w '%{http_code}')
   local sent cookie f
   cookie=$(jar_sid)
@@ -263,7 +236,7 @@ request() {
   (($#)) && sent+="  body: $*"
   line "sent:" "$sent"
   if [[ -n $cookie ]]; then line "" "cookie: $SESSION_NAME=$cookie"; else line "" "cookie: (none)"; fi
-  CODE=$(curl "${args[@]}" "$url") || fail "web server $node (port ${WEB_PORT[$node]}) did not answer $method $action"
+  CODE=$(curl "${args[@]}" "$url") || fail "web server $node (through nginx on port $WEB_PORT) did not answer $method $action"
   BODY=$(<"$TMP/body")
   parse_json || fail "web server $node answered HTTP $CODE with something that is not JSON: $BODY"
   line "answered:" "web server ${J[node]:-?} (worker pid ${J[pid]:-?}), HTTP $CODE"
@@ -294,12 +267,11 @@ SO=$TARGET_DIR/release/librsmemcache.so
 # Run the PHP the extension was built against (build.rs uses php-config).
 PHP=$("${PHP_CONFIG:-php-config}" --php-binary 2>/dev/null) || PHP=""
 [[ -x $PHP ]] || PHP=$(command -v php) || fail "no php binary found"
-MEMCACHED=$(command -v memcached) || fail "memcached is not installed"
 command -v curl >/dev/null || fail "curl is not installed"
 "$PHP" -n -d "extension=$SO" -r 'exit(extension_loaded("rsmemcache") ? 0 : 1);' ||
   fail "$PHP cannot load $SO"
 
-for port in "${MC_PORTS[@]}" "${WEB_PORT[A]}" "${WEB_PORT[B]}"; do
+for port in "${MC_PORTS[@]}" "$WEB_PORT"; do
   port_busy "$port" && fail "port $port on 127.0.0.1 is already in use (another demo still running?); set DEMO_*_PORT to use other ports"
 done
 
@@ -307,79 +279,51 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/rsmemcache-demo.XXXXXX") || fail "mktemp failed
 JAR=$TMP/cookies.txt
 : >"$JAR"
 
-SAVE_PATH=""
-for port in "${MC_PORTS[@]}"; do
-  mc_args=(-U 0 -l 127.0.0.1 -p "$port" -m 64)
-  [[ $(id -u) == 0 ]] && mc_args+=(-u nobody)
-  "$MEMCACHED" "${mc_args[@]}" >"$TMP/memcached-$port.log" 2>&1 &
-  MC_PIDS+=("$!")
-  SAVE_PATH+="${SAVE_PATH:+,}127.0.0.1:$port"
-done
-for i in 0 1; do
-  port=${MC_PORTS[$i]} pid=${MC_PIDS[$i]}
-  for ((t = 0; ; t++)); do
-    mc_ping "$port" && break
-    alive "$pid" || fail "memcached on port $port exited at start-up"
-    ((t < 100)) || fail "memcached on port $port did not answer within 10 s"
-    sleep 0.1
-  done
-  echo "demo: memcached 127.0.0.1:$port up (pid $pid)"
-done
-
-php_ini=(
-  -n
-  -d "extension=$SO"
-  -d session.save_handler=rsmemcache
-  -d "session.save_path=$SAVE_PATH"
-  -d session.use_strict_mode=1
-  -d session.use_cookies=1
-  -d session.use_only_cookies=1
-  -d session.use_trans_sid=0
-  -d session.cookie_httponly=1
-  -d session.cookie_samesite=Lax
-  -d "session.name=$SESSION_NAME"
-  -d session.gc_maxlifetime=1440
-  -d session.lazy_write=1
-  -d "rsmemcache.prefix=$KEY_PREFIX"
-  -d display_errors=0
-  -d log_errors=1
+# The farm: memcached on MC_PORTS, php-fpm A and B ($WORKERS workers each,
+# FARM_NODE=A/B in their environment), nginx on WEB_PORT.
+FARM_MC_PORTS=("${MC_PORTS[@]}")
+FARM_HTTP_PORT=$WEB_PORT
+FARM_APP_DIR=$ROOT/demo
+FARM_SO=$SO
+FARM_WORKERS=$WORKERS
+FARM_INI=(
+  session.use_strict_mode=1
+  session.use_cookies=1
+  session.use_only_cookies=1
+  session.use_trans_sid=0
+  session.cookie_httponly=1
+  session.cookie_samesite=Lax
+  "session.name=$SESSION_NAME"
+  session.gc_maxlifetime=1440
+  session.lazy_write=1
+  "rsmemcache.prefix=$KEY_PREFIX"
 )
-declare -A WEB_PID
-for node in A B; do
-  DEMO_NODE=$node PHP_CLI_SERVER_WORKERS=$WORKERS \
-    "$PHP" "${php_ini[@]}" -S "127.0.0.1:${WEB_PORT[$node]}" -t "$ROOT/demo" >"$TMP/web-$node.log" 2>&1 &
-  WEB_PID[$node]=$!
-  WEB_PIDS+=("$!")
+farm_start || fail "the web farm did not start (see above)"
+SAVE_PATH=$FARM_SAVE_PATH
+for i in 0 1; do
+  echo "demo: memcached 127.0.0.1:${MC_PORTS[$i]} up (pid ${FARM_MC_PIDS[$i]})"
 done
+i=0
 for node in A B; do
-  port=${WEB_PORT[$node]} pid=${WEB_PID[$node]}
-  for ((t = 0; ; t++)); do
-    health=$(curl -sS --noproxy '*' --max-time 2 "http://127.0.0.1:$port/app.php?action=health" 2>/dev/null) &&
-      [[ $health == *"\"node\":\"$node\""* ]] && break
-    alive "$pid" || fail "web server $node (port $port) exited at start-up"
-    ((t < 100)) || fail "web server $node (port $port) did not answer within 10 s"
-    sleep 0.1
-  done
-  # The master forks its workers right after it starts listening.
-  for ((t = 0; ; t++)); do
-    read -r -a workers <<<"$(children_of "$pid")"
-    ((${#workers[@]} >= WORKERS)) && break
-    ((t < 50)) || fail "web server $node did not start its $WORKERS workers"
-    sleep 0.1
-  done
-  WORKER_PIDS+=("${workers[@]}")
+  pid=${FARM_FPM_PIDS[$i]}
+  i=$((i + 1))
+  health=$(curl -sS --noproxy '*' --max-time 5 "http://127.0.0.1:$WEB_PORT/_node/$node/app.php?action=health") ||
+    fail "web server $node did not answer its health check"
+  read -r -a workers <<<"$(farm_children_of "$pid" | paste -sd ' ')"
   BODY=$health
   parse_json || fail "web server $node: health answer is not JSON: $health"
+  expect "answering server" "${J[node]-}" "$node"
   expect "web server $node session.save_handler" "${J[save_handler]-}" rsmemcache
   expect "web server $node session.save_path" "${J[save_path]-}" "$SAVE_PATH"
-  echo "demo: web server $node http://127.0.0.1:$port up (pid $pid, workers ${workers[*]}), PHP ${J[php]-}, save_handler=${J[save_handler]-}, save_path=${J[save_path]-}"
+  echo "demo: web server $node (php-fpm pid $pid, workers ${workers[*]}) up behind nginx http://127.0.0.1:$WEB_PORT/, PHP ${J[php]-}, save_handler=${J[save_handler]-}, save_path=${J[save_path]-}"
 done
 
 echo
-echo "The browser keeps ONE cookie jar. Cookies are scoped to the host, not the"
-echo "port, so it sends the same session cookie to A and to B, as it would to two"
-echo "web servers behind one load balancer. Neither web server keeps sessions"
-echo "itself: both read and write them in memcached through rsmemcache."
+echo "The browser keeps ONE cookie jar and talks to ONE address, nginx, which"
+echo "forwards to web server A or B (round robin; here the path /_node/A or"
+echo "/_node/B picks one, so each step shows which one answered). The same session"
+echo "cookie goes to both. Neither web server keeps sessions itself: both read"
+echo "and write them in memcached through rsmemcache."
 
 # ---------------------------------------------------------------- scenario
 
@@ -436,7 +380,7 @@ line "" "rsmemcache serialises them: session_start() takes a lock in memcached"
 line "" "(an atomic add of $KEY_PREFIX<id>.lock), the write releases it, and the"
 line "" "next request waits for it, then reads the cart with the previous plum in it."
 line "" "The lock lives in memcached, so it holds across A and B."
-line "sent:" "$BURST x POST http://127.0.0.1:{${WEB_PORT[A]},${WEB_PORT[B]}}/app.php?action=cart_add  body: item=plum work_ms=$WORK_MS"
+line "sent:" "$BURST x POST http://127.0.0.1:$WEB_PORT/_node/{A,B}/app.php?action=cart_add  body: item=plum work_ms=$WORK_MS"
 line "" "all at once ($BURST curl processes in the background), odd ones to A, even ones to B;"
 line "" "work_ms=$WORK_MS: each page works ${WORK_MS} ms (like a database query) while its session is open"
 line "" "cookie: $SESSION_NAME=$(jar_sid) (each request)"
@@ -450,7 +394,7 @@ for ((i = 1; i <= BURST; i++)); do
   curl -sS --noproxy '*' --max-time 30 -b "$JAR" \
     --data-urlencode item=plum --data-urlencode "work_ms=$WORK_MS" \
     -o "$TMP/burst-$i.body" -w '%{http_code}' \
-    "http://127.0.0.1:${WEB_PORT[$node]}/app.php?action=cart_add" \
+    "http://127.0.0.1:$WEB_PORT/_node/$node/app.php?action=cart_add" \
     >"$TMP/burst-$i.code" 2>"$TMP/burst-$i.err" &
   BURST_PIDS+=("$!")
 done
@@ -574,9 +518,9 @@ where=$(mc_where "$KEY") || fail "a memcached daemon did not answer"
 [[ -z $where ]] || fail "the destroyed session is still stored on $where"
 line "answer:" "EN from both (key gone)"
 # Someone who copied the old cookie before the logout tries it on B.
-line "sent:" "GET http://127.0.0.1:${WEB_PORT[B]}/app.php?action=whoami  with the old cookie $SESSION_NAME=$SID (no jar)"
+line "sent:" "GET http://127.0.0.1:$WEB_PORT/_node/B/app.php?action=whoami  with the old cookie $SESSION_NAME=$SID (no jar)"
 stolen=$(curl -sS --noproxy '*' --max-time 10 -b "$SESSION_NAME=$SID" \
-  "http://127.0.0.1:${WEB_PORT[B]}/app.php?action=whoami") || fail "web server B did not answer"
+  "http://127.0.0.1:$WEB_PORT/_node/B/app.php?action=whoami") || fail "web server B did not answer"
 BODY=$stolen
 parse_json || fail "B answered with something that is not JSON: $stolen"
 expect "answering server" "${J[node]-}" B
@@ -589,9 +533,10 @@ where=$(mc_where "$KEY_PREFIX${J[session_id]-}") || fail "a memcached daemon did
 passed "anonymous on A and B, key deleted from memcached, old cookie useless"
 
 # No extension warning may have been logged by either web server.
-if grep -h 'rsmemcache:' "$TMP"/web-*.log >&2; then
+if grep -h 'rsmemcache:' "${FARM_FPM_LOGS[@]}" >&2 2>/dev/null; then
   fail "the web servers logged rsmemcache warnings (above)"
 fi
+farm_check_logs || fail "a php-fpm worker crashed or hit a fatal error (above)"
 
 echo
 stop_all

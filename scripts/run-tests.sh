@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the extension, starts private memcached daemons, runs the Rust tests
 # (cargo test --release) and the PHP tests (php-tests/*.phpt through PHP's
-# run-tests.php), stops the daemons, and prints "N passed, N failed" as the
-# last line. Exits non-zero if anything failed, if no .phpt test passed, or if
+# run-tests.php), stops the daemons, runs the end-to-end farm test
+# (tests/e2e/sigstop.sh: nginx + two php-fpm + its own three memcached, one
+# of them SIGSTOPped under load; counted as one test), and prints "N passed,
+# N failed" as the last line. Exits non-zero if anything failed, if no .phpt test passed, or if
 # the extension does not load.
 #
 #   scripts/run-tests.sh                        # everything
@@ -12,7 +14,11 @@
 #   RSMEMCACHE_TEST_BASE_PORT   first TCP port (default 21211); the daemons use
 #                               BASE, BASE+1, BASE+2, and BASE+88 (or the next
 #                               free port above it) is the "refused" port.
-#   RSMEMCACHE_SKIP_CARGO_TESTS=1  run only the .phpt tests.
+#   RSMEMCACHE_SKIP_CARGO_TESTS=1  run only the .phpt tests (and the e2e test).
+#   RSMEMCACHE_SKIP_E2E=1       skip tests/e2e/sigstop.sh (it is also skipped
+#                               when test files are named on the command line).
+#   SIGSTOP_BASE_PORT           ports of the e2e test: memcached on this and
+#                               the next two, nginx on +80 (default BASE+110).
 # Exported to the tests: RSMEMCACHE_TEST_SERVERS, RSMEMCACHE_TEST_SOCKET,
 # RSMEMCACHE_TEST_REFUSED_PORT, RSMEMCACHE_SO (see php-tests/config.inc).
 set -euo pipefail
@@ -101,8 +107,8 @@ fi
 
 # --- memcached daemons ------------------------------------------------------
 BASE=${RSMEMCACHE_TEST_BASE_PORT:-21211}
-[[ "$BASE" =~ ^[0-9]+$ ]] && ((BASE >= 1024 && BASE + 100 < 65536)) \
-  || die "RSMEMCACHE_TEST_BASE_PORT must be a port number between 1024 and 65435 (got '$BASE')"
+[[ "$BASE" =~ ^[0-9]+$ ]] && ((BASE >= 1024 && BASE + 200 < 65536)) \
+  || die "RSMEMCACHE_TEST_BASE_PORT must be a port number between 1024 and 65335 (got '$BASE')"
 
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/rsmemcache-test.XXXXXX")
 chmod 777 "$run_dir"   # memcached (user nobody when we are root) creates its socket here
@@ -254,6 +260,31 @@ no_phpt_passed=0
 if ((phpt_passed == 0)); then
   warn "no phpt test passed"
   no_phpt_passed=1
+fi
+
+# The phpt run's daemons are not needed any more; the e2e test starts its own.
+stop_pids "${pids[@]}"
+pids=()
+
+# --- end-to-end farm test -----------------------------------------------------
+# tests/e2e/sigstop.sh: nginx + php-fpm A and B + three memcached of its own,
+# one SIGSTOPped for 10 s under 40 users (about 30 s). One test in the summary.
+if ((has_target)) || [[ ${RSMEMCACHE_SKIP_E2E:-0} == 1 ]]; then
+  log "e2e test skipped (test files named on the command line, or RSMEMCACHE_SKIP_E2E=1)"
+else
+  log "tests/e2e/sigstop.sh"
+  set +e
+  SIGSTOP_BASE_PORT=${SIGSTOP_BASE_PORT:-$((BASE + 110))} FARM_SO="$SO" PHP="$PHP" \
+    bash tests/e2e/sigstop.sh </dev/null 2>&1 | tee "$run_dir/e2e-sigstop.log"
+  e2e_rc=${PIPESTATUS[0]}
+  set -e
+  if ((e2e_rc == 0)); then
+    log "e2e sigstop: passed"
+    passed=$((passed + 1))
+  else
+    warn "e2e sigstop: FAILED (exit status $e2e_rc)"
+    failed=$((failed + 1))
+  fi
 fi
 
 # --- summary ----------------------------------------------------------------

@@ -1,0 +1,401 @@
+# shellcheck shell=bash
+# A private web farm on loopback, for end-to-end tests and the demo
+# (sourced, not run):
+#
+#   N memcached daemons (127.0.0.1, TCP ports)
+#   two php-fpm masters, "A" and "B", each its own static pool of workers
+#     with the built extension loaded and session.save_handler = rsmemcache
+#   one nginx balancing round robin over both FPM sockets on a loopback port
+#
+# Everything lives in one temporary directory (configs, pid files, unix
+# sockets, logs, nginx temp paths), is started as a child of the calling
+# shell, is stopped by PID (farm_stop) and the directory is removed. No
+# system service, system config or system port is used or touched.
+#
+# It is a separate file from scripts/lib.sh because it keeps state (the PIDs
+# and paths of one farm, in FARM_* variables) and is only needed by the
+# scripts that run a farm; lib.sh stays the small stateless helpers that
+# run-tests.sh and bench.sh share. farm.sh sources lib.sh (stop_pids,
+# port_in_use, wait_ready).
+#
+# Usage:
+#   source scripts/farm.sh
+#   FARM_MC_PORTS=(27201 27202 27203)    # memcached ports (required)
+#   FARM_HTTP_PORT=27280                  # nginx port (required)
+#   FARM_APP_DIR=$PWD/tests/e2e/app       # document root (required)
+#   FARM_INI=(rsmemcache.timeout=1000)    # extra php.ini settings for both pools
+#   trap farm_stop EXIT                   # the caller owns the trap
+#   farm_start || exit 1                  # returns 1 (and cleans up) on failure
+#   ... http://127.0.0.1:$FARM_HTTP_PORT/<script>.php   (round robin A/B)
+#   ... http://127.0.0.1:$FARM_HTTP_PORT/_node/A/<script>.php (only A; B alike)
+#   farm_check_logs || echo "a worker crashed"
+#   farm_stop
+#
+# Input variables (all but the first three optional):
+#   FARM_MC_PORTS       array of memcached TCP ports on 127.0.0.1
+#   FARM_HTTP_PORT      nginx's port on 127.0.0.1
+#   FARM_APP_DIR        absolute path of the PHP app (document root)
+#   FARM_SO             the extension (default: <repo>/build/rsmemcache.so)
+#   FARM_WORKERS        workers per FPM master, pm = static (default 8)
+#   FARM_INI            array of name=value set in both pools (php_admin_value)
+#   FARM_SAVE_PATH      session.save_path (default: the memcached list)
+#   PHP_FPM, NGINX, MEMCACHED, PHP   binaries (default: found on PATH or /usr/sbin)
+#   FARM_KEEP_DIR=1     farm_stop leaves FARM_DIR (logs, configs) in place
+#   TMPDIR              where the farm's directory is created (default /tmp)
+# Output variables (set by farm_start):
+#   FARM_DIR            the farm's directory (removed by farm_stop)
+#   FARM_MC_PIDS        memcached PIDs, in FARM_MC_PORTS order
+#   FARM_FPM_PIDS       the two FPM masters' PIDs (A, B)
+#   FARM_NGINX_PID      nginx master's PID
+#   FARM_SAVE_PATH      session.save_path used
+#   FARM_FPM_LOGS       FPM error logs and PHP error logs (A, B)
+#
+# Each FPM master runs `php-fpm -n` (no system php.ini or conf.d: only what
+# is set here counts), loads the extension with `-d extension=<full path>`,
+# and gets the session settings through php_admin_value in its pool. Workers'
+# PHP errors go to php-<node>.log; the masters log to fpm-<node>.log (worker
+# crashes appear there as "exited on signal").
+
+_FARM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+# shellcheck source=scripts/lib.sh
+source "$_FARM_ROOT/scripts/lib.sh"
+
+FARM_DIR=""
+FARM_MC_PIDS=()
+FARM_FPM_PIDS=()
+FARM_NGINX_PID=""
+FARM_FPM_LOGS=()
+_FARM_MC_BIN=""
+
+_farm_log() { printf 'farm: %s\n' "$*"; }
+_farm_err() { printf 'farm: %s\n' "$*" >&2; }
+
+# Prints the first executable among: command -v NAME..., /usr/sbin/NAME...
+_farm_find() {
+  local n
+  for n in "$@"; do
+    command -v "$n" 2>/dev/null && return 0
+    [[ -x /usr/sbin/$n ]] && { echo "/usr/sbin/$n"; return 0; }
+  done
+  return 1
+}
+
+# The PIDs whose parent is $1 (a /proc scan: no procps needed).
+farm_children_of() {
+  local f stat rest
+  for f in /proc/[0-9]*/stat; do
+    { stat=$(<"$f"); } 2>/dev/null || continue
+    rest=${stat##*) }
+    rest=${rest#* }
+    [[ ${rest%% *} == "$1" ]] && { f=${f#/proc/}; printf '%s\n' "${f%/stat}"; }
+  done
+  return 0
+}
+
+# True while $1 exists and is not a zombie.
+_farm_alive() {
+  local stat
+  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [[ ${stat:0:1} != Z ]]
+}
+
+# Polls "$@" (a command) every 50 ms until it succeeds; $1 = seconds, $2 =
+# what. Gives up at once when the command returns 2 (e.g. the process died).
+_farm_poll() {
+  local secs=$1 what=$2 i rc
+  shift 2
+  for ((i = 0; i < secs * 20; i++)); do
+    rc=0
+    "$@" || rc=$?
+    ((rc == 0)) && return 0
+    ((rc == 2)) && return 1
+    sleep 0.05
+  done
+  _farm_err "timed out after $secs s waiting for $what"
+  return 1
+}
+
+_farm_http_ok() {
+  curl -sf --noproxy '*' --max-time 2 -o /dev/null "http://127.0.0.1:$FARM_HTTP_PORT$1"
+}
+
+_farm_fpm_conf() {
+  local node=$1 kv name value
+  cat <<EOF
+; php-fpm master "$node" of a private rsmemcache farm (scripts/farm.sh)
+[global]
+pid = $FARM_DIR/fpm-$node.pid
+error_log = $FARM_DIR/fpm-$node.log
+log_level = notice
+daemonize = no
+process_control_timeout = 5
+
+[$node]
+listen = $FARM_DIR/fpm-$node.sock
+listen.mode = 0666
+pm = static
+pm.max_children = ${FARM_WORKERS:-8}
+ping.path = /_farm_ping
+ping.response = $node
+catch_workers_output = yes
+decorate_workers_output = no
+clear_env = yes
+env[FARM_NODE] = $node
+php_admin_value[error_log] = $FARM_DIR/php-$node.log
+php_admin_flag[log_errors] = on
+php_admin_flag[display_errors] = off
+php_admin_value[error_reporting] = E_ALL
+php_admin_value[session.save_handler] = rsmemcache
+php_admin_value[session.save_path] = "$FARM_SAVE_PATH"
+EOF
+  for kv in "${FARM_INI[@]}"; do
+    name=${kv%%=*}
+    value=${kv#*=}
+    printf 'php_admin_value[%s] = "%s"\n' "$name" "$value"
+  done
+}
+
+_farm_fastcgi_params() {
+  cat <<'EOF'
+        fastcgi_param QUERY_STRING      $query_string;
+        fastcgi_param REQUEST_METHOD    $request_method;
+        fastcgi_param CONTENT_TYPE      $content_type;
+        fastcgi_param CONTENT_LENGTH    $content_length;
+        fastcgi_param REQUEST_URI       $request_uri;
+        fastcgi_param DOCUMENT_URI      $document_uri;
+        fastcgi_param DOCUMENT_ROOT     $document_root;
+        fastcgi_param SERVER_PROTOCOL   $server_protocol;
+        fastcgi_param GATEWAY_INTERFACE CGI/1.1;
+        fastcgi_param SERVER_SOFTWARE   nginx;
+        fastcgi_param REMOTE_ADDR       $remote_addr;
+        fastcgi_param REMOTE_PORT       $remote_port;
+        fastcgi_param SERVER_ADDR       $server_addr;
+        fastcgi_param SERVER_PORT       $server_port;
+        fastcgi_param SERVER_NAME       $server_name;
+        fastcgi_next_upstream off;
+        fastcgi_read_timeout 120s;
+EOF
+}
+
+_farm_nginx_conf() {
+  local t=$FARM_DIR/nginx node
+  # As root, nginx would switch its workers to "nobody" (whose group does not
+  # exist on Debian); keep them root, like the FPM workers (-R).
+  [[ $(id -u) == 0 ]] && echo 'user root;'
+  cat <<EOF
+# nginx of a private rsmemcache farm (scripts/farm.sh)
+daemon off;
+master_process on;
+worker_processes 1;
+pid $FARM_DIR/nginx.pid;
+error_log $FARM_DIR/nginx-error.log notice;
+events { worker_connections 1024; }
+http {
+    access_log $FARM_DIR/nginx-access.log;
+    client_body_temp_path $t/client_body;
+    proxy_temp_path $t/proxy;
+    fastcgi_temp_path $t/fastcgi;
+    uwsgi_temp_path $t/uwsgi;
+    scgi_temp_path $t/scgi;
+    upstream farm_fpm {
+        server unix:$FARM_DIR/fpm-A.sock;
+        server unix:$FARM_DIR/fpm-B.sock;
+    }
+    server {
+        listen 127.0.0.1:$FARM_HTTP_PORT;
+        root $FARM_APP_DIR;
+        location = /_farm_status { return 200 "ok\n"; }
+EOF
+  # Regex locations are tried in order: the per-node ones come first.
+  for node in A B; do
+    cat <<EOF
+        location = /_node/$node/_farm_ping {
+            fastcgi_pass unix:$FARM_DIR/fpm-$node.sock;
+            fastcgi_param SCRIPT_NAME /_farm_ping;
+            fastcgi_param SCRIPT_FILENAME /_farm_ping;
+$(_farm_fastcgi_params)
+        }
+        location ~ ^/_node/$node(/.+\.php)\$ {
+            fastcgi_pass unix:$FARM_DIR/fpm-$node.sock;
+            fastcgi_param SCRIPT_NAME \$1;
+            fastcgi_param SCRIPT_FILENAME \$document_root\$1;
+$(_farm_fastcgi_params)
+        }
+EOF
+  done
+  cat <<EOF
+        location ~ \.php\$ {
+            fastcgi_pass farm_fpm;
+            fastcgi_param SCRIPT_NAME \$fastcgi_script_name;
+            fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
+$(_farm_fastcgi_params)
+        }
+    }
+}
+EOF
+}
+
+# Starts the farm. Returns 0 when memcached answers, both FPM masters run
+# all their workers and answer their ping through nginx; otherwise stops
+# whatever it started, prints why, and returns 1.
+farm_start() {
+  local port pid node so fpm nginx i root_args=() mc_args=() n
+  if ((${#FARM_MC_PORTS[@]} == 0)) || [[ -z ${FARM_HTTP_PORT:-} || -z ${FARM_APP_DIR:-} ]]; then
+    _farm_err "FARM_MC_PORTS, FARM_HTTP_PORT and FARM_APP_DIR must be set"
+    return 1
+  fi
+  [[ -d $FARM_APP_DIR && $FARM_APP_DIR == /* ]] || { _farm_err "FARM_APP_DIR must be an absolute directory: $FARM_APP_DIR"; return 1; }
+  so=${FARM_SO:-$_FARM_ROOT/build/rsmemcache.so}
+  [[ $so == /* ]] || so=$PWD/$so
+  [[ -f $so ]] || { _farm_err "no extension at $so (run make build)"; return 1; }
+  fpm=${PHP_FPM:-$(_farm_find php-fpm8.2 php-fpm)} || { _farm_err "php-fpm not found (apt-get install php8.2-fpm)"; return 1; }
+  nginx=${NGINX:-$(_farm_find nginx)} || { _farm_err "nginx not found (apt-get install nginx)"; return 1; }
+  _FARM_MC_BIN=${MEMCACHED:-$(_farm_find memcached)} || { _farm_err "memcached not found"; return 1; }
+  PHP=${PHP:-$(command -v php8.2 || command -v php)} || { _farm_err "php not found"; return 1; }
+  command -v curl >/dev/null || { _farm_err "curl not found"; return 1; }
+
+  for port in "${FARM_MC_PORTS[@]}" "$FARM_HTTP_PORT"; do
+    if port_in_use "$port"; then
+      _farm_err "port $port on 127.0.0.1 is already in use"
+      return 1
+    fi
+  done
+
+  FARM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rsmemcache-farm.XXXXXX") || return 1
+  mkdir -p "$FARM_DIR/nginx"
+
+  # memcached
+  [[ $(id -u) == 0 ]] && mc_args=(-u nobody)
+  FARM_MC_PIDS=()
+  local targets=() sp=""
+  for port in "${FARM_MC_PORTS[@]}"; do
+    "$_FARM_MC_BIN" -U 0 -l 127.0.0.1 -p "$port" -m 64 -c 1024 "${mc_args[@]}" \
+      </dev/null >"$FARM_DIR/memcached-$port.log" 2>&1 &
+    FARM_MC_PIDS+=("$!")
+    echo "$!" >"$FARM_DIR/memcached-$port.pid"
+    targets+=("tcp://127.0.0.1:$port")
+    sp+="${sp:+,}127.0.0.1:$port"
+  done
+  FARM_SAVE_PATH=${FARM_SAVE_PATH:-$sp}
+  if ! wait_ready "${targets[@]}"; then
+    _farm_err "memcached did not come up: $(cat "$FARM_DIR"/memcached-*.log)"
+    farm_stop
+    return 1
+  fi
+  for pid in "${FARM_MC_PIDS[@]}"; do
+    _farm_alive "$pid" || { _farm_err "memcached pid $pid exited at start-up"; farm_stop; return 1; }
+  done
+  _farm_log "memcached up: $FARM_SAVE_PATH (pids ${FARM_MC_PIDS[*]})"
+
+  # php-fpm A and B
+  [[ $(id -u) == 0 ]] && root_args=(-R)
+  FARM_FPM_PIDS=()
+  FARM_FPM_LOGS=()
+  for node in A B; do
+    _farm_fpm_conf "$node" >"$FARM_DIR/fpm-$node.conf"
+    "$fpm" -n -d "extension=$so" -y "$FARM_DIR/fpm-$node.conf" -p "$FARM_DIR" -F "${root_args[@]}" \
+      </dev/null >"$FARM_DIR/fpm-$node.out" 2>&1 &
+    FARM_FPM_PIDS+=("$!")
+    FARM_FPM_LOGS+=("$FARM_DIR/fpm-$node.log" "$FARM_DIR/php-$node.log")
+  done
+
+  # nginx
+  _farm_nginx_conf >"$FARM_DIR/nginx.conf"
+  "$nginx" -p "$FARM_DIR/nginx/" -c "$FARM_DIR/nginx.conf" -e "$FARM_DIR/nginx-error.log" \
+    </dev/null >"$FARM_DIR/nginx.out" 2>&1 &
+  FARM_NGINX_PID=$!
+
+  local nodes=(A B)
+  for i in 0 1; do
+    node=${nodes[$i]}
+    pid=${FARM_FPM_PIDS[$i]}
+    if ! _farm_poll 15 "php-fpm $node to be ready" _farm_fpm_ready "$pid" "$node"; then
+      _farm_err "php-fpm $node: $(cat "$FARM_DIR/fpm-$node.out" "$FARM_DIR/fpm-$node.log" 2>/dev/null)"
+      farm_stop
+      return 1
+    fi
+  done
+  if ! _farm_poll 15 "nginx on 127.0.0.1:$FARM_HTTP_PORT" _farm_nginx_ready; then
+    _farm_err "nginx: $(cat "$FARM_DIR/nginx.out" "$FARM_DIR/nginx-error.log" 2>/dev/null)"
+    farm_stop
+    return 1
+  fi
+  for node in A B; do
+    n=$(curl -sS --noproxy '*' --max-time 2 "http://127.0.0.1:$FARM_HTTP_PORT/_node/$node/_farm_ping" 2>&1) || n="(no answer) $n"
+    if [[ $n != "$node" ]]; then
+      _farm_err "php-fpm $node does not answer its ping through nginx: $n"
+      farm_stop
+      return 1
+    fi
+  done
+  _farm_log "php-fpm A (pid ${FARM_FPM_PIDS[0]}) and B (pid ${FARM_FPM_PIDS[1]}), ${FARM_WORKERS:-8} workers each; nginx (pid $FARM_NGINX_PID) on http://127.0.0.1:$FARM_HTTP_PORT/ ; dir $FARM_DIR"
+  return 0
+}
+
+# True when FPM master $1 (node $2) runs, has all its workers and its socket.
+_farm_fpm_ready() {
+  _farm_alive "$1" || { _farm_err "php-fpm $2 (pid $1) exited"; return 2; }
+  [[ -S $FARM_DIR/fpm-$2.sock ]] || return 1
+  (($(farm_children_of "$1" | wc -l) >= ${FARM_WORKERS:-8}))
+}
+
+_farm_nginx_ready() {
+  _farm_alive "$FARM_NGINX_PID" || { _farm_err "nginx (pid $FARM_NGINX_PID) exited"; return 2; }
+  _farm_http_ok /_farm_status
+}
+
+# The worker PIDs of both FPM masters, one per line.
+farm_workers() {
+  local pid
+  for pid in "${FARM_FPM_PIDS[@]}"; do farm_children_of "$pid"; done
+}
+
+# Prints worker crashes and PHP fatal errors found in the FPM and PHP error
+# logs; returns 1 if there is one.
+farm_check_logs() {
+  local f bad=0
+  for f in "${FARM_FPM_LOGS[@]}"; do
+    [[ -f $f ]] || continue
+    if grep -E 'exited on signal|SIGSEGV|SIGBUS|SIGABRT|exited with code|PHP Fatal error|core dumped' "$f" >&2; then
+      _farm_err "crash or fatal error in ${f##*/} (lines above)"
+      bad=1
+    fi
+  done
+  return "$bad"
+}
+
+# Stops everything farm_start started, by PID: nginx, the FPM masters (and
+# any worker left behind by a master that had to be killed), memcached
+# (SIGCONT first, in case a test stopped one); removes FARM_DIR. Safe to call
+# twice and from a trap.
+farm_stop() {
+  local -
+  set +e
+  local workers=() w pid comm
+  for pid in "${FARM_FPM_PIDS[@]}"; do
+    mapfile -t -O "${#workers[@]}" workers < <(farm_children_of "$pid")
+  done
+  [[ -n $FARM_NGINX_PID ]] && stop_pids "$FARM_NGINX_PID"
+  ((${#FARM_FPM_PIDS[@]})) && stop_pids "${FARM_FPM_PIDS[@]}"
+  for w in "${workers[@]}"; do
+    # A worker survives only if its master was SIGKILLed; make sure the PID
+    # is still an FPM process before signalling it.
+    { comm=$(<"/proc/$w/comm"); } 2>/dev/null || continue
+    if [[ $comm == php-fpm* ]]; then kill -9 "$w" 2>/dev/null; fi
+  done
+  for pid in "${FARM_MC_PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; done
+  ((${#FARM_MC_PIDS[@]})) && stop_pids "${FARM_MC_PIDS[@]}"
+  FARM_NGINX_PID=""
+  FARM_FPM_PIDS=()
+  FARM_MC_PIDS=()
+  if [[ -n $FARM_DIR && -d $FARM_DIR ]]; then
+    if [[ ${FARM_KEEP_DIR:-0} == 1 ]]; then
+      _farm_log "kept $FARM_DIR (FARM_KEEP_DIR=1)"
+    else
+      rm -rf -- "$FARM_DIR"
+    fi
+  fi
+  FARM_DIR=""
+  return 0
+}
