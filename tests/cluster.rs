@@ -151,9 +151,8 @@ fn two_copies_survive_a_dead_server_and_the_returning_one_is_repaired() {
     // Back, empty, once its retry interval has passed.
     servers[1].restart();
     assert!(common::wait_for(std::time::Duration::from_secs(5), || h
-        .pool()
-        .servers()[1]
-        .usable()));
+        .transport()
+        .usable(1)));
     for sid in &sids {
         let want = format!("v2|{}", String::from_utf8_lossy(sid));
         assert_eq!(h.read(sid).expect("read after the return"), want.as_bytes());
