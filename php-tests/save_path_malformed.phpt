@@ -111,19 +111,19 @@ Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://MC2
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,tcp://MC2?weight)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- tcp://MC2?weight=0
-Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://MC2?weight=0': weight '0' must be an integer 1-10000
+Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://MC2?weight=0': weight '0' must be an integer 1-100
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,tcp://MC2?weight=0)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- tcp://MC2?weight=-1
-Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://MC2?weight=-1': weight '-1' must be an integer 1-10000
+Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://MC2?weight=-1': weight '-1' must be an integer 1-100
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,tcp://MC2?weight=-1)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- tcp://MC2?weight=abc
-Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://MC2?weight=abc': weight 'abc' must be an integer 1-10000
+Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://MC2?weight=abc': weight 'abc' must be an integer 1-100
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,tcp://MC2?weight=abc)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- tcp://MC2?weight=10001
-Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://MC2?weight=10001': weight '10001' must be an integer 1-10000
+Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://MC2?weight=10001': weight 10001 is above the maximum of 100
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,tcp://MC2?weight=10001)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- tcp://MC2?timeout=abc
@@ -231,7 +231,7 @@ Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://127
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,tcp://127.0.0.1:11211:2)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- 127.0.0.1:11211:abc
-Warning: session_start(): rsmemcache: invalid session.save_path entry '127.0.0.1:11211:abc': weight 'abc' must be an integer 1-10000
+Warning: session_start(): rsmemcache: invalid session.save_path entry '127.0.0.1:11211:abc': weight 'abc' must be an integer 1-100
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,127.0.0.1:11211:abc)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- 127.0.0.1:11211:0:0
@@ -239,7 +239,7 @@ Warning: session_start(): rsmemcache: invalid session.save_path entry '127.0.0.1
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,127.0.0.1:11211:0:0)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- alone: tcp://MC2?weight=0
-Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://MC2?weight=0': weight '0' must be an integer 1-10000
+Warning: session_start(): rsmemcache: invalid session.save_path entry 'tcp://MC2?weight=0': weight '0' must be an integer 1-100
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: tcp://MC2?weight=0)
 bool(false)
 key absent everywhere

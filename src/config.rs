@@ -3,7 +3,11 @@
 //!
 //! All directives are `PHP_INI_ALL`, so they are read at every session
 //! `open()` (never cached at MINIT) and a bad value is reported then, as a
-//! warning naming the directive, and the session does not start. The table
+//! warning naming the directive, and the session does not start. A bad value
+//! given to `ini_set()` (or in `.htaccess`/`.user.ini`) is refused at once by
+//! the entries' `on_modify` handler ([`crate::php::on_modify`]), with the same
+//! warning and by the same rules ([`validate`]); one from php.ini is accepted
+//! at startup and reported at `session_start()`. The table
 //! here is the single source of truth: `README.md` and `stubs/rsmemcache.ini`
 //! must list the same names and defaults (checked by a test below).
 
@@ -15,11 +19,10 @@ use crate::{
     pool::PoolSettings,
 };
 use ext_php_rs::{
-    ffi::{zend_ini_entry, zend_string},
     flags::IniEntryPermission,
     zend::{IniEntryDef, IniEntryDefs},
 };
-use std::ffi::{CStr, c_int, c_void};
+use std::ffi::CStr;
 
 /// One directive: name, default, unit and meaning (for docs and `--ri`).
 #[derive(Debug, Clone, Copy)]
@@ -154,21 +157,6 @@ pub const DIRECTIVES: [Directive; 14] = [
     },
 ];
 
-/// `on_modify` for every directive: accepts any value. Values are validated
-/// at session open instead, where a bad one becomes a warning; rejecting it
-/// here would make PHP silently keep the default for a bad php.ini value.
-/// Without a handler at all, PHP 8.2's `ini_restore()` fails on our entries.
-extern "C" fn accept_any(
-    _entry: *mut zend_ini_entry,
-    _new_value: *mut zend_string,
-    _arg1: *mut c_void,
-    _arg2: *mut c_void,
-    _arg3: *mut c_void,
-    _stage: c_int,
-) -> c_int {
-    0
-}
-
 const fn ini_table() -> [IniEntryDef; DIRECTIVES.len() + 1] {
     let mut table = [IniEntryDef::end(); DIRECTIVES.len() + 1];
     let mut i = 0;
@@ -178,7 +166,7 @@ const fn ini_table() -> [IniEntryDef; DIRECTIVES.len() + 1] {
             DIRECTIVES[i].default,
             IniEntryPermission::All,
         );
-        table[i].on_modify = Some(accept_any);
+        table[i].on_modify = Some(crate::php::on_modify);
         i += 1;
     }
     table
@@ -240,6 +228,27 @@ fn int_in(name: &CStr, value: &str, lo: u64, hi: u64) -> Result<u64> {
         })
 }
 
+/// The integer directives and their inclusive ranges (units as in
+/// [`DIRECTIVES`]).
+const RANGES: [(&CStr, u64, u64); 7] = [
+    (CONNECT_TIMEOUT, 1, 600_000),
+    (TIMEOUT, 1, 600_000),
+    (RETRY_INTERVAL, 0, 86_400),
+    (MAX_FAILOVER_ATTEMPTS, 1, 1000),
+    (SESSION_REDUNDANCY, 1, 16),
+    (LOCK_WAIT_TIME, 0, 600_000),
+    (LOCK_EXPIRE, 1, 86_400),
+];
+
+/// The value of integer directive `name` (one of [`RANGES`]).
+fn int_of(name: &CStr, value: &str) -> Result<u64> {
+    let (lo, hi) = RANGES
+        .iter()
+        .find(|r| r.0 == name)
+        .map_or((0, 0), |&(_, lo, hi)| (lo, hi));
+    int_in(name, value, lo, hi)
+}
+
 /// The option `value` names (trimmed, case-insensitive), or an error
 /// naming the directive.
 fn pick<T: Copy>(name: &CStr, value: &str, options: &[(&str, T)], expected: &str) -> Result<T> {
@@ -264,6 +273,92 @@ const BOOLS: &[(&str, bool)] = &[
     ("", false),
 ];
 
+fn bool_of(name: &CStr, value: &str) -> Result<bool> {
+    pick(name, value, BOOLS, "expected 0 or 1")
+}
+
+fn compat_of(value: &str) -> Result<Compat> {
+    pick(
+        COMPAT,
+        value,
+        &[
+            ("none", Compat::None),
+            ("", Compat::None),
+            ("memcache", Compat::Memcache),
+            ("memcached", Compat::Memcached),
+        ],
+        "expected none, memcache or memcached",
+    )
+}
+
+fn strategy_of(value: &str) -> Result<Strategy> {
+    pick(
+        HASH_STRATEGY,
+        value,
+        &[
+            ("consistent", Strategy::Consistent),
+            ("standard", Strategy::Standard),
+            ("ketama", Strategy::Ketama),
+        ],
+        "expected consistent, standard or ketama",
+    )
+}
+
+fn function_of(value: &str) -> Result<HashFunction> {
+    pick(
+        HASH_FUNCTION,
+        value,
+        &[
+            ("crc32", HashFunction::Crc32),
+            ("fnv", HashFunction::Fnv1a),
+            ("fnv1a", HashFunction::Fnv1a),
+        ],
+        "expected crc32 or fnv",
+    )
+}
+
+fn failure_of(value: &str) -> Result<LockFailure> {
+    pick(
+        LOCK_FAILURE,
+        value,
+        &[
+            ("error", LockFailure::Error),
+            ("readonly", LockFailure::ReadOnly),
+        ],
+        "expected error or readonly",
+    )
+}
+
+/// Checks one directive's value alone, by the same rules (and with the same
+/// error) as [`Config::load`]: the `on_modify` handler uses it to refuse a
+/// bad `ini_set()`. A directive that is not ours is accepted.
+///
+/// Every directive is valid or not on its own: the compat presets only
+/// replace values left at their defaults, and every default is valid, so
+/// [`Config::load`] succeeds exactly when each directive passes this check.
+///
+/// # Errors
+/// [`Error::Directive`] naming `name`, `value` and what is expected.
+pub fn validate(name: &CStr, value: &str) -> Result<()> {
+    if name == PREFIX {
+        keys::validate_prefix(value)
+    } else if name == COMPAT {
+        compat_of(value).map(drop)
+    } else if name == HASH_STRATEGY {
+        strategy_of(value).map(drop)
+    } else if name == HASH_FUNCTION {
+        function_of(value).map(drop)
+    } else if name == LOCK_FAILURE {
+        failure_of(value).map(drop)
+    } else if name == ALLOW_FAILOVER || name == LOCKING {
+        bool_of(name, value).map(drop)
+    } else if RANGES.iter().any(|r| r.0 == name) {
+        int_of(name, value).map(drop)
+    } else {
+        Ok(())
+    }
+}
+
 impl Config {
     /// Validates the directives read through `get` (which returns a
     /// directive's current value, or `None` to use the default).
@@ -286,17 +381,7 @@ impl Config {
                 .iter()
                 .any(|d| d.name == name && d.default.to_bytes() == v.trim().as_bytes())
         };
-        let compat = pick(
-            COMPAT,
-            &value(COMPAT),
-            &[
-                ("none", Compat::None),
-                ("", Compat::None),
-                ("memcache", Compat::Memcache),
-                ("memcached", Compat::Memcached),
-            ],
-            "expected none, memcache or memcached",
-        )?;
+        let compat = compat_of(&value(COMPAT))?;
         let mut prefix = value(PREFIX);
         if let Some(p) = compat
             .preset_prefix()
@@ -309,69 +394,31 @@ impl Config {
         let strategy = if compat == Compat::Memcached && is_default(HASH_STRATEGY, &strategy_text) {
             Strategy::Ketama
         } else {
-            pick(
-                HASH_STRATEGY,
-                &strategy_text,
-                &[
-                    ("consistent", Strategy::Consistent),
-                    ("standard", Strategy::Standard),
-                    ("ketama", Strategy::Ketama),
-                ],
-                "expected consistent, standard or ketama",
-            )?
+            strategy_of(&strategy_text)?
         };
         let redundancy_text = value(SESSION_REDUNDANCY);
         let redundancy =
             if compat == Compat::Memcache && is_default(SESSION_REDUNDANCY, &redundancy_text) {
                 2
             } else {
-                int_in(SESSION_REDUNDANCY, &redundancy_text, 1, 16)?
+                int_of(SESSION_REDUNDANCY, &redundancy_text)?
             };
         let placement = Placement {
-            allow_failover: pick(
-                ALLOW_FAILOVER,
-                &value(ALLOW_FAILOVER),
-                BOOLS,
-                "expected 0 or 1",
-            )?,
-            max_attempts: usize::try_from(int_in(
+            allow_failover: bool_of(ALLOW_FAILOVER, &value(ALLOW_FAILOVER))?,
+            max_attempts: usize::try_from(int_of(
                 MAX_FAILOVER_ATTEMPTS,
                 &value(MAX_FAILOVER_ATTEMPTS),
-                1,
-                1000,
             )?)
             .expect("range checked"),
             redundancy: usize::try_from(redundancy).expect("range checked"),
         };
-        let function = pick(
-            HASH_FUNCTION,
-            &value(HASH_FUNCTION),
-            &[
-                ("crc32", HashFunction::Crc32),
-                ("fnv", HashFunction::Fnv1a),
-                ("fnv1a", HashFunction::Fnv1a),
-            ],
-            "expected crc32 or fnv",
-        )?;
-        let enabled = pick(LOCKING, &value(LOCKING), BOOLS, "expected 0 or 1")?;
-        let failure = pick(
-            LOCK_FAILURE,
-            &value(LOCK_FAILURE),
-            &[
-                ("error", LockFailure::Error),
-                ("readonly", LockFailure::ReadOnly),
-            ],
-            "expected error or readonly",
-        )?;
+        let function = function_of(&value(HASH_FUNCTION))?;
+        let enabled = bool_of(LOCKING, &value(LOCKING))?;
+        let failure = failure_of(&value(LOCK_FAILURE))?;
         let lock = LockSettings {
             enabled,
-            wait: std::time::Duration::from_millis(int_in(
-                LOCK_WAIT_TIME,
-                &value(LOCK_WAIT_TIME),
-                0,
-                600_000,
-            )?),
-            expire_s: u32::try_from(int_in(LOCK_EXPIRE, &value(LOCK_EXPIRE), 1, 86_400)?)
+            wait: std::time::Duration::from_millis(int_of(LOCK_WAIT_TIME, &value(LOCK_WAIT_TIME))?),
+            expire_s: u32::try_from(int_of(LOCK_EXPIRE, &value(LOCK_EXPIRE))?)
                 .expect("range checked"),
             failure,
         };
@@ -381,9 +428,9 @@ impl Config {
             compat,
             placement,
             pool: PoolSettings {
-                connect_timeout_ms: int_in(CONNECT_TIMEOUT, &value(CONNECT_TIMEOUT), 1, 600_000)?,
-                timeout_ms: int_in(TIMEOUT, &value(TIMEOUT), 1, 600_000)?,
-                retry_interval_s: int_in(RETRY_INTERVAL, &value(RETRY_INTERVAL), 0, 86_400)?,
+                connect_timeout_ms: int_of(CONNECT_TIMEOUT, &value(CONNECT_TIMEOUT))?,
+                timeout_ms: int_of(TIMEOUT, &value(TIMEOUT))?,
+                retry_interval_s: int_of(RETRY_INTERVAL, &value(RETRY_INTERVAL))?,
                 strategy,
                 function,
             },
@@ -452,6 +499,84 @@ mod tests {
         );
         assert!(with(MAX_FAILOVER_ATTEMPTS, "0").contains("rsmemcache.max_failover_attempts"));
         assert!(with(ALLOW_FAILOVER, "perhaps").contains("rsmemcache.allow_failover"));
+    }
+
+    /// `validate` (used by `ini_set()`) and `load` (used at session open)
+    /// apply one rule set: the same values pass, with the same error text.
+    #[test]
+    fn validate_agrees_with_load_for_every_directive() {
+        let samples = [
+            "",
+            " ",
+            "0",
+            "1",
+            "-1",
+            "16",
+            "17",
+            "20",
+            "1000",
+            "1001",
+            "600000",
+            "600001",
+            "86400",
+            "86401",
+            " 300 ",
+            "1.5",
+            "abc",
+            "0x10",
+            "99999999999999999999999",
+            "on",
+            "Off",
+            "yes",
+            "maybe",
+            "none",
+            "memcache",
+            "memcached",
+            "redis",
+            "consistent",
+            " Standard ",
+            "ketama",
+            "ring",
+            "crc32",
+            "FNV",
+            "fnv1a",
+            "md5",
+            "error",
+            "readonly",
+            "ignore",
+            "rsmemcache.sess.",
+            "app.",
+            "a b",
+            " \n",
+            "h4\tpfx.",
+            "p\0x",
+            "é",
+        ];
+        let long = "p".repeat(201);
+        for d in DIRECTIVES {
+            for v in samples.iter().copied().chain([long.as_str()]) {
+                let owned = v.to_owned();
+                let loaded = Config::load(|n| (n == d.name).then(|| owned.clone()));
+                let checked = validate(d.name, v);
+                assert_eq!(
+                    loaded.as_ref().err().map(ToString::to_string),
+                    checked.as_ref().err().map(ToString::to_string),
+                    "{:?} = {v:?}",
+                    d.name
+                );
+            }
+            let default = d.default.to_str().unwrap();
+            assert!(validate(d.name, default).is_ok(), "default of {:?}", d.name);
+        }
+        assert!(validate(c"session.save_path", "anything").is_ok());
+        assert_eq!(
+            validate(PREFIX, " \n").unwrap_err().to_string(),
+            "invalid value ' \\n' for rsmemcache.prefix: only printable ASCII without spaces is allowed in a memcached key"
+        );
+        assert_eq!(
+            validate(SESSION_REDUNDANCY, "0").unwrap_err().to_string(),
+            "invalid value '0' for rsmemcache.session_redundancy: expected an integer from 1 to 16"
+        );
     }
 
     #[test]

@@ -137,10 +137,20 @@ fn point_label_parts(spec: &ServerSpec) -> (String, u16) {
 }
 
 impl Distribution {
-    /// Builds the map for `servers` (in save_path order; at most 65535).
+    /// Builds the map for `servers` (in save_path order).
+    ///
+    /// Cost, for `P` = 160 × the sum of the weights (`consistent`), 100 ×
+    /// the number of servers (`ketama`): `consistent` hashes its `P` points
+    /// and folds each into the sampled table as it goes, O(P) time and
+    /// O(1024) memory (the continuum is never stored); `ketama` stores and
+    /// sorts its points, O(P log P) time and 8 bytes per point; `standard`
+    /// keeps one 2-byte bucket per unit of weight. The save_path bounds
+    /// ([`crate::save_path::MAX_SERVERS`], [`crate::save_path::MAX_WEIGHT`])
+    /// cap `P` at 4,096,000 for `consistent` and 25,600 for `ketama`.
     ///
     /// # Panics
-    /// If `servers` is empty (save_path parsing never yields that).
+    /// If `servers` is empty or holds more than 65,535 servers (save_path
+    /// parsing yields neither).
     #[must_use]
     pub fn new(strategy: Strategy, function: HashFunction, servers: &[ServerSpec]) -> Self {
         assert!(
@@ -156,27 +166,7 @@ impl Distribution {
                     .flat_map(|(i, s)| std::iter::repeat_n(index(i), s.weight as usize))
                     .collect(),
             ),
-            Strategy::Consistent => {
-                let mut points: Vec<(u32, u16)> = Vec::new();
-                for (i, s) in servers.iter().enumerate() {
-                    let (host, port) = point_label_parts(s);
-                    for p in 0..s.weight * CONSISTENT_POINTS {
-                        points.push((
-                            function.hash(format!("{host}:{port}-{p}").as_bytes()),
-                            index(i),
-                        ));
-                    }
-                }
-                points.sort_unstable();
-                let step = u32::MAX / CONSISTENT_BUCKETS as u32;
-                let mut table = Box::new([0u16; CONSISTENT_BUCKETS]);
-                for (j, slot) in table.iter_mut().enumerate() {
-                    let at = step * u32::try_from(j).expect("j < 1024");
-                    let k = points.partition_point(|&(v, _)| v < at);
-                    *slot = points.get(k).unwrap_or(&points[0]).1;
-                }
-                Kind::Consistent(table)
-            }
+            Strategy::Consistent => Kind::Consistent(consistent_table(function, servers)),
             Strategy::Ketama => {
                 let mut points: Vec<(u32, u16)> = servers
                     .iter()
@@ -274,6 +264,58 @@ impl Distribution {
         }
         order
     }
+}
+
+/// pecl-memcache's sampled continuum: entry `j` is the server of the first
+/// point (in (hash, server index) order) at or after `j × (u32::MAX / 1024)`,
+/// wrapping to the lowest point.
+///
+/// Equal to sorting every point and binary-searching each sample, without
+/// storing the points: each point only competes for the lowest slot of its
+/// own sample interval (`best`), and a sample whose interval holds no point
+/// takes the next non-empty interval's lowest. O(points) time, O(1024)
+/// memory. Each label `host:port-i` is written into one reused buffer.
+fn consistent_table(
+    function: HashFunction,
+    servers: &[ServerSpec],
+) -> Box<[u16; CONSISTENT_BUCKETS]> {
+    const STEP: u32 = u32::MAX / CONSISTENT_BUCKETS as u32;
+    let mut best: Vec<Option<(u32, u16)>> = vec![None; CONSISTENT_BUCKETS];
+    let mut label = Vec::with_capacity(64);
+    for (i, s) in servers.iter().enumerate() {
+        let server = u16::try_from(i).expect("at most 65535 servers");
+        let (host, port) = point_label_parts(s);
+        label.clear();
+        {
+            use std::io::Write as _;
+            write!(label, "{host}:{port}-").expect("writing to a Vec never fails");
+        }
+        let stem = label.len();
+        for p in 0..s.weight * CONSISTENT_POINTS {
+            label.truncate(stem);
+            {
+                use std::io::Write as _;
+                write!(label, "{p}").expect("writing to a Vec never fails");
+            }
+            let point = (function.hash(&label), server);
+            let slot = &mut best[((point.0 / STEP) as usize).min(CONSISTENT_BUCKETS - 1)];
+            if slot.is_none_or(|b| point < b) {
+                *slot = Some(point);
+            }
+        }
+    }
+    // Walk down from the top: `next` is the lowest point at or above the
+    // current sample, or (before any) the lowest point overall.
+    let lowest = best.iter().flatten().next().copied();
+    let mut next = lowest;
+    let mut table = Box::new([0u16; CONSISTENT_BUCKETS]);
+    for (slot, b) in table.iter_mut().zip(&best).rev() {
+        if b.is_some() {
+            next = *b;
+        }
+        *slot = next.map_or(0, |(_, server)| server);
+    }
+    table
 }
 
 /// Index of the first continuum point ≥ `oaat(key)`, wrapping to 0.
@@ -407,6 +449,91 @@ mod tests {
             assert_eq!(original[moved], order[1], "{key}");
         }
         assert_eq!(d.probe_order(b"abc", 2).len(), 2);
+    }
+
+    /// The table as pecl-memcache builds it: every point stored, sorted,
+    /// and binary-searched per sample (what `consistent_table` replaced).
+    fn sorted_reference(function: HashFunction, servers: &[ServerSpec]) -> Vec<u16> {
+        let mut points: Vec<(u32, u16)> = Vec::new();
+        for (i, s) in servers.iter().enumerate() {
+            let (host, port) = point_label_parts(s);
+            for p in 0..s.weight * CONSISTENT_POINTS {
+                points.push((
+                    function.hash(format!("{host}:{port}-{p}").as_bytes()),
+                    u16::try_from(i).unwrap(),
+                ));
+            }
+        }
+        points.sort_unstable();
+        let step = u32::MAX / CONSISTENT_BUCKETS as u32;
+        (0..CONSISTENT_BUCKETS)
+            .map(|j| {
+                let at = step * u32::try_from(j).unwrap();
+                let k = points.partition_point(|&(v, _)| v < at);
+                points.get(k).unwrap_or(&points[0]).1
+            })
+            .collect()
+    }
+
+    #[test]
+    fn consistent_table_equals_the_sorted_continuum() {
+        for path in [
+            "10.0.0.1:11211:1, 10.0.0.2:11211:1, cache-c.local:11212:2",
+            "a",
+            "a:1:3, /tmp/m.sock, [::1]:11300:7, b:11211:100",
+            "tcp://127.0.0.1:21211, tcp://127.0.0.1:21212?weight=2, tcp://127.0.0.1:21213?weight=5",
+        ] {
+            let servers = save_path::parse(path).unwrap();
+            for function in [HashFunction::Crc32, HashFunction::Fnv1a] {
+                let Kind::Consistent(table) =
+                    Distribution::new(Strategy::Consistent, function, &servers).kind
+                else {
+                    panic!("consistent")
+                };
+                assert_eq!(
+                    table.to_vec(),
+                    sorted_reference(function, &servers),
+                    "{path} {function:?}"
+                );
+            }
+        }
+        let many: Vec<String> = (0..40)
+            .map(|i| format!("h{i}:{}:{}", 11000 + i, 1 + i % 4))
+            .collect();
+        let servers = save_path::parse(&many.join(",")).unwrap();
+        let Kind::Consistent(table) =
+            Distribution::new(Strategy::Consistent, HashFunction::Crc32, &servers).kind
+        else {
+            panic!("consistent")
+        };
+        assert_eq!(
+            table.to_vec(),
+            sorted_reference(HashFunction::Crc32, &servers)
+        );
+    }
+
+    /// The largest save_path allowed (256 servers of weight 100) builds
+    /// every strategy; `consistent` hashes 4,096,000 points without storing
+    /// them.
+    #[test]
+    fn the_largest_allowed_pool_builds() {
+        use crate::save_path::{MAX_SERVERS, MAX_WEIGHT};
+        let path: Vec<String> = (0..MAX_SERVERS)
+            .map(|i| format!("10.1.{}.{}:11211:{MAX_WEIGHT}", i / 256, i % 256))
+            .collect();
+        let servers = save_path::parse(&path.join(",")).unwrap();
+        assert_eq!(servers.len(), MAX_SERVERS);
+        for strategy in [Strategy::Consistent, Strategy::Standard, Strategy::Ketama] {
+            let d = Distribution::new(strategy, HashFunction::Crc32, &servers);
+            assert_eq!(d.servers(), MAX_SERVERS);
+            assert!(d.find(b"some-session-id-0") < MAX_SERVERS);
+            let order = d.probe_order(b"sid", 1000);
+            let distinct: std::collections::HashSet<_> = order.iter().collect();
+            assert!(
+                !order.is_empty() && distinct.len() == order.len(),
+                "{strategy:?}"
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use crate::ffi;
 use ext_php_rs::{error::php_error, flags::ErrorType};
-use std::ffi::CStr;
+use std::ffi::{CStr, c_int, c_void};
 
 /// Raises `E_WARNING` with `rsmemcache: ` prepended to `message`.
 pub fn warning(message: &str) {
@@ -23,14 +23,6 @@ pub fn log_error(message: &str) {
     // SAFETY: `c` is a valid NUL-terminated string alive for the call; PHP
     // copies it into its log. 4 is LOG_WARNING (syslog.h).
     unsafe { ffi::php_log_err_with_severity(c.as_ptr(), 4) };
-}
-
-thread_local! {
-    /// Lookup keys for [`ini_string`]: one persistent `zend_string` per
-    /// directive name, made once per thread (its hash is cached in it after
-    /// the first lookup) and never freed.
-    static INI_KEYS: std::cell::RefCell<Vec<(usize, *mut ext_php_rs::ffi::zend_string)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The current value of ini directive `name` — all of its bytes, an
@@ -83,26 +75,109 @@ pub fn config() -> crate::error::Result<crate::config::Config> {
 
 /// Runs `f` on the current value of ini directive `name` (borrowed, no
 /// copy), or on `None` if it is not registered.
+///
+/// The lookup key is a request-scoped (emalloc) `zend_string` made for this
+/// call and released when it returns. Keys used to be persistent strings
+/// cached per thread and never freed (a leak of about 750 bytes per process
+/// or thread, reported by leak checkers); one small emalloc per lookup
+/// costs far less than the hash lookup it serves, and nothing outlives the
+/// request. PHP 8.2 has no `zend_ini_get_value` variant taking a plain
+/// `char *` that keeps the value's length (`zend_ini_string` would cut a
+/// value at an embedded NUL).
 fn ini_with<R>(name: &'static CStr, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
-    let key = INI_KEYS.with_borrow_mut(|keys| {
-        let id = name.as_ptr() as usize;
-        if let Some(&(_, k)) = keys.iter().find(|(p, _)| *p == id) {
-            return k;
-        }
-        let k = ext_php_rs::types::ZendStr::new(name.to_bytes(), true).into_raw();
-        keys.push((id, k));
-        k
-    });
-    // SAFETY: `key` is a live persistent zend_string owned by this thread's
-    // table (never freed); the engine only reads it (and caches its hash in
-    // it). The engine returns NULL or the directive's current value, valid
-    // for this request; `f` only borrows it for the call.
+    let mut key = ext_php_rs::types::ZendStr::new(name.to_bytes(), false);
+    let key_ptr: *mut ext_php_rs::types::ZendStr = &mut *key;
+    // SAFETY: `key` is a live zend_string owned by this frame until after
+    // the call; the engine only reads it (and caches its hash in it). The
+    // engine returns NULL or the directive's current value, valid for this
+    // request; `f` only borrows it for the call, before `key` is dropped.
     let value = unsafe {
-        ffi::zend_ini_get_value(key)
+        ffi::zend_ini_get_value(key_ptr.cast())
             .cast::<ext_php_rs::types::ZendStr>()
             .as_ref()
     };
-    f(value.map(|v| v.as_bytes()))
+    let out = f(value.map(|v| v.as_bytes()));
+    drop(key);
+    out
+}
+
+/// `ZEND_INI_STAGE_RUNTIME`: `ini_set()` and `ini_restore()`.
+const STAGE_RUNTIME: c_int = 1 << 4;
+/// `ZEND_INI_STAGE_HTACCESS`: `.htaccess` `php_value` and `.user.ini`.
+const STAGE_HTACCESS: c_int = 1 << 5;
+
+/// `on_modify` of every `rsmemcache.*` entry (see [`crate::config`]).
+///
+/// At the stages a script or a per-directory file sets a value
+/// (`ini_set()`: `ZEND_INI_STAGE_RUNTIME`; `.htaccess`/`.user.ini`:
+/// `ZEND_INI_STAGE_HTACCESS`) a value [`crate::config::validate`] refuses
+/// raises `E_WARNING` `rsmemcache: invalid value '…' for <directive>: …`
+/// (the text `session_start()` would give) and returns -1 (FAILURE): PHP
+/// keeps the old value and `ini_set()` returns false.
+///
+/// Every other stage accepts any value: at startup (php.ini, `-d`) a
+/// refusal would make PHP silently fall back to the default, so a bad value
+/// is kept and reported at `session_start()` instead; the same holds for
+/// `ZEND_INI_STAGE_ACTIVATE` (the server's per-directory admin settings) and
+/// for the restores at request end. `ini_restore()` runs at the runtime
+/// stage but hands back the entry's `orig_value` itself: that string (the
+/// value the request started with) is always accepted, so `ini_restore()`
+/// can bring back even a bad php.ini value, to be reported at
+/// `session_start()` as before.
+/// Without any handler at all, PHP 8.2's `ini_restore()` fails on our
+/// entries. Returns 0 (SUCCESS) or -1 (FAILURE).
+///
+/// # Safety
+/// Called by the engine with its `zend_ini_entry` and the new value (both
+/// live for the call; either may be NULL, which is accepted).
+pub unsafe extern "C" fn on_modify(
+    entry: *mut ext_php_rs::ffi::zend_ini_entry,
+    new_value: *mut ext_php_rs::ffi::zend_string,
+    _arg1: *mut c_void,
+    _arg2: *mut c_void,
+    _arg3: *mut c_void,
+    stage: c_int,
+) -> c_int {
+    if stage != STAGE_RUNTIME && stage != STAGE_HTACCESS {
+        return 0;
+    }
+    // SAFETY: the engine passes its live ini entry (or NULL) for the
+    // duration of the call; it is only read here.
+    let Some(entry) = (unsafe { entry.as_ref() }) else {
+        return 0;
+    };
+    if entry.modified != 0 && std::ptr::eq(new_value, entry.orig_value) {
+        return 0; // ini_restore(): back to the value the request started with
+    }
+    // SAFETY: `entry.name` and `new_value` are live zend_strings owned by the
+    // engine for the call (or NULL); both are only read, and the borrows end
+    // before this function returns.
+    let (name, value) = unsafe {
+        (
+            entry.name.cast::<ext_php_rs::types::ZendStr>().as_ref(),
+            new_value.cast::<ext_php_rs::types::ZendStr>().as_ref(),
+        )
+    };
+    let (Some(name), Some(value)) = (name, value) else {
+        return 0;
+    };
+    let checked = std::panic::catch_unwind(|| {
+        let directive = crate::config::DIRECTIVES
+            .iter()
+            .find(|d| d.name.to_bytes() == name.as_bytes())?;
+        crate::config::validate(directive.name, &String::from_utf8_lossy(value.as_bytes())).err()
+    });
+    match checked {
+        Ok(None) => 0,
+        Ok(Some(e)) => {
+            warning(&e.to_string());
+            -1
+        }
+        Err(_) => {
+            warning("internal error while checking an rsmemcache.* value");
+            -1
+        }
+    }
 }
 
 /// MINIT work: registers the ini table and the `rsmemcache` save handler.

@@ -13,15 +13,39 @@
 //! * php-memcached lists: `host[:port[:weight]]`, `host:port weight`,
 //!   `[ipv6]:port`, `/path/to/socket`, separated by commas.
 //!
-//! The default port is 11211. Anything else is refused with
+//! The default port is 11211. At most [`MAX_SERVERS`] servers, each of weight
+//! at most [`MAX_WEIGHT`] (see there for the cost these bounds keep small).
+//! Anything else is refused with
 //! [`Error::SavePath`] naming the offending entry: a save_path that is half
 //! understood must not silently send sessions to fewer servers.
 
 use crate::error::{Error, Result, escape_for_message};
-use std::path::PathBuf;
+use std::{collections::HashSet, path::PathBuf};
 
 /// memcached's default TCP port.
 pub const DEFAULT_PORT: u16 = 11211;
+
+/// Most servers one save_path may list; the next one is refused with
+/// "more than 256 servers (the maximum)". Farms of that size are far beyond
+/// what a session pool needs, and the bound keeps every per-pool structure
+/// small (see [`MAX_WEIGHT`]) and server indexes well inside `u16`.
+pub const MAX_SERVERS: usize = 256;
+
+/// Largest weight of one server (`?weight=N`, `host:port:N`, `host:port N`);
+/// a larger one is refused with "weight N is above the maximum of 100".
+///
+/// Weights only matter relatively, so 1–100 expresses any split to the
+/// percent. The bound caps the work of building a pool's key map, done once
+/// per process and save_path (see [`crate::hash::Distribution::new`]):
+/// `consistent` hashes 160 points per unit of weight, at most
+/// 256 × 100 × 160 = 4,096,000 points (under 0.2 s of CPU in release builds,
+/// measured), folded as they are hashed into its 1024-entry table (2 KiB kept,
+/// 8 KiB while building; the points themselves are never stored);
+/// `standard` keeps one 2-byte bucket per unit of weight, at most 25,600
+/// (50 KiB); `ketama` ignores weights and keeps 100 points of 8 bytes per
+/// server, at most 25,600 (200 KiB). Before the bound, 100 servers of
+/// weight 10,000 took 86 s and 1.2 GB.
+pub const MAX_WEIGHT: u32 = 100;
 
 /// Where a server listens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -89,9 +113,12 @@ fn bad(entry: &str, reason: impl Into<String>) -> Error {
 /// # Errors
 /// [`Error::EmptySavePath`] when no server is given; [`Error::SavePath`] for
 /// the first entry that is malformed (unknown scheme or parameter, bad host,
-/// port outside 1–65535, weight 0, non-numeric timeout, a server listed twice).
+/// port outside 1–65535, weight 0 or above [`MAX_WEIGHT`], non-numeric
+/// timeout, a server listed twice) or that is one more than [`MAX_SERVERS`].
+/// Linear in the length of `save_path` (duplicates are found with a hash set).
 pub fn parse(save_path: &str) -> Result<Vec<ServerSpec>> {
     let mut servers: Vec<ServerSpec> = Vec::new();
+    let mut seen: HashSet<ServerAddr> = HashSet::new();
     for piece in save_path.split(',') {
         // The weight of `host:port weight` (php-memcached) may follow its
         // entry after a space; only a bare number directly after a list-style
@@ -105,7 +132,13 @@ pub fn parse(save_path: &str) -> Result<Vec<ServerSpec>> {
                 continue;
             }
             let (spec, list_style) = parse_entry(token)?;
-            if servers.iter().any(|s| s.addr == spec.addr) {
+            if servers.len() == MAX_SERVERS {
+                return Err(bad(
+                    token,
+                    format!("more than {MAX_SERVERS} servers (the maximum)"),
+                ));
+            }
+            if !seen.insert(spec.addr.clone()) {
                 return Err(bad(token, "server listed twice"));
             }
             weight_allowed =
@@ -251,15 +284,25 @@ fn parse_port(entry: &str, p: &str) -> Result<u16> {
     }
 }
 
-/// A weight; in php-memcached's list grammar 0 means 1, as it does there.
+/// A weight, 1–[`MAX_WEIGHT`]; in php-memcached's list grammar 0 means 1,
+/// as it does there.
 fn parse_weight(entry: &str, w: &str, zero_is_one: bool) -> Result<u32> {
+    let digits = !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit());
     match w.parse::<u32>() {
         Ok(0) if zero_is_one => Ok(1),
-        Ok(n @ 1..=10_000) if w.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        Ok(n @ 1..=MAX_WEIGHT) if digits => Ok(n),
+        // Digits only, not 0, yet too large (u32 overflow included).
+        _ if digits && w.bytes().any(|b| b != b'0') => Err(bad(
+            entry,
+            format!(
+                "weight {} is above the maximum of {MAX_WEIGHT}",
+                escape_for_message(w.as_bytes(), 20)
+            ),
+        )),
         _ => Err(bad(
             entry,
             format!(
-                "weight '{}' must be an integer 1-10000",
+                "weight '{}' must be an integer 1-{MAX_WEIGHT}",
                 escape_for_message(w.as_bytes(), 20)
             ),
         )),
@@ -412,6 +455,43 @@ mod tests {
         assert_eq!(v[3].addr, ServerAddr::Unix("/var/run/m.sock".into()));
         assert_eq!((v[4].label(), v[4].weight), ("c:1".to_owned(), 5));
         assert_eq!(one("h:1:0").weight, 1, "php-memcached treats weight 0 as 1");
+    }
+
+    #[test]
+    fn server_count_and_weight_are_bounded() {
+        let list = |n: usize| {
+            (0..n)
+                .map(|i| format!("10.0.{}.{}:11211", i / 256, i % 256))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        assert_eq!(parse(&list(MAX_SERVERS)).unwrap().len(), MAX_SERVERS);
+        assert_eq!(
+            err(&list(MAX_SERVERS + 1)),
+            "invalid session.save_path entry '10.0.1.0:11211': more than 256 servers (the maximum)"
+        );
+        // 65,536 servers (once a panic) stop at the first one too many.
+        assert!(err(&list(65_536)).contains("more than 256 servers (the maximum)"));
+        assert_eq!(one("h:1:100").weight, MAX_WEIGHT);
+        assert_eq!(one("tcp://h?weight=100").weight, MAX_WEIGHT);
+        assert_eq!(one("h:1 100").weight, MAX_WEIGHT);
+        assert_eq!(
+            err("tcp://h?weight=10000"),
+            "invalid session.save_path entry 'tcp://h?weight=10000': weight 10000 is above the maximum of 100"
+        );
+        assert!(err("h:1:101").contains("'h:1:101': weight 101 is above the maximum of 100"));
+        assert!(err("h:1 101").contains("weight 101 is above the maximum of 100"));
+        assert!(err("h:1:99999999999").contains("weight 99999999999 is above the maximum"));
+        assert!(err("tcp://h?weight=+5").contains("weight '+5' must be an integer 1-100"));
+        assert!(err("tcp://h?weight=00").contains("weight '00' must be an integer 1-100"));
+    }
+
+    #[test]
+    fn a_duplicate_is_found_in_a_full_list() {
+        // 256 distinct servers, then a duplicate of the first: found at once.
+        let mut list: Vec<String> = (0..MAX_SERVERS).map(|i| format!("host{i}:11211")).collect();
+        list[MAX_SERVERS - 1] = "host0:11211".to_owned();
+        assert!(err(&list.join(",")).contains("'host0:11211': server listed twice"));
     }
 
     #[test]
