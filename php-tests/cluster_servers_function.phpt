@@ -69,8 +69,7 @@ rows('10.0.0.1:11211:3, /tmp/rsmemcache-nonexistent.sock, [::1]:11211');
 echo "-- bad input\n";
 var_dump(rsmemcache_servers('tcp://cache:99999'));
 var_dump(rsmemcache_servers(''));
-ini_set('rsmemcache.timeout', 'abc');
-var_dump(rsmemcache_servers());
+var_dump(ini_set('rsmemcache.timeout', 'abc'));
 foreach (cl_msgs() as $m) { echo "  ", $m, "\n"; }
 ini_restore('rsmemcache.timeout');
 
@@ -114,7 +113,7 @@ bool(false)
 bool(false)
   rsmemcache_servers(): rsmemcache: invalid session.save_path entry 'tcp://cache:99999': port '99999' must be 1-65535
   rsmemcache_servers(): rsmemcache: session.save_path is empty: give at least one memcached server
-  rsmemcache_servers(): rsmemcache: invalid value 'abc' for rsmemcache.timeout: expected an integer from 1 to 600000
+  ini_set(): rsmemcache: invalid value 'abc' for rsmemcache.timeout: expected an integer from 1 to 600000
 -- php --ri rsmemcache in a fresh process (no pool yet)
   support enabled: true
   server rows: 0

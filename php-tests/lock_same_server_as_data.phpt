@@ -31,7 +31,7 @@ for ($i = 0; $i < 30; $i++) {
     $token = $lockAt ? mc_get($lockAt[0], lk_lock_key($id)) : null;
     $meta = $lockAt ? mc_meta($lockAt[0], lk_lock_key($id)) : null;
     $good = $dataAt === [lk_home($id)] && $lockAt === $dataAt
-        && preg_match('/^[0-9a-f]{32}$/', (string)$token) && !isset($tokens[$token])
+        && preg_match('/^[0-9a-f]{32} \d+ \d+ 7$/', (string)$token) && !isset($tokens[$token])
         && lc_ttl_ok($meta, 7);
     if ($good) { $ok++; $used[$dataAt[0]] = true; $tokens[$token] = true; }
     else { echo "session $i: data on ", h4_norm(implode(',', $dataAt)), ", lock on ", h4_norm(implode(',', $lockAt)), ", token ", var_export($token, true), ", meta ", json_encode($meta), "\n"; }

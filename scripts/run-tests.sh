@@ -216,7 +216,7 @@ done
 log "run-tests.php ${rt_args[*]}"
 set +e
 NO_INTERACTION=1 REPORT_EXIT_STATUS=1 TEST_PHP_EXECUTABLE="$PHP" \
-  "$PHP" -n "$run_tests" -q --no-color --show-diff -n -d "extension=$SO" "${rt_args[@]}" \
+  "$PHP" -n "$run_tests" -q --no-color --show-diff -n -d "extension=$SO" -d "error_log=$run_dir/php-errors.log" "${rt_args[@]}" \
   </dev/null 2>&1 | tee "$run_dir/run-tests.log"
 rt_rc=${PIPESTATUS[0]}
 set -e

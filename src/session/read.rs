@@ -134,6 +134,9 @@ impl Handler {
                     }
                     Err(e) if e.is_server_fault() => {
                         if tags.contains(&Tag::LockAdd) {
+                            // The copies read there are missing: never an
+                            // empty session in place of one not read.
+                            retry |= server == copies[0];
                             lock_err = Some(e);
                         } else {
                             // The home copy is needed; another copy's
@@ -147,6 +150,7 @@ impl Handler {
                 }
             }
             let mut contended = false;
+            let mut reread_only = false;
             if let (Some(s), Some(v)) = (lock_server, value.as_ref()) {
                 let outcome = if lock_err.is_some() {
                     LockTry::Unknown
@@ -165,6 +169,15 @@ impl Handler {
                             cas,
                             value: v.clone(),
                         });
+                        // Copies on other servers than the lock's were read
+                        // in parallel with the add, not after it: one may
+                        // predate the previous holder's write. Where no
+                        // copy shares the lock's server (compat=memcached),
+                        // read them again now that the lock is ours.
+                        if !copies.contains(&s) && !retry {
+                            contended = true;
+                            reread_only = true;
+                        }
                     }
                     Step::Contended => contended = true,
                     Step::Again => continue,
@@ -185,12 +198,16 @@ impl Handler {
                     _ => return Err(self.unreachable(&o.sid, &lock_order, last)),
                 };
                 let seed = u64::from_le_bytes(v[..8].try_into().unwrap_or([7; 8]));
-                let waited = lock::wait_for(
+                let waited = if reread_only {
+                    Ok(Waited::Acquired(o.lock.as_ref().map_or(0, |l| l.cas)))
+                } else {
+                    lock::wait_for(
                     self.lock.wait,
                     &mut Backoff::new(seed),
                     &mut RealClock::start(),
-                    || self.try_lock(s, &o.keys.lock, &v),
-                );
+                        || self.try_lock(s, &o.keys.lock, &v),
+                    )
+                };
                 match waited {
                     Ok(Waited::Acquired(cas)) => {
                         o.lock = Some(HeldLock {
@@ -286,10 +303,19 @@ impl Handler {
             }
             LockTry::Unknown => {
                 if let Some(e) = err
-                    && !self.pool.usable(server)
+                    && (!self.pool.usable(server)
+                        || matches!(
+                            e,
+                            Error::Timeout { .. }
+                                | Error::Connect { .. }
+                                | Error::ConnectTimeout { .. }
+                                | Error::ServerDown { .. }
+                        ))
                 {
-                    // A timeout or drop marked it failed: the add may still
-                    // land; it is deleted when the server answers again.
+                    // Marked failed, silent, or never reached: no second
+                    // try now (it would cost another timeout). A sent add
+                    // may still land; it is deleted when the server
+                    // answers again.
                     self.pool
                         .delete_when_back(server, key.to_vec(), value.to_vec());
                     return Ok(Step::ServerFailed(e));

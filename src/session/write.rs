@@ -90,6 +90,7 @@ impl Handler {
             self.check_size(&o.sid, &o.keys.data, c.server, data)?;
         }
         let locked = o.lock.is_some() || refill;
+        let lock_server = o.lock.as_ref().map(|l| l.server);
         let flags = replica::flags_for(version);
         let mut with_writes = o
             .lock
@@ -102,7 +103,16 @@ impl Handler {
         while !targets.is_empty() {
             let mut batch = Batch::default();
             for (i, c) in targets.iter().enumerate() {
-                let guarded = (locked && c.read).then_some(c.cas);
+                // CAS guards the copies read in order after the lock add
+                // (the lock's own server; every copy with compat=memcached,
+                // read again after the lock); on the others versions
+                // decide: a parallel read may have predated the previous
+                // holder's write, so their CAS may be stale without any
+                // change of owner.
+                let ordered = refill
+                    || self.compat == crate::keys::Compat::Memcached
+                    || lock_server.is_none_or(|l| l == c.server);
+                let guarded = (locked && c.read && ordered).then_some(c.cas);
                 batch.push(
                     c.server,
                     store_cmd(&o.keys.data, data, exptime, flags, guarded),
