@@ -82,7 +82,9 @@ pub fn max_inflated(memory_limit: Option<&str>) -> usize {
     };
     match digits.trim().parse::<i64>() {
         Ok(n) if n > 0 => {
-            let bytes = usize::try_from(n).unwrap_or(usize::MAX).saturating_mul(unit);
+            let bytes = usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(unit);
             (bytes / 4).clamp(1 << 20, MAX_INFLATED)
         }
         _ => MAX_INFLATED,
@@ -210,7 +212,10 @@ mod tests {
         assert!(decode(b"junk".to_vec(), FLAG_COMPRESSED, 100).is_err());
         let e = decode(b"1".to_vec(), 768, 100).unwrap_err();
         assert!(e.contains("client flags 768"), "{e}");
-        assert!(decode(b"a".to_vec(), 1, 100).is_err(), "pecl's serialized flag");
+        assert!(
+            decode(b"a".to_vec(), 1, 100).is_err(),
+            "pecl's serialized flag"
+        );
     }
 
     #[test]

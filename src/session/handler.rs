@@ -287,10 +287,12 @@ impl Handler {
         };
         let last = last.unwrap_or_else(|| {
             let s = order[tried.min(order.len()) - 1];
-            self.pool.down_error(s).unwrap_or_else(|| Error::ServerDown {
-                server: self.pool.label(s),
-                retry_in_ms: 0,
-            })
+            self.pool
+                .down_error(s)
+                .unwrap_or_else(|| Error::ServerDown {
+                    server: self.pool.label(s),
+                    retry_in_ms: 0,
+                })
         });
         if tried <= 1 {
             last
@@ -352,7 +354,8 @@ impl Handler {
         if r.is_err() {
             // Whether the release landed is unknown: delete the lock when
             // the server answers again, if it still holds our value.
-            self.pool.delete_when_back(l.server, o.keys.lock.clone(), l.value);
+            self.pool
+                .delete_when_back(l.server, o.keys.lock.clone(), l.value);
         }
         r.map(drop)
     }

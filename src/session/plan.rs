@@ -243,7 +243,10 @@ mod tests {
         assert_eq!(LockValue::parse(b"0"), None);
         assert_eq!(LockValue::parse(b"1"), None);
         assert_eq!(LockValue::parse(&v.token), None, "a bare compat token");
-        assert_eq!(LockValue::parse(&[v.encode(), b" x".to_vec()].concat()), None);
+        assert_eq!(
+            LockValue::parse(&[v.encode(), b" x".to_vec()].concat()),
+            None
+        );
     }
 
     #[test]

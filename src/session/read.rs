@@ -77,9 +77,11 @@ impl Handler {
         let mut last: Option<Error> = None;
         let mut failed: Vec<usize> = Vec::new();
         for _ in 0..=2 * self.pool.server_count() + 2 {
-            if o.lock.as_ref().is_some_and(|l| failed.contains(&l.server)) {
-                // Its server failed after we took it: that lock is gone.
-                o.lock = None;
+            if let Some(l) = o.lock.take_if(|l| failed.contains(&l.server)) {
+                // Its server failed after we took it: that lock is gone, or
+                // is deleted when the server answers again.
+                self.pool
+                    .delete_when_back(l.server, o.keys.lock.clone(), l.value);
             }
             let copies = self.pick_except(&order, n, &failed);
             if copies.is_empty() {
@@ -121,10 +123,9 @@ impl Handler {
                                         server: self.pool.label(server),
                                         answer,
                                     };
+                                    // The server answered: it stays in
+                                    // use (and keeps our lock); read again.
                                     retry |= i == 0;
-                                    if !failed.contains(&server) {
-                                        failed.push(server);
-                                    }
                                     last = Some(e);
                                 }
                                 (Tag::Copy(i), r) => answers[i] = Some(r),
@@ -202,9 +203,9 @@ impl Handler {
                     Ok(Waited::Acquired(o.lock.as_ref().map_or(0, |l| l.cas)))
                 } else {
                     lock::wait_for(
-                    self.lock.wait,
-                    &mut Backoff::new(seed),
-                    &mut RealClock::start(),
+                        self.lock.wait,
+                        &mut Backoff::new(seed),
+                        &mut RealClock::start(),
                         || self.try_lock(s, &o.keys.lock, &v),
                     )
                 };
@@ -267,7 +268,11 @@ impl Handler {
         value: &'a [u8],
         waiting: bool,
     ) {
-        batch.push(server, lock_add_cmd(key, value, self.lock.expire_s), Tag::LockAdd);
+        batch.push(
+            server,
+            lock_add_cmd(key, value, self.lock.expire_s),
+            Tag::LockAdd,
+        );
         if self.compat == Compat::Memcache || (waiting && self.compat == Compat::None) {
             batch.push(server, lock_peek_cmd(key), Tag::LockPeek);
         }

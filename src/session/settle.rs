@@ -69,7 +69,9 @@ pub enum Resolved {
 #[must_use]
 pub fn resolve_lock(peek: Option<&Reply>, ours: &[u8]) -> Resolved {
     match peek {
-        Some(Reply::Value(v, meta)) if v == ours => meta.cas.map_or(Resolved::NotOurs, Resolved::Ours),
+        Some(Reply::Value(v, meta)) if v == ours => {
+            meta.cas.map_or(Resolved::NotOurs, Resolved::Ours)
+        }
         Some(Reply::Miss) => Resolved::Free,
         _ => Resolved::NotOurs,
     }
@@ -115,19 +117,34 @@ mod tests {
     #[test]
     fn lock_replies() {
         let ok = Reply::Done(cas(5));
-        assert_eq!(lock_outcome(Some(&ok), None, false, 0), LockTry::Acquired(5));
+        assert_eq!(
+            lock_outcome(Some(&ok), None, false, 0),
+            LockTry::Acquired(5)
+        );
         // Row 8: a success without its CAS id is not taken as `C0`.
         let no_cas = Reply::Done(Meta::default());
-        assert_eq!(lock_outcome(Some(&no_cas), None, false, 0), LockTry::Unknown);
+        assert_eq!(
+            lock_outcome(Some(&no_cas), None, false, 0),
+            LockTry::Unknown
+        );
         let err = Reply::Failed("SERVER_ERROR out of memory".into());
         assert_eq!(lock_outcome(Some(&err), None, false, 0), LockTry::Unknown);
         assert_eq!(lock_outcome(None, None, false, 0), LockTry::Unknown);
-        assert_eq!(lock_outcome(Some(&Reply::Miss), None, false, 0), LockTry::Unknown);
+        assert_eq!(
+            lock_outcome(Some(&Reply::Miss), None, false, 0),
+            LockTry::Unknown
+        );
         let ns = Reply::NotStored;
         assert_eq!(lock_outcome(Some(&ns), None, false, 0), LockTry::Held);
         let zero = Reply::Value(b"0".to_vec(), cas(9));
-        assert_eq!(lock_outcome(Some(&ns), Some(&zero), true, 0), LockTry::Zero(9));
-        assert_eq!(lock_outcome(Some(&ns), Some(&zero), false, 0), LockTry::Held);
+        assert_eq!(
+            lock_outcome(Some(&ns), Some(&zero), true, 0),
+            LockTry::Zero(9)
+        );
+        assert_eq!(
+            lock_outcome(Some(&ns), Some(&zero), false, 0),
+            LockTry::Held
+        );
     }
 
     #[test]
@@ -152,7 +169,10 @@ mod tests {
         );
         // A holder that took it on time and works for 10 s: held.
         let live = Reply::Value(v.encode(), meta(10));
-        assert_eq!(lock_outcome(Some(&ns), Some(&live), false, 110_000), LockTry::Held);
+        assert_eq!(
+            lock_outcome(Some(&ns), Some(&live), false, 110_000),
+            LockTry::Held
+        );
     }
 
     #[test]

@@ -15,7 +15,6 @@ use crate::{
 };
 
 impl Handler {
-
     /// Stores `data` under `sid` with a TTL of `maxlifetime` seconds on
     /// every copy (the next version), and releases this request's lock in
     /// the same round trip.
@@ -176,9 +175,7 @@ impl Handler {
                 let batch = Batch::per_copy(&servers, read_cmd(&o.keys.data, false));
                 for (_, tags, res) in self.run(batch) {
                     let landed = res.ok().and_then(|mut r| r.pop()).and_then(|r| match r {
-                        Reply::Value(v, meta)
-                            if v == data && meta.client_flags == Some(flags) =>
-                        {
+                        Reply::Value(v, meta) if v == data && meta.client_flags == Some(flags) => {
                             Some(meta.cas)
                         }
                         _ => None,
