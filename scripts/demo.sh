@@ -41,24 +41,16 @@ TMP=""
 # shellcheck source=scripts/farm.sh
 source "$ROOT/scripts/farm.sh"
 
-# True while process $1 exists and is not a zombie.
-alive() {
-  local stat
-  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
-}
-
 # Sends signal $1 to the listed PIDs that are still alive, then waits (at
 # most $2 tenths of a second) until they are gone. Returns 1 if some remain.
 signal_and_wait() {
   local sig=$1 tenths=$2 p left
   shift 2
-  for p in "$@"; do alive "$p" && kill "-$sig" "$p" 2>/dev/null; done
+  for p in "$@"; do pid_alive "$p" && kill "-$sig" "$p" 2>/dev/null; done
   local i
   for ((i = 0; i < tenths; i++)); do
     left=0
-    for p in "$@"; do alive "$p" && left=1; done
+    for p in "$@"; do pid_alive "$p" && left=1; done
     ((left)) || return 0
     sleep 0.1
   done

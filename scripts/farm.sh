@@ -92,14 +92,6 @@ farm_children_of() {
   return 0
 }
 
-# True while $1 exists and is not a zombie.
-_farm_alive() {
-  local stat
-  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
-  stat=${stat##*) }
-  [[ ${stat:0:1} != Z ]]
-}
-
 # Polls "$@" (a command) every 50 ms until it succeeds; $1 = seconds, $2 =
 # what. Gives up at once when the command returns 2 (e.g. the process died).
 _farm_poll() {
@@ -284,7 +276,7 @@ farm_start() {
     return 1
   fi
   for pid in "${FARM_MC_PIDS[@]}"; do
-    _farm_alive "$pid" || { _farm_err "memcached pid $pid exited at start-up"; farm_stop; return 1; }
+    pid_alive "$pid" || { _farm_err "memcached pid $pid exited at start-up"; farm_stop; return 1; }
   done
   _farm_log "memcached up: $FARM_SAVE_PATH (pids ${FARM_MC_PIDS[*]})"
 
@@ -335,13 +327,13 @@ farm_start() {
 
 # True when FPM master $1 (node $2) runs, has all its workers and its socket.
 _farm_fpm_ready() {
-  _farm_alive "$1" || { _farm_err "php-fpm $2 (pid $1) exited"; return 2; }
+  pid_alive "$1" || { _farm_err "php-fpm $2 (pid $1) exited"; return 2; }
   [[ -S $FARM_DIR/fpm-$2.sock ]] || return 1
   (($(farm_children_of "$1" | wc -l) >= ${FARM_WORKERS:-8}))
 }
 
 _farm_nginx_ready() {
-  _farm_alive "$FARM_NGINX_PID" || { _farm_err "nginx (pid $FARM_NGINX_PID) exited"; return 2; }
+  pid_alive "$FARM_NGINX_PID" || { _farm_err "nginx (pid $FARM_NGINX_PID) exited"; return 2; }
   _farm_http_ok /_farm_status
 }
 

@@ -1,5 +1,13 @@
-# Shell helpers shared by scripts/run-tests.sh and scripts/bench.sh (sourced,
-# not run). wait_ready needs $PHP set by the caller.
+# Shell helpers shared by scripts/run-tests.sh, scripts/bench.sh and
+# scripts/farm.sh (sourced, not run). wait_ready needs $PHP set by the caller.
+
+# True while process $1 exists and is not a zombie.
+pid_alive() {
+  local stat
+  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [[ ${stat:0:1} != Z ]]
+}
 
 # Stops the given PIDs: SIGTERM to all, a bounded wait (5 s) for each, SIGKILL
 # for a straggler, then reaps it.
