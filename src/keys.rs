@@ -199,9 +199,15 @@ pub fn ttl_for(maxlifetime: i64, now_unix: i64) -> i64 {
 /// The current unix time in seconds.
 #[must_use]
 pub fn now_unix() -> i64 {
+    now_ms().div_euclid(1000)
+}
+
+/// The current unix time in milliseconds.
+#[must_use]
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -132,15 +132,6 @@ pub(super) fn id_text(sid: &[u8]) -> String {
     escape_for_message(sid, 64)
 }
 
-/// Bytes memcached adds to key + value when sizing an item (48-byte header,
-/// 8-byte CAS, key NUL, value CRLF; memcached 1.6's
-/// `item_make_header`). Used to refuse too-large sessions before sending.
-pub(super) const ITEM_OVERHEAD: u64 = 59;
-
-/// memcached's smallest possible `item_size_max` (`-I 1k`): smaller sessions
-/// never need the server's limit.
-pub(super) const MIN_ITEM_SIZE_MAX: u64 = 1024;
-
 impl Handler {
     /// Opens the handler for one request: the process-wide pool for
     /// `save_path` (parsed once per process), the key layout, placement and
@@ -326,36 +317,37 @@ impl Handler {
         }
     }
 
-    /// Stores `data` under `sid` with a TTL of `maxlifetime` seconds on
-    /// every copy (the next version), and releases this request's lock in
-    /// the same round trip.
+    /// Releases this request's lock, if it still holds one (close, abort,
+    /// read_and_close, shutdown after a fatal error).
     ///
     /// # Errors
-    /// A refused id; [`Error::ReadOnly`] for a changed session opened
-    /// read-only (an unchanged one is accepted without a write);
-    /// [`Error::Conflict`] when a copy changed since it was read (possible
-    /// only after the lock expired); [`Error::TooLarge`] or
-    /// [`Error::WriteRefused`] when a server would not store it — the
-    /// previous copies then stay intact; connection errors when no copy
-    /// # Errors
-    /// Connection errors; the lock then expires by its TTL.
+    /// Connection errors; the lock is then deleted when its server answers
+    /// again, or expires by its TTL.
     pub fn release(&mut self) -> Result<()> {
         let Some(mut o) = self.opened.take() else {
             return Ok(());
         };
-        let Some(l) = o.lock.take() else {
-            return Ok(());
-        };
-        // EX/NF: the lock expired and may belong to someone else now; it is
-        // theirs, so it is left alone.
+        match o.lock.take() {
+            Some(l) => self.release_lock(&o.keys.lock, l),
+            None => Ok(()),
+        }
+    }
+
+    /// Compare-and-deletes lock `l` (key `lock_key`) in a round trip of its
+    /// own. EX/NF: the lock expired and may belong to someone else now; it
+    /// is theirs, so it is left alone. When the round trip fails, whether
+    /// the release landed is unknown: the lock is deleted when the server
+    /// answers again, if it still holds our value.
+    ///
+    /// # Errors
+    /// The server's error.
+    pub(super) fn release_lock(&self, lock_key: &[u8], l: HeldLock) -> Result<()> {
         let r = self
             .pool
-            .execute(l.server, &[delete_cas_cmd(&o.keys.lock, l.cas)]);
+            .execute(l.server, &[delete_cas_cmd(lock_key, l.cas)]);
         if r.is_err() {
-            // Whether the release landed is unknown: delete the lock when
-            // the server answers again, if it still holds our value.
             self.pool
-                .delete_when_back(l.server, o.keys.lock.clone(), l.value);
+                .delete_when_back(l.server, lock_key.to_vec(), l.value);
         }
         r.map(drop)
     }

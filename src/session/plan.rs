@@ -145,6 +145,25 @@ pub fn store_cmd<'a>(
     }
 }
 
+/// Bytes memcached adds to key + value when sizing an item (48-byte header,
+/// 8-byte CAS, key NUL, value CRLF; memcached 1.6's `item_make_header`).
+pub const ITEM_OVERHEAD: u64 = 59;
+
+/// memcached's smallest possible `item_size_max` (`-I 1k`): smaller items
+/// always fit.
+pub const MIN_ITEM_SIZE_MAX: u64 = 1024;
+
+/// The server's limit when `key` + `data` would not fit in it, `None` when
+/// they fit or the limit (`item_size_max`, bytes) is not known yet.
+/// memcached answers a too-large store with `SERVER_ERROR object too large
+/// for cache` *and unlinks the previous copy*, so a store is planned only
+/// when this is `None`.
+#[must_use]
+pub fn over_limit(limit: Option<u64>, key: &[u8], data: &[u8]) -> Option<u64> {
+    let need = (data.len() + key.len()) as u64 + ITEM_OVERHEAD;
+    limit.filter(|&l| need >= MIN_ITEM_SIZE_MAX && need > l)
+}
+
 /// Slack added to a lock add's reply deadline before a lock that was
 /// stored later is taken for abandoned: memcached reports TTLs in whole
 /// seconds from a clock that ticks once a second (±2 s), and web servers'
@@ -219,14 +238,6 @@ impl LockValue {
     }
 }
 
-/// The wall clock in unix milliseconds.
-#[must_use]
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +278,20 @@ mod tests {
         // Stored 3 s late: within the slack, not taken.
         assert!(!v.abandoned(20, sent + 3000));
         assert!(!v.abandoned(-1, sent + 60_000), "no expiry: never ours");
+    }
+
+    #[test]
+    fn sizes_over_a_known_limit_are_refused_before_sending() {
+        let key = b"k";
+        assert_eq!(over_limit(None, key, &[0; 5000]), None, "not known yet");
+        let fits = vec![0u8; 1024 - 59 - 1];
+        assert_eq!(over_limit(Some(1024), key, &fits), None);
+        assert_eq!(over_limit(Some(1024), key, &[0; 1024]), Some(1024));
+        assert_eq!(
+            over_limit(Some(10), key, b"small"),
+            None,
+            "under 1 KiB always fits"
+        );
     }
 
     #[test]

@@ -4,14 +4,17 @@
 
 use super::{
     handler::{Copy, Handler, HeldLock, Opened, id_text, unexpected},
-    plan::{Batch, LockValue, Tag, delete_cas_cmd, lock_add_cmd, lock_peek_cmd, now_ms, read_cmd},
+    plan::{
+        Batch, LockValue, Tag, delete_cas_cmd, lock_add_cmd, lock_peek_cmd, over_limit, read_cmd,
+        store_cmd,
+    },
     settle::{LockTry, Resolved, lock_outcome, resolve_lock},
 };
 use crate::{
     error::{Error, Result},
-    keys::{self, Compat},
+    keys::{self, Compat, now_ms},
     lock::{self, Backoff, LockFailure, RealClock, Waited},
-    protocol::{Command, Reply, SetMode},
+    protocol::{Command, Exptime, Reply},
     replica::{self, Found},
 };
 
@@ -151,19 +154,9 @@ impl Handler {
                 }
             }
             let mut contended = false;
-            let mut reread_only = false;
+            let mut reread = false;
             if let (Some(s), Some(v)) = (lock_server, value.as_ref()) {
-                let outcome = if lock_err.is_some() {
-                    LockTry::Unknown
-                } else {
-                    lock_outcome(
-                        added.as_ref(),
-                        peek.as_ref(),
-                        self.compat == Compat::Memcache,
-                        now_ms(),
-                    )
-                };
-                match self.lock_step(s, &o.keys.lock, v, outcome, lock_err)? {
+                match self.lock_step(s, &o.keys.lock, v, added, peek, lock_err)? {
                     Step::Got(cas) => {
                         o.lock = Some(HeldLock {
                             server: s,
@@ -175,10 +168,7 @@ impl Handler {
                         // predate the previous holder's write. Where no
                         // copy shares the lock's server (compat=memcached),
                         // read them again now that the lock is ours.
-                        if !copies.contains(&s) && !retry {
-                            contended = true;
-                            reread_only = true;
-                        }
+                        reread = !copies.contains(&s);
                     }
                     Step::Contended => contended = true,
                     Step::Again => continue,
@@ -199,16 +189,12 @@ impl Handler {
                     _ => return Err(self.unreachable(&o.sid, &lock_order, last)),
                 };
                 let seed = u64::from_le_bytes(v[..8].try_into().unwrap_or([7; 8]));
-                let waited = if reread_only {
-                    Ok(Waited::Acquired(o.lock.as_ref().map_or(0, |l| l.cas)))
-                } else {
-                    lock::wait_for(
-                        self.lock.wait,
-                        &mut Backoff::new(seed),
-                        &mut RealClock::start(),
-                        || self.try_lock(s, &o.keys.lock, &v),
-                    )
-                };
+                let waited = lock::wait_for(
+                    self.lock.wait,
+                    &mut Backoff::new(seed),
+                    &mut RealClock::start(),
+                    || self.try_lock(s, &o.keys.lock, &v),
+                );
                 match waited {
                     Ok(Waited::Acquired(cas)) => {
                         o.lock = Some(HeldLock {
@@ -236,7 +222,11 @@ impl Handler {
                     }
                     Err(e) => return Err(e),
                 }
-                // What we read before the wait is out of date.
+            }
+            if contended || reread {
+                // What we read before the wait is out of date; or, where no
+                // copy shares the lock's server, was read in parallel with
+                // the add rather than after it.
                 match self.read_copies(&o.keys.data, &copies, n > 1) {
                     Ok(a) => answers = a,
                     Err(e) if e.is_server_fault() => {
@@ -278,16 +268,29 @@ impl Handler {
         }
     }
 
-    /// Acts on a lock attempt's outcome: takes pecl-memcache's `0`, clears
-    /// an abandoned lock, resolves an unknown add by reading the lock.
+    /// Acts on a lock attempt — the add's reply, the look at the lock after
+    /// it (if planned), or the server's error ([`lock_outcome`]): takes
+    /// pecl-memcache's `0`, clears an abandoned lock, resolves an unknown add
+    /// by reading the lock.
     fn lock_step(
         &self,
         server: usize,
         key: &[u8],
         value: &[u8],
-        outcome: LockTry,
+        added: Option<Reply>,
+        peek: Option<Reply>,
         err: Option<Error>,
     ) -> Result<Step> {
+        let outcome = if err.is_some() {
+            LockTry::Unknown
+        } else {
+            lock_outcome(
+                added.as_ref(),
+                peek.as_ref(),
+                self.compat == Compat::Memcache,
+                now_ms(),
+            )
+        };
         match outcome {
             LockTry::Acquired(cas) => Ok(Step::Got(cas)),
             LockTry::Held => Ok(Step::Contended),
@@ -350,14 +353,13 @@ impl Handler {
         value: &[u8],
         cas: u64,
     ) -> Result<Option<u64>> {
-        let set = Command::Set {
+        let set = store_cmd(
             key,
             value,
-            exptime: crate::protocol::Exptime::from(self.lock.expire_s),
-            client_flags: 0,
-            mode: SetMode::Set,
-            cas: Some(cas),
-        };
+            Exptime::from(self.lock.expire_s),
+            0,
+            Some(Some(cas)),
+        );
         match self.pool.execute(server, &[set])?.pop() {
             Some(Reply::Done(meta)) => Ok(meta.cas),
             Some(Reply::Exists | Reply::NotFound) | None => Ok(None),
@@ -385,17 +387,7 @@ impl Handler {
                     Err(e) => err = Some(e),
                 }
             }
-            let outcome = if err.is_some() {
-                LockTry::Unknown
-            } else {
-                lock_outcome(
-                    added.as_ref(),
-                    peek.as_ref(),
-                    self.compat == Compat::Memcache,
-                    now_ms(),
-                )
-            };
-            match self.lock_step(server, key, value, outcome, err)? {
+            match self.lock_step(server, key, value, added, peek, err)? {
                 Step::Got(cas) => return Ok(Some(cas)),
                 Step::Contended => return Ok(None),
                 Step::Again => {}
@@ -500,14 +492,12 @@ impl Handler {
         let mut batch = Batch::default();
         for &i in stale {
             let c = o.copies[i];
-            if let Some(limit) = self.pool.known_item_size_max(c.server)
-                && (data.len() + o.keys.data.len()) as u64 + super::handler::ITEM_OVERHEAD > limit
-            {
+            if over_limit(self.pool.known_item_size_max(c.server), &o.keys.data, data).is_some() {
                 continue;
             }
             batch.push(
                 c.server,
-                super::plan::store_cmd(
+                store_cmd(
                     &o.keys.data,
                     data,
                     exptime,

@@ -3,8 +3,8 @@
 //! and exists.
 
 use super::{
-    handler::{Copy, Handler, ITEM_OVERHEAD, MIN_ITEM_SIZE_MAX, Opened, id_text, unexpected},
-    plan::{Batch, Tag, delete_cas_cmd, read_cmd, store_cmd},
+    handler::{Copy, Handler, Opened, id_text, unexpected},
+    plan::{Batch, Tag, delete_cas_cmd, over_limit, read_cmd, store_cmd},
     settle::{Stored, store_outcome},
 };
 use crate::{
@@ -16,8 +16,9 @@ use crate::{
 
 impl Handler {
     /// Stores `data` under `sid` with a TTL of `maxlifetime` seconds on
-    /// every copy (the next version), and releases this request's lock in
-    /// the same round trip.
+    /// every copy (the next version), then releases this request's lock
+    /// once every copy's write was answered (in the same round trip when
+    /// the only copy lives on the lock's server).
     ///
     /// # Errors
     /// A refused id; [`Error::ReadOnly`] for a changed session opened
@@ -214,14 +215,10 @@ impl Handler {
         if released {
             o.lock = None;
         } else if let Some(l) = o.lock.take() {
-            // Every copy's write was answered (or failed): now the lock.
-            let r = self
-                .pool
-                .execute(l.server, &[delete_cas_cmd(&o.keys.lock, l.cas)]);
-            if r.is_err() {
-                self.pool
-                    .delete_when_back(l.server, o.keys.lock.clone(), l.value);
-            }
+            // Every copy's write was answered (or failed): now the lock. A
+            // failed release is not the write's failure; it is retried
+            // when the server answers again.
+            let _ = self.release_lock(&o.keys.lock, l);
         }
         if let Some(e) = refused {
             return Err(e);
@@ -263,29 +260,20 @@ impl Handler {
         }
     }
 
-    /// Refuses a value the server would not store. memcached answers such a
-    /// set with `SERVER_ERROR object too large for cache` *and unlinks the
-    /// previous copy*, so the size is checked before anything is sent.
+    /// Refuses a value the server would not store ([`over_limit`]). The
+    /// limit was learned with the first round trip to the server (the read,
+    /// for every copy this request read): no I/O here, so a dead server
+    /// never stands between a write and its failover.
     fn check_size(&self, sid: &[u8], key: &[u8], idx: usize, data: &[u8]) -> Result<()> {
-        let need = (data.len() + key.len()) as u64 + ITEM_OVERHEAD;
-        if need < MIN_ITEM_SIZE_MAX {
-            return Ok(());
-        }
-        // Learned with the first round trip to the server (the read, for
-        // every copy this request read): no I/O here, so a dead server
-        // never stands between a write and its failover.
-        let Some(limit) = self.pool.known_item_size_max(idx) else {
-            return Ok(());
-        };
-        if need > limit {
-            return Err(Error::TooLarge {
+        match over_limit(self.pool.known_item_size_max(idx), key, data) {
+            None => Ok(()),
+            Some(limit) => Err(Error::TooLarge {
                 id: String::from_utf8_lossy(sid).into_owned(),
                 size: data.len(),
                 server: self.pool.label(idx),
                 limit,
-            });
+            }),
         }
-        Ok(())
     }
 
     /// Deletes session `sid` from every usable server of its probe order
