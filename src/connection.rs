@@ -67,7 +67,6 @@ pub struct Connection {
     stray: bool,
     received: bool,
     deadline: Instant,
-    last_used: Instant,
 }
 
 fn ms(d: Duration) -> u64 {
@@ -206,7 +205,6 @@ impl Connection {
             stray: false,
             received: false,
             deadline: now,
-            last_used: now,
         })
     }
 
@@ -260,12 +258,6 @@ impl Connection {
                 }
             }
         }
-    }
-
-    /// When the connection last completed a round trip.
-    #[must_use]
-    pub fn last_used(&self) -> Instant {
-        self.last_used
     }
 
     /// The largest value length a `VA` reply may announce from now on, in
@@ -452,23 +444,6 @@ impl Connection {
         drive(&mut [&mut *self]).pop().unwrap_or(Ok(()))?;
         Ok(self.take_replies())
     }
-
-    /// Sends `stats settings` and returns its `STAT` pairs.
-    ///
-    /// # Errors
-    /// As [`Connection::execute`]; any other reply is a protocol error.
-    pub fn stats_settings(&mut self) -> Result<Vec<(String, String)>> {
-        match self.execute(&[Command::StatsSettings])?.pop() {
-            Some(Reply::Stats(s)) => Ok(s),
-            other => {
-                let e = Error::Protocol {
-                    server: self.label.clone(),
-                    detail: format!("unexpected reply to stats: {other:?}"),
-                };
-                Err(self.fail(e))
-            }
-        }
-    }
 }
 
 /// The `item_size_max` of a `stats settings` reply, in bytes.
@@ -556,7 +531,6 @@ pub fn drive(conns: &mut [&mut Connection]) -> Vec<Result<()>> {
                     continue;
                 }
                 if c.is_done() {
-                    c.last_used = now;
                     out[i] = Some(Ok(()));
                     continue;
                 }

@@ -273,28 +273,25 @@ impl Server {
         }
     }
 
-    /// Books the outcome of a round trip: success clears a failure, a server
-    /// fault marks the server failed. Returns the log line when the server
-    /// newly failed.
-    fn record<T>(&self, r: &Result<T>) -> Option<String> {
-        match r {
-            Ok(_) => {
-                let mut h = self.health.lock();
-                if h.failed_until.is_some() {
-                    h.succeed();
-                }
-                None
-            }
-            Err(e) if e.is_server_fault() && !matches!(e, Error::ServerDown { .. }) => {
-                self.mark_failed(e).then(|| {
-                    format!(
-                        "{e}; the server is skipped for {} s",
-                        self.retry_interval.as_secs()
-                    )
-                })
-            }
-            Err(_) => None,
+    /// Books a successful round trip: it clears a failure.
+    fn record_success(&self) {
+        let mut h = self.health.lock();
+        if h.failed_until.is_some() {
+            h.succeed();
         }
+    }
+
+    /// Books an error: a server fault marks the server failed. Returns the
+    /// log line when the server newly failed.
+    fn record_error(&self, e: &Error) -> Option<String> {
+        (e.is_server_fault() && !matches!(e, Error::ServerDown { .. }) && self.mark_failed(e)).then(
+            || {
+                format!(
+                    "{e}; the server is skipped for {} s",
+                    self.retry_interval.as_secs()
+                )
+            },
+        )
     }
 }
 
@@ -563,13 +560,10 @@ impl Pool {
                 None => match server.connect() {
                     Ok(c) => (c, false),
                     Err(e) => {
-                        let failed: Result<()> = Err(e);
-                        if let Some(line) = server.record(&failed) {
+                        if let Some(line) = server.record_error(&e) {
                             self.event(line);
                         }
-                        if let Err(e) = failed {
-                            out[i] = Some(Err(Retry::No(e)));
-                        }
+                        out[i] = Some(Err(Retry::No(e)));
                         continue;
                     }
                 },
@@ -597,7 +591,7 @@ impl Pool {
         };
         for (mut s, r) in sent.into_iter().zip(results) {
             let server = &self.servers[jobs[s.job].server];
-            let result = match r {
+            match r {
                 Ok(()) => {
                     let mut replies = s.conn.take_replies();
                     if s.stats
@@ -613,46 +607,24 @@ impl Pool {
                             server.label
                         ));
                     }
-                    Ok(replies)
-                }
-                Err(e) if s.reused && !s.conn.received_any() && is_stale(&e) => {
-                    out[s.job] = Some(Err(Retry::Stale(e)));
-                    continue;
-                }
-                Err(e) => Err(e),
-            };
-            if let Some(line) = server.record(&result) {
-                self.event(line);
-            }
-            match result {
-                Ok(replies) => {
+                    server.record_success();
                     server.release(s.conn);
                     out[s.job] = Some(Ok(replies));
                 }
-                Err(e) => out[s.job] = Some(Err(Retry::No(e))),
+                Err(e) if s.reused && !s.conn.received_any() && is_stale(&e) => {
+                    out[s.job] = Some(Err(Retry::Stale(e)));
+                }
+                Err(e) => {
+                    if let Some(line) = server.record_error(&e) {
+                        self.event(line);
+                    }
+                    out[s.job] = Some(Err(Retry::No(e)));
+                }
             }
         }
         out.into_iter()
             .map(|r| r.unwrap_or_else(|| Ok(Vec::new())))
             .collect()
-    }
-
-    /// The largest item server `idx` stores (its `item_size_max`, bytes):
-    /// learned with the first round trip to it, else asked now.
-    ///
-    /// # Errors
-    /// As [`Pool::execute`]; a reply without `item_size_max` is a protocol
-    /// error.
-    pub fn item_size_max(&self, idx: usize) -> Result<u64> {
-        let server = &self.servers[idx];
-        if let Some(known) = server.known_item_size_max() {
-            return Ok(known);
-        }
-        self.execute(idx, &[Command::Noop])?;
-        server.known_item_size_max().ok_or_else(|| Error::Protocol {
-            server: server.label.clone(),
-            detail: "stats settings without item_size_max".into(),
-        })
     }
 }
 

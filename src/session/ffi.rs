@@ -130,7 +130,7 @@ fn guarded<T>(fallback: T, f: impl FnOnce() -> Result<T, Error>) -> T {
 /// (with `display_errors=1` a warning would be output before the headers,
 /// and frameworks turn warnings into exceptions); a call that failed has
 /// its own warning.
-fn notices(h: Option<&Handler>, _ok: bool) {
+fn notices(h: Option<&Handler>) {
     if let Some(h) = h {
         for n in h.take_notices() {
             php::log_error(&n);
@@ -243,7 +243,7 @@ unsafe extern "C" fn ps_read(
     let data = guarded(None, || {
         h.as_deref_mut().ok_or_else(not_open)?.read(sid).map(Some)
     });
-    notices(h.as_deref(), data.is_some());
+    notices(h.as_deref());
     match data {
         Some(d) => {
             // SAFETY: val is a valid out-pointer; PHP takes ownership of the
@@ -280,7 +280,7 @@ unsafe fn store(
         )
         .map(|()| true)
     });
-    notices(h.as_deref(), ok);
+    notices(h.as_deref());
     status(ok)
 }
 
@@ -303,7 +303,7 @@ unsafe extern "C" fn ps_destroy(mod_data: ModData, key: *mut zend_string) -> c_i
             .destroy(sid)
             .map(|()| true)
     });
-    notices(h.as_deref(), ok);
+    notices(h.as_deref());
     status(ok)
 }
 
@@ -337,7 +337,7 @@ unsafe extern "C" fn ps_create_sid(mod_data: ModData) -> *mut zend_string {
         // A probe that cannot run (server down) accepts the id: a 128-bit
         // random id does not collide in practice, and read reports the outage.
         let taken = guarded(false, || h.exists(sid));
-        notices(Some(h), true);
+        notices(Some(h));
         if !taken {
             return id;
         }
@@ -353,7 +353,7 @@ unsafe extern "C" fn ps_validate_sid(mod_data: ModData, key: *mut zend_string) -
     let (h, sid) = unsafe { (handler(mod_data), bytes(key)) };
     let h: Option<&Handler> = h.map(|h| &*h);
     let exists = guarded(false, || h.ok_or_else(not_open)?.exists(sid));
-    notices(h, true);
+    notices(h);
     status(exists)
 }
 

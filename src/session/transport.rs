@@ -47,15 +47,7 @@ pub trait Transport: std::fmt::Debug + Send + Sync {
     ///
     /// # Errors
     /// That server's error.
-    fn execute(&self, server: usize, cmds: &[Command<'_>]) -> Result<Vec<Reply>> {
-        let job = Job {
-            server,
-            cmds: cmds.to_vec(),
-        };
-        self.execute_parallel(std::slice::from_ref(&job))
-            .pop()
-            .unwrap_or_else(|| Ok(Vec::new()))
-    }
+    fn execute(&self, server: usize, cmds: &[Command<'_>]) -> Result<Vec<Reply>>;
 
     /// The retry interval of a server.
     fn retry_interval(&self, server: usize) -> Duration;
@@ -91,5 +83,8 @@ impl Transport for Pool {
     }
     fn retry_interval(&self, server: usize) -> Duration {
         self.servers()[server].retry_interval()
+    }
+    fn execute(&self, server: usize, cmds: &[Command<'_>]) -> Result<Vec<Reply>> {
+        Pool::execute(self, server, cmds)
     }
 }
