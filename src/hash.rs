@@ -281,22 +281,17 @@ fn consistent_table(
 ) -> Box<[u16; CONSISTENT_BUCKETS]> {
     const STEP: u32 = u32::MAX / CONSISTENT_BUCKETS as u32;
     let mut best: Vec<Option<(u32, u16)>> = vec![None; CONSISTENT_BUCKETS];
+    use std::io::Write as _;
     let mut label = Vec::with_capacity(64);
     for (i, s) in servers.iter().enumerate() {
         let server = u16::try_from(i).expect("at most 65535 servers");
         let (host, port) = point_label_parts(s);
         label.clear();
-        {
-            use std::io::Write as _;
-            write!(label, "{host}:{port}-").expect("writing to a Vec never fails");
-        }
+        write!(label, "{host}:{port}-").expect("writing to a Vec never fails");
         let stem = label.len();
         for p in 0..s.weight * CONSISTENT_POINTS {
             label.truncate(stem);
-            {
-                use std::io::Write as _;
-                write!(label, "{p}").expect("writing to a Vec never fails");
-            }
+            write!(label, "{p}").expect("writing to a Vec never fails");
             let point = (function.hash(&label), server);
             let slot = &mut best[((point.0 / STEP) as usize).min(CONSISTENT_BUCKETS - 1)];
             if slot.is_none_or(|b| point < b) {
