@@ -1,7 +1,5 @@
 --TEST--
 hostile: a reply carrying another key (mg X rewritten to mg Y by a proxy) is a protocol error, never Y's session served as X's
---XFAIL--
-with locking=1 the new core retries the read on a fresh connection after the protocol error and serves the session's OWN data (never the other key's); the expectation of a failed start predates that retry and must be rewritten (issue 9)
 --SKIPIF--
 <?php require __DIR__.'/skipif.inc'; ?>
 --INI--

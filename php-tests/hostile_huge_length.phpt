@@ -1,7 +1,5 @@
 --TEST--
 hostile: a proxied reply announcing "VA 1073741824" (then hanging) or "VA -1" is a protocol error; a PHP process under a 400 MB address-space limit survives it
---XFAIL--
-with locking=1 the new core retries after the protocol error and serves the real value on a fresh connection; the expectation of a warning predates that retry and must be rewritten (issue 9)
 --SKIPIF--
 <?php require __DIR__.'/skipif.inc'; if (!is_executable('/bin/sh')) die('skip no /bin/sh'); ?>
 --INI--

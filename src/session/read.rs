@@ -310,16 +310,17 @@ impl Handler {
                 Ok(Step::Again)
             }
             LockTry::Unknown => {
-                if let Some(e) = err
-                    && (!self.pool.usable(server)
+                let silent = err.as_ref().is_some_and(|e| {
+                    !self.pool.usable(server)
                         || matches!(
                             e,
                             Error::Timeout { .. }
                                 | Error::Connect { .. }
                                 | Error::ConnectTimeout { .. }
                                 | Error::ServerDown { .. }
-                        ))
-                {
+                        )
+                });
+                if silent && let Some(e) = err {
                     // Marked failed, silent, or never reached: no second
                     // try now (it would cost another timeout). A sent add
                     // may still land; it is deleted when the server
@@ -328,18 +329,36 @@ impl Handler {
                         .delete_when_back(server, key.to_vec(), value.to_vec());
                     return Ok(Step::ServerFailed(e));
                 }
-                match self.pool.execute(server, &[Command::peek(key)]) {
-                    Ok(replies) => Ok(match resolve_lock(replies.first(), value) {
-                        Resolved::Ours(cas) => Step::Got(cas),
-                        Resolved::Free => Step::Again,
-                        Resolved::NotOurs => Step::Contended,
-                    }),
+                // Still usable after a fault (a zero retry interval): it is
+                // not used again by this request all the same, as on the
+                // copy path. A connection found closed (not marked failed)
+                // says nothing about the server.
+                let fault = err.filter(|e| !matches!(e, Error::Io { .. }));
+                let resolved = match self.pool.execute(server, &[Command::peek(key)]) {
+                    Ok(replies) => resolve_lock(replies.first(), value),
                     Err(e) => {
                         self.pool
                             .delete_when_back(server, key.to_vec(), value.to_vec());
-                        Ok(Step::ServerFailed(e))
+                        return Ok(Step::ServerFailed(e));
                     }
-                }
+                };
+                Ok(match (fault, resolved) {
+                    (None, Resolved::Ours(cas)) => Step::Got(cas),
+                    (None, Resolved::Free) => Step::Again,
+                    (None, Resolved::NotOurs) => Step::Contended,
+                    (Some(e), resolved) => {
+                        if let Resolved::Ours(cas) = resolved {
+                            // Ours on a server this request gives up: give
+                            // it back now, not after lock_expire.
+                            let gone = self.pool.execute(server, &[delete_cas_cmd(key, cas)]);
+                            if gone.is_err() {
+                                self.pool
+                                    .delete_when_back(server, key.to_vec(), value.to_vec());
+                            }
+                        }
+                        Step::ServerFailed(e)
+                    }
+                })
             }
         }
     }
