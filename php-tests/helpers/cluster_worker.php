@@ -24,9 +24,11 @@
  * Session answers: "started" {id: bool}, "closed" {id: bool}, "read"
  * {id: $_SESSION['v'] seen by session_start(), or null}, "ms" {id: the
  * request's wall time in ms}, "sid" {id: the id the session ran under
- * (differs in strict mode for an unknown id)}, "warnings" [texts], and for "new": "id",
- * "readback".
+ * (differs in strict mode for an unknown id)}, "warnings" [texts], "logged"
+ * [the rsmemcache lines written to PHP's error log meanwhile], and for "new":
+ * "id", "readback".
  */
+require __DIR__ . '/../errlog.inc';
 $ini = json_decode($argv[1] ?? '{}', true) ?: [];
 foreach ($ini as $k => $v) {
     if (ini_set($k, (string)$v) === false) {
@@ -34,6 +36,7 @@ foreach ($ini as $k => $v) {
         exit(2);
     }
 }
+errlog_open();
 $warnings = [];
 set_error_handler(static function (int $no, string $str) use (&$warnings): bool {
     $warnings[] = $str;
@@ -95,6 +98,7 @@ while (($line = fgets(STDIN)) !== false) {
             $out = ['error' => 'unknown op'];
     }
     $out['warnings'] = $warnings;
+    $out['logged'] = errlog_take();
     echo json_encode($out, JSON_PARTIAL_OUTPUT_ON_ERROR), "\n";
     fflush(STDOUT);
 }
