@@ -3,7 +3,7 @@
 //!
 //! This file only wires the modules together and declares the PHP module.
 //! PHP-free modules (unit-tested with `cargo test`): [`save_path`], [`keys`],
-//! [`hash`], [`lock`], [`protocol`], [`connection`], [`pool`], [`error`], [`config`],
+//! [`hash`], [`health`], [`lock`], [`protocol`], [`connection`], [`pool`], [`registry`], [`error`], [`config`],
 //! [`session::handler`]. Code touching the engine is fenced into [`ffi`],
 //! [`php`] and [`session::ffi`], the only modules allowed `unsafe`.
 
@@ -13,11 +13,13 @@ pub mod error;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod hash;
+pub mod health;
 pub mod keys;
 pub mod lock;
 pub mod php;
 pub mod pool;
 pub mod protocol;
+pub mod registry;
 pub mod replica;
 pub mod save_path;
 pub mod session;

@@ -215,7 +215,7 @@ pub unsafe extern "C" fn module_info(module: *mut ext_php_rs::zend::ModuleEntry)
 /// panic in `info_table_row!`; save_path parsing never yields one).
 fn info_table() {
     let version = env!("CARGO_PKG_VERSION");
-    let servers: Vec<(String, String)> = crate::pool::all()
+    let servers: Vec<(String, String)> = crate::registry::all()
         .iter()
         .flat_map(|p| {
             p.servers()
@@ -258,7 +258,7 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
             .or_else(|| ini_string(c"session.save_path"))
             .unwrap_or_default();
         let config = config()?;
-        let pool = crate::pool::shared(&path, &config.pool)?;
+        let pool = crate::registry::shared(&path, &config.pool)?;
         Ok::<_, crate::error::Error>(
             pool.servers()
                 .iter()

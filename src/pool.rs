@@ -30,31 +30,23 @@
 //!   it (`stats settings` in front, once per process and server) and then
 //!   bounds the values it may announce and the sessions planned for it.
 
+pub use crate::health::{Health, State};
 use crate::{
-    connection::Connection,
-    connection::drive,
+    connection::{Connection, drive},
     error::{Error, Result},
     hash::{Distribution, HashFunction, Strategy},
     protocol::{Command, Reply},
-    save_path::{self, ServerSpec},
+    save_path::ServerSpec,
 };
-use once_cell::sync::Lazy;
 use parking_lot::Mutex;
 use std::{
-    collections::HashMap,
     io,
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::atomic::{AtomicU64, Ordering},
     time::{Duration, Instant},
 };
 
 /// Idle connections kept per server and process.
 pub const MAX_IDLE_PER_SERVER: usize = 4;
-
-/// Pools kept per process (one per distinct save_path + settings).
-const MAX_POOLS: usize = 32;
 
 /// Everything besides the server list that shapes a pool.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -69,61 +61,6 @@ pub struct PoolSettings {
     pub strategy: Strategy,
     /// Key hash function.
     pub function: HashFunction,
-}
-
-/// A server's failure state machine, driven by the instants passed in (so
-/// it is tested with a fake clock): *up* → (error) → *failed until t* →
-/// (t passed) → *retry due*: the next request tries it; success makes it
-/// *up*, another error *failed* for a new interval.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Health {
-    failed_until: Option<Instant>,
-    /// Errors seen since the process started.
-    pub failures: u64,
-    /// The last error's text.
-    pub last_error: Option<String>,
-}
-
-/// What [`Health::state`] reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// Usable (never failed, or answered since).
-    Up,
-    /// Skipped until this instant.
-    Failed(Instant),
-    /// Failed, and its retry interval has passed: the next use tries it.
-    RetryDue,
-}
-
-impl Health {
-    /// The state at `now`.
-    #[must_use]
-    pub fn state(&self, now: Instant) -> State {
-        match self.failed_until {
-            None => State::Up,
-            Some(t) if t > now => State::Failed(t),
-            Some(_) => State::RetryDue,
-        }
-    }
-
-    /// Whether a request at `now` may use the server.
-    #[must_use]
-    pub fn usable(&self, now: Instant) -> bool {
-        !matches!(self.state(now), State::Failed(_))
-    }
-
-    /// Records an error at `now`: skipped for `retry` from now (a zero
-    /// interval means "retry on the next use").
-    pub fn fail(&mut self, now: Instant, retry: Duration, error: String) {
-        self.failed_until = Some(now + retry);
-        self.failures += 1;
-        self.last_error = Some(error);
-    }
-
-    /// Records a successful round trip.
-    pub fn succeed(&mut self) {
-        self.failed_until = None;
-    }
 }
 
 /// One server of a pool: its address, idle connections and health.
@@ -275,10 +212,7 @@ impl Server {
 
     /// Books a successful round trip: it clears a failure.
     fn record_success(&self) {
-        let mut h = self.health.lock();
-        if h.failed_until.is_some() {
-            h.succeed();
-        }
+        self.health.lock().succeed();
     }
 
     /// Books an error: a server fault marks the server failed. Returns the
@@ -636,92 +570,4 @@ enum Retry {
     Stale(Error),
     /// Any other error.
     No(Error),
-}
-
-/// Pools by save_path and settings.
-type Registry = HashMap<(String, PoolSettings), Arc<Pool>>;
-
-static POOLS: Lazy<Mutex<Registry>> = Lazy::new(|| Mutex::new(HashMap::new()));
-
-/// The process-wide pool for `save_path` and `settings`, built on first use
-/// and reused by every later request (no per-request parse or ring build).
-///
-/// # Errors
-/// save_path errors from [`save_path::parse`].
-pub fn shared(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
-    // Most processes use one save_path: check the last one first, without
-    // hashing or allocating.
-    let hit = LAST.with_borrow(|last| {
-        last.as_ref()
-            .filter(|(p, s, _)| p == save_path && s == settings)
-            .map(|(_, _, pool)| Arc::clone(pool))
-    });
-    if let Some(pool) = hit {
-        return Ok(pool);
-    }
-    let pool = shared_slow(save_path, settings)?;
-    LAST.with_borrow_mut(|last| {
-        *last = Some((save_path.to_owned(), settings.clone(), Arc::clone(&pool)));
-    });
-    Ok(pool)
-}
-
-thread_local! {
-    /// The pool this thread used last, with its save_path and settings.
-    static LAST: std::cell::RefCell<Option<(String, PoolSettings, Arc<Pool>)>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-fn shared_slow(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
-    let key = (save_path.to_owned(), settings.clone());
-    if let Some(p) = POOLS.lock().get(&key) {
-        return Ok(Arc::clone(p));
-    }
-    let pool = Arc::new(Pool::new(save_path::parse(save_path)?, settings));
-    let mut pools = POOLS.lock();
-    if pools.len() >= MAX_POOLS {
-        pools.clear();
-    }
-    Ok(Arc::clone(pools.entry(key).or_insert(pool)))
-}
-
-/// Every pool of this process, for `php --ri` and `rsmemcache_servers()`.
-#[must_use]
-pub fn all() -> Vec<Arc<Pool>> {
-    POOLS.lock().values().cloned().collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const S: Duration = Duration::from_secs(1);
-
-    #[test]
-    fn health_state_machine_with_a_fake_clock() {
-        let t0 = Instant::now();
-        let mut h = Health::default();
-        assert_eq!(h.state(t0), State::Up);
-        h.fail(t0, 15 * S, "refused".into());
-        assert_eq!(h.state(t0), State::Failed(t0 + 15 * S));
-        assert!(!h.usable(t0 + 14 * S), "skipped for the whole interval");
-        assert_eq!(h.state(t0 + 15 * S), State::RetryDue);
-        assert!(h.usable(t0 + 15 * S), "tried again once it has passed");
-        // The retry fails: skipped for a new interval from then.
-        h.fail(t0 + 16 * S, 15 * S, "refused".into());
-        assert!(!h.usable(t0 + 30 * S));
-        assert!(h.usable(t0 + 31 * S));
-        // The retry succeeds: up.
-        h.succeed();
-        assert_eq!(h.state(t0 + 31 * S), State::Up);
-        assert_eq!((h.failures, h.last_error.as_deref()), (2, Some("refused")));
-    }
-
-    #[test]
-    fn zero_retry_interval_retries_on_the_next_use() {
-        let t0 = Instant::now();
-        let mut h = Health::default();
-        h.fail(t0, Duration::ZERO, "x".into());
-        assert!(h.usable(t0));
-    }
 }

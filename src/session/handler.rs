@@ -47,8 +47,8 @@ use crate::{
     error::{Error, Result, escape_for_message},
     keys::{Compat, SessionKeys},
     lock::LockSettings,
-    pool,
     protocol::Reply,
+    registry,
 };
 use std::{cell::RefCell, sync::Arc};
 
@@ -140,7 +140,7 @@ impl Handler {
     /// # Errors
     /// save_path errors ([`Error::SavePath`], [`Error::EmptySavePath`]).
     pub fn open(save_path: &str, config: &Config) -> Result<Self> {
-        let pool: Arc<dyn Transport> = pool::shared(save_path, &config.pool)?;
+        let pool: Arc<dyn Transport> = registry::shared(save_path, &config.pool)?;
         Ok(Self::with_transport(pool, config))
     }
 

@@ -13,4 +13,6 @@ pub mod transport;
 pub mod write;
 
 #[cfg(test)]
+mod scripted;
+#[cfg(test)]
 mod tests;

@@ -1,0 +1,213 @@
+//! Tests of the directive table and its validation.
+
+use super::*;
+
+#[test]
+fn defaults_are_valid() {
+    let c = Config::load(|_| None).unwrap();
+    assert_eq!(c.prefix, "rsmemcache.sess.");
+    assert_eq!(c.pool.connect_timeout_ms, 1000);
+    assert_eq!(c.pool.strategy, Strategy::Consistent);
+    assert_eq!(c.pool.function, HashFunction::Crc32);
+    assert_eq!(c.compat, Compat::None);
+    assert_eq!(
+        c.placement,
+        Placement {
+            allow_failover: true,
+            max_attempts: 20,
+            redundancy: 1
+        }
+    );
+    assert!(c.lock.enabled);
+    assert_eq!(
+        (c.lock.wait.as_millis(), c.lock.expire_s, c.lock.failure),
+        (30_000, 20, LockFailure::Error)
+    );
+}
+
+#[test]
+fn bad_values_name_the_directive() {
+    let with = |n: &'static CStr, v: &str| {
+        let v = v.to_owned();
+        Config::load(move |name| (name == n).then(|| v.clone()))
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        with(TIMEOUT, "0"),
+        "invalid value '0' for rsmemcache.timeout: expected an integer from 1 to 600000"
+    );
+    assert!(with(CONNECT_TIMEOUT, "abc").contains("rsmemcache.connect_timeout"));
+    assert!(with(HASH_STRATEGY, "ring").contains("'ring' for rsmemcache.hash_strategy"));
+    assert!(with(HASH_FUNCTION, "md5").contains("rsmemcache.hash_function"));
+    assert!(with(PREFIX, "a b").contains("rsmemcache.prefix"));
+    assert!(with(RETRY_INTERVAL, "-1").contains("rsmemcache.retry_interval"));
+    assert!(
+        with(LOCK_EXPIRE, "0")
+            .contains("rsmemcache.lock_expire: expected an integer from 1 to 86400")
+    );
+    assert!(with(LOCKING, "maybe").contains("rsmemcache.locking"));
+    assert!(with(LOCK_FAILURE, "ignore").contains("rsmemcache.lock_failure"));
+    assert!(with(LOCK_WAIT_TIME, "-5").contains("rsmemcache.lock_wait_time"));
+    assert_eq!(
+        with(COMPAT, "redis"),
+        "invalid value 'redis' for rsmemcache.compat: expected none, memcache or memcached"
+    );
+    assert!(
+        with(SESSION_REDUNDANCY, "0")
+            .contains("rsmemcache.session_redundancy: expected an integer from 1 to 16")
+    );
+    assert!(with(MAX_FAILOVER_ATTEMPTS, "0").contains("rsmemcache.max_failover_attempts"));
+    assert!(with(ALLOW_FAILOVER, "perhaps").contains("rsmemcache.allow_failover"));
+}
+
+/// `validate` (used by `ini_set()`) and `load` (used at session open)
+/// apply one rule set: the same values pass, with the same error text.
+#[test]
+fn validate_agrees_with_load_for_every_directive() {
+    let samples = [
+        "",
+        " ",
+        "0",
+        "1",
+        "-1",
+        "16",
+        "17",
+        "20",
+        "1000",
+        "1001",
+        "600000",
+        "600001",
+        "86400",
+        "86401",
+        " 300 ",
+        "1.5",
+        "abc",
+        "0x10",
+        "99999999999999999999999",
+        "on",
+        "Off",
+        "yes",
+        "maybe",
+        "none",
+        "memcache",
+        "memcached",
+        "redis",
+        "consistent",
+        " Standard ",
+        "ketama",
+        "ring",
+        "crc32",
+        "FNV",
+        "fnv1a",
+        "md5",
+        "error",
+        "readonly",
+        "ignore",
+        "rsmemcache.sess.",
+        "app.",
+        "a b",
+        " \n",
+        "h4\tpfx.",
+        "p\0x",
+        "é",
+    ];
+    let long = "p".repeat(201);
+    for d in DIRECTIVES {
+        for v in samples.iter().copied().chain([long.as_str()]) {
+            let owned = v.to_owned();
+            let loaded = Config::load(|n| (n == d.name).then(|| owned.clone()));
+            let checked = validate(d.name, v);
+            assert_eq!(
+                loaded.as_ref().err().map(ToString::to_string),
+                checked.as_ref().err().map(ToString::to_string),
+                "{:?} = {v:?}",
+                d.name
+            );
+        }
+        let default = d.default.to_str().unwrap();
+        assert!(validate(d.name, default).is_ok(), "default of {:?}", d.name);
+    }
+    assert!(validate(c"session.save_path", "anything").is_ok());
+    assert_eq!(
+        validate(PREFIX, " \n").unwrap_err().to_string(),
+        "invalid value ' \\n' for rsmemcache.prefix: only printable ASCII without spaces is allowed in a memcached key"
+    );
+    assert_eq!(
+        validate(SESSION_REDUNDANCY, "0").unwrap_err().to_string(),
+        "invalid value '0' for rsmemcache.session_redundancy: expected an integer from 1 to 16"
+    );
+}
+
+#[test]
+fn compat_presets_fill_in_directives_left_at_their_defaults() {
+    let load = |pairs: &'static [(&'static CStr, &'static str)]| {
+        Config::load(move |n| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| (*v).to_owned())
+        })
+        .unwrap()
+    };
+    let c = load(&[(COMPAT, "memcached")]);
+    assert_eq!(
+        (c.prefix.as_str(), c.pool.strategy),
+        ("memc.sess.key.", Strategy::Ketama)
+    );
+    let c = load(&[(COMPAT, "memcache")]);
+    assert_eq!(
+        (c.prefix.as_str(), c.pool.strategy),
+        ("", Strategy::Consistent)
+    );
+    assert_eq!(c.placement.redundancy, 2);
+    // Explicit values win.
+    let c = load(&[
+        (COMPAT, "memcached"),
+        (PREFIX, "app."),
+        (HASH_STRATEGY, "standard"),
+    ]);
+    assert_eq!(
+        (c.prefix.as_str(), c.pool.strategy),
+        ("app.", Strategy::Standard)
+    );
+    let c = load(&[(COMPAT, "memcache"), (SESSION_REDUNDANCY, "3")]);
+    assert_eq!(c.placement.redundancy, 3);
+    assert_eq!(
+        load(&[(HASH_STRATEGY, "ketama")]).pool.strategy,
+        Strategy::Ketama
+    );
+}
+
+/// README's directive table and `stubs/rsmemcache.ini` agree with the code.
+#[test]
+fn docs_list_every_directive_with_its_default() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+    let stub = std::fs::read_to_string(format!("{root}/stubs/rsmemcache.ini"))
+        .expect("stubs/rsmemcache.ini");
+    for d in DIRECTIVES {
+        let (name, default) = (d.name.to_str().unwrap(), d.default.to_str().unwrap());
+        let row = format!("| `{name}` | `{default}` | {} |", d.unit);
+        assert!(
+            readme.contains(&row),
+            "README.md lacks the row starting {row}"
+        );
+        let line = format!("{name} = {default}\n");
+        assert!(
+            stub.contains(&line),
+            "stubs/rsmemcache.ini lacks the line {line:?}"
+        );
+    }
+    let count = |text: &str, start: &str| text.lines().filter(|l| l.starts_with(start)).count();
+    assert_eq!(
+        count(&stub, "rsmemcache."),
+        DIRECTIVES.len(),
+        "stub lists a directive the code lacks"
+    );
+    assert_eq!(
+        count(&readme, "| `rsmemcache."),
+        DIRECTIVES.len(),
+        "README lists a directive the code lacks"
+    );
+}

@@ -1,0 +1,135 @@
+//! Tests of one connection over a unix socket pair whose far end the test
+//! scripts: reply matching, stray bytes, silence, limits, the readiness loop.
+
+use super::*;
+use std::os::unix::net::UnixListener;
+
+/// A connection over a unix socket whose other end the test scripts.
+fn pair() -> (Connection, std::os::unix::net::UnixStream, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let path = dir.0.join("s");
+    let listener = UnixListener::bind(&path).expect("bind");
+    let spec = ServerSpec {
+        addr: ServerAddr::Unix(path),
+        weight: 1,
+        timeout_ms: None,
+        retry_interval_s: None,
+    };
+    let conn = Connection::connect(&spec, Duration::from_secs(1), Duration::from_millis(300))
+        .expect("connect");
+    let (peer, _) = listener.accept().expect("accept");
+    (conn, peer, dir)
+}
+
+mod tempdir {
+    /// A private temporary directory, removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Self {
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static N: AtomicU32 = AtomicU32::new(0);
+            let p = std::env::temp_dir().join(format!(
+                "rsmemcache-conn-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(&p).expect("mkdir");
+            Self(p)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn answer(peer: &mut std::os::unix::net::UnixStream, bytes: &[u8]) {
+    peer.write_all(bytes).expect("peer write");
+}
+
+#[test]
+fn replies_are_matched_and_stray_bytes_break_the_connection() {
+    let (mut c, mut peer, _d) = pair();
+    answer(&mut peer, b"EN O1 kk\r\nEN\r\n");
+    let r = c.execute(&[Command::peek(b"k")]).expect("reply");
+    assert_eq!(r, vec![Reply::Miss]);
+    assert!(c.saw_stray_bytes() && c.is_broken());
+    assert!(!c.looks_open());
+}
+
+#[test]
+fn a_stray_reply_arriving_later_is_seen_before_reuse() {
+    let (mut c, mut peer, _d) = pair();
+    answer(&mut peer, b"EN O1 kk\r\n");
+    assert_eq!(
+        c.execute(&[Command::peek(b"k")]).expect("ok"),
+        vec![Reply::Miss]
+    );
+    assert!(c.looks_open());
+    answer(&mut peer, b"EN\r\n");
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(!c.looks_open(), "stray bytes waiting in the socket");
+}
+
+#[test]
+fn a_reply_for_another_key_is_a_protocol_error() {
+    let (mut c, mut peer, _d) = pair();
+    answer(&mut peer, b"VA 1 O1 kother\r\nx\r\n");
+    let e = c.execute(&[Command::peek(b"k")]).unwrap_err().to_string();
+    assert!(
+        e.contains("protocol error") && e.contains("does not match"),
+        "{e}"
+    );
+    assert!(c.is_broken());
+}
+
+#[test]
+fn silence_is_a_timeout_and_eof_an_io_error() {
+    let (mut c, peer, _d) = pair();
+    let e = c.execute(&[Command::peek(b"k")]).unwrap_err().to_string();
+    assert!(e.contains("no answer within 300 ms"), "{e}");
+    let (mut c2, peer2, _d2) = pair();
+    drop(peer2);
+    let e = c2.execute(&[Command::peek(b"k")]).unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e}");
+    assert!(!c2.received_any());
+    drop(peer);
+}
+
+#[test]
+fn a_silent_server_does_not_use_up_another_ones_deadline() {
+    let (mut quiet, _peer_q, _d1) = pair();
+    let (mut talks, mut peer_t, _d2) = pair();
+    quiet.queue(&Command::peek(b"k"));
+    talks.queue(&Command::peek(b"k"));
+    quiet.start();
+    talks.start();
+    let replier = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        answer(&mut peer_t, b"EN O1 kk\r\n");
+        peer_t
+    });
+    let r = drive(&mut [&mut quiet, &mut talks]);
+    let _peer = replier.join().expect("thread");
+    assert!(matches!(r[0], Err(Error::Timeout { .. })));
+    assert!(r[1].is_ok(), "{:?}", r[1]);
+    assert_eq!(talks.take_replies(), vec![Reply::Miss]);
+}
+
+#[test]
+fn values_over_the_limit_are_refused_at_the_header() {
+    let (mut c, mut peer, _d) = pair();
+    c.set_max_value(1000);
+    answer(&mut peer, b"VA 1073741824 O1 kk\r\nabc");
+    let e = c.execute(&[Command::peek(b"k")]).unwrap_err().to_string();
+    assert!(e.contains("more than the 1000 allowed"), "{e}");
+}
+
+#[test]
+fn name_resolution_of_ip_literals_needs_no_resolver() {
+    let a = resolve("127.0.0.1", 5, Duration::from_millis(1)).expect("ip");
+    assert_eq!(a, vec!["127.0.0.1:5".parse().expect("addr")]);
+    let a = resolve("[::1]", 5, Duration::from_millis(1)).expect("ip6");
+    assert_eq!(a, vec!["[::1]:5".parse().expect("addr")]);
+}

@@ -1,0 +1,68 @@
+//! The process's server pools by save_path and settings: built on first
+//! use, reused by every later request of the process (no per-request parse
+//! or ring build), at most [`MAX_POOLS`] kept.
+
+use crate::{
+    error::Result,
+    pool::{Pool, PoolSettings},
+    save_path,
+};
+use once_cell::sync::Lazy;
+use parking_lot::Mutex;
+use std::{collections::HashMap, sync::Arc};
+
+/// Pools kept per process (one per distinct save_path + settings).
+pub const MAX_POOLS: usize = 32;
+
+/// Pools by save_path and settings.
+type Registry = HashMap<(String, PoolSettings), Arc<Pool>>;
+
+static POOLS: Lazy<Mutex<Registry>> = Lazy::new(|| Mutex::new(HashMap::new()));
+
+/// The process-wide pool for `save_path` and `settings`, built on first use
+/// and reused by every later request (no per-request parse or ring build).
+///
+/// # Errors
+/// save_path errors from [`save_path::parse`].
+pub fn shared(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
+    // Most processes use one save_path: check the last one first, without
+    // hashing or allocating.
+    let hit = LAST.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(p, s, _)| p == save_path && s == settings)
+            .map(|(_, _, pool)| Arc::clone(pool))
+    });
+    if let Some(pool) = hit {
+        return Ok(pool);
+    }
+    let pool = shared_slow(save_path, settings)?;
+    LAST.with_borrow_mut(|last| {
+        *last = Some((save_path.to_owned(), settings.clone(), Arc::clone(&pool)));
+    });
+    Ok(pool)
+}
+
+thread_local! {
+    /// The pool this thread used last, with its save_path and settings.
+    static LAST: std::cell::RefCell<Option<(String, PoolSettings, Arc<Pool>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn shared_slow(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
+    let key = (save_path.to_owned(), settings.clone());
+    if let Some(p) = POOLS.lock().get(&key) {
+        return Ok(Arc::clone(p));
+    }
+    let pool = Arc::new(Pool::new(save_path::parse(save_path)?, settings));
+    let mut pools = POOLS.lock();
+    if pools.len() >= MAX_POOLS {
+        pools.clear();
+    }
+    Ok(Arc::clone(pools.entry(key).or_insert(pool)))
+}
+
+/// Every pool of this process, for `php --ri` and `rsmemcache_servers()`.
+#[must_use]
+pub fn all() -> Vec<Arc<Pool>> {
+    POOLS.lock().values().cloned().collect()
+}
