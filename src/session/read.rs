@@ -104,7 +104,11 @@ impl Handler {
             if let (Some(s), Some(v)) = (lock_server, value.as_deref()) {
                 self.push_lock_attempt(&mut batch, s, &o.keys.lock, v, false);
             }
-            for (i, &c) in copies.iter().enumerate() {
+            // Where no copy shares the lock's server (compat=memcached), a
+            // read beside the add could predate the previous holder's write
+            // and is read again once the lock is ours: not sent at all.
+            let read_now = lock_server.is_none_or(|s| copies.contains(&s));
+            for (i, &c) in copies.iter().enumerate().filter(|_| read_now) {
                 // After the lock attempt: on the lock's server the read must
                 // follow the add in the same pipeline.
                 batch.push(c, read_cmd(&o.keys.data, n > 1), Tag::Copy(i));
@@ -163,12 +167,9 @@ impl Handler {
                             cas,
                             value: v.clone(),
                         });
-                        // Copies on other servers than the lock's were read
-                        // in parallel with the add, not after it: one may
-                        // predate the previous holder's write. Where no
-                        // copy shares the lock's server (compat=memcached),
-                        // read them again now that the lock is ours.
-                        reread = !copies.contains(&s);
+                        // Not read beside the add (see `read_now`): read
+                        // now that the lock is ours.
+                        reread = !read_now;
                     }
                     Step::Contended => contended = true,
                     Step::Again => continue,
@@ -224,9 +225,8 @@ impl Handler {
                 }
             }
             if contended || reread {
-                // What we read before the wait is out of date; or, where no
-                // copy shares the lock's server, was read in parallel with
-                // the add rather than after it.
+                // What we read before the wait is out of date, or was not
+                // read yet.
                 match self.read_copies(&o.keys.data, &copies, n > 1) {
                     Ok(a) => answers = a,
                     Err(e) if e.is_server_fault() => {

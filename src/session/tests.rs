@@ -334,7 +334,7 @@ fn a_live_holder_is_waited_for_not_cleared() {
 }
 
 #[test]
-fn compat_memcached_reads_the_copy_again_once_the_lock_is_taken() {
+fn compat_memcached_reads_the_copy_once_the_lock_is_taken() {
     let (h0, _) = setup(&[(config::COMPAT, "memcached")]);
     // An id whose lock lives on another server than its copy.
     let sid = (0..100)
@@ -345,22 +345,18 @@ fn compat_memcached_reads_the_copy_again_once_the_lock_is_taken() {
         })
         .expect("some id places its lock apart");
     let (mut h, t) = setup(&[(config::COMPAT, "memcached")]);
-    t.answer(|_, c| {
-        if is_lock_add(c) {
-            hd(3)
-        } else {
-            copy(b"old", 1, 20)
-        }
-    });
+    t.answer(|_, _| hd(3));
     t.answer(|_, _| copy(b"new", 2, 21));
     t.answer(|_, _| hd(22));
     t.answer(|_, _| hd(0));
-    // The parallel read may predate the previous holder's write: the copy
-    // read after the lock is the one returned.
+    // A read beside the add could predate the previous holder's write: the
+    // copy is read once the lock is taken, not before.
     assert_eq!(h.read(&sid).unwrap(), b"new");
     h.write(&sid, b"newer", 1440).unwrap();
     let log = t.log();
     assert_eq!(log.len(), 4, "{log:?}");
+    assert_eq!(ops(&log[0]), ["ms L ME"], "no read beside the add");
+    assert_eq!(ops(&log[1]), ["mg K"]);
     assert_eq!(
         ops(&log[2]),
         ["ms K C21"],
