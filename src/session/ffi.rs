@@ -173,20 +173,24 @@ fn not_open() -> Error {
     }
 }
 
-/// Frees the handler behind `mod_data` (if any) and clears it.
+/// Frees the handler behind `mod_data` (if any) and clears it. The slot is
+/// cleared before the handler is dropped (its `Drop` releases a held lock:
+/// network I/O that may panic), so it is never freed twice. Call inside
+/// `catch_unwind`.
 ///
 /// # Safety
 /// As [`handler`].
 unsafe fn release(mod_data: ModData) {
-    // SAFETY: *mod_data is NULL or our Box; it is cleared so it is freed once.
-    unsafe {
-        if let Some(slot) = mod_data.as_mut()
-            && !slot.is_null()
-        {
-            drop(Box::from_raw(slot.cast::<Handler>()));
-            *slot = std::ptr::null_mut();
-        }
-    }
+    // SAFETY: *mod_data is NULL or our Box from ps_open; taking it out and
+    // nulling the slot first means it is freed exactly once.
+    let taken = unsafe {
+        mod_data
+            .as_mut()
+            .map(|slot| std::mem::replace(slot, std::ptr::null_mut()))
+            .filter(|p| !p.is_null())
+            .map(|p| Box::from_raw(p.cast::<Handler>()))
+    };
+    drop(taken);
 }
 
 unsafe extern "C" fn ps_open(
@@ -194,16 +198,17 @@ unsafe extern "C" fn ps_open(
     save_path: *const c_char,
     _name: *const c_char,
 ) -> c_int {
-    // SAFETY: PHP passes &PS(mod_data) and a NUL-terminated save_path (or NULL).
-    // A handler left from an open without close (session_reset) is freed first.
-    let save_path = unsafe {
-        release(mod_data);
-        save_path
-            .as_ref()
-            .map(|p| CStr::from_ptr(p).to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
     let opened = guarded(None, || {
+        // SAFETY: PHP passes &PS(mod_data) and a NUL-terminated save_path (or
+        // NULL). A handler left from an open without close (session_reset)
+        // is freed first — inside catch_unwind, as its drop releases a lock.
+        let save_path = unsafe {
+            release(mod_data);
+            save_path
+                .as_ref()
+                .map(|p| CStr::from_ptr(p).to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
         let config = php::config()?;
         let mut h = Box::new(Handler::open(&save_path, &config)?);
         let limit = php::ini_string(c"memory_limit");
