@@ -9,7 +9,7 @@
 
 use super::{
     plan::LockValue,
-    scripted::{copy, hd, is_lock_add, lock_value, ops, setup, short},
+    scripted::{Scripted, copy, hd, is_lock_add, lock_value, ops, setup, short},
 };
 use crate::{
     config,
@@ -239,16 +239,17 @@ fn a_silent_lock_server_is_failed_over_and_its_add_deleted_when_back() {
     );
 }
 
-#[test]
-fn an_abandoned_lock_is_cleared_and_taken_by_the_next_request() {
-    let (mut h, t) = setup(&[(config::LOCK_WAIT_TIME, "2000")]);
-    // Stored by a server that resumed 60 s after the add was sent, long
-    // after its sender gave up (row 16).
+/// Scripts the first two round trips of a read that finds the lock held by
+/// a lock stored at `sent_ago_ms` before now (its sender's deadline 1 s
+/// after that) with `ttl_s` of its 20 s left: the lock+read round trip (the
+/// add refused) and the first poll of the wait (the add refused, the look
+/// at the lock answering that value with CAS 11).
+fn held_by(t: &Scripted, sent_ago_ms: i64, ttl_s: i64) {
     let now = now_ms();
-    let orphan = LockValue {
+    let holder = LockValue {
         token: [b'e'; 32],
-        sent_ms: now - 60_000,
-        deadline_ms: now - 59_000,
+        sent_ms: now - sent_ago_ms,
+        deadline_ms: now - sent_ago_ms + 1000,
         expire_s: 20,
     }
     .encode();
@@ -264,15 +265,23 @@ fn an_abandoned_lock_is_cleared_and_taken_by_the_next_request() {
             Reply::NotStored
         } else {
             Reply::Value(
-                orphan.clone(),
+                holder.clone(),
                 Meta {
                     cas: Some(11),
-                    ttl: Some(20),
+                    ttl: Some(ttl_s),
                     client_flags: None,
                 },
             )
         }
     });
+}
+
+#[test]
+fn an_abandoned_lock_is_cleared_and_taken_by_the_next_request() {
+    let (mut h, t) = setup(&[(config::LOCK_WAIT_TIME, "2000")]);
+    // Stored (full TTL left) by a server that resumed 60 s after the add was
+    // sent, long after its sender gave up (row 16).
+    held_by(&t, 60_000, 20);
     t.answer(|_, _| hd(0));
     t.answer(|_, c| if is_lock_add(c) { hd(12) } else { Reply::Miss });
     t.answer(|_, _| copy(b"d", 1, 1));
@@ -293,35 +302,9 @@ fn an_abandoned_lock_is_cleared_and_taken_by_the_next_request() {
 #[test]
 fn a_live_holder_is_waited_for_not_cleared() {
     let (mut h, t) = setup(&[(config::LOCK_WAIT_TIME, "0")]);
-    let now = now_ms();
-    let live = LockValue {
-        token: [b'f'; 32],
-        sent_ms: now - 2000,
-        deadline_ms: now - 1000,
-        expire_s: 20,
-    }
-    .encode();
-    t.answer(|_, c| {
-        if is_lock_add(c) {
-            Reply::NotStored
-        } else {
-            copy(b"d", 1, 1)
-        }
-    });
-    t.answer(move |_, c| {
-        if is_lock_add(c) {
-            Reply::NotStored
-        } else {
-            Reply::Value(
-                live.clone(),
-                Meta {
-                    cas: Some(11),
-                    ttl: Some(18),
-                    client_flags: None,
-                },
-            )
-        }
-    });
+    // Sent 2 s ago and stored at once (2 s of its TTL gone): a request
+    // still working under its lock.
+    held_by(&t, 2000, 18);
     let e = h.read(SID).unwrap_err();
     assert!(matches!(e, Error::LockTimeout { .. }), "{e}");
     assert!(
