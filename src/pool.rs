@@ -78,7 +78,14 @@ pub struct Server {
     /// Items to delete if they still hold a given value, once the server
     /// answers again (see [`Pool::delete_when_back`]).
     pending_deletes: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// Connections whose pipeline held an add and timed out, kept (at most
+    /// [`MAX_LATE_PER_SERVER`], newest) until the caller says whether the
+    /// add's late reply is worth watching (see [`crate::late`]).
+    late: Mutex<Vec<Connection>>,
 }
+
+/// Timed-out connections kept per server for [`crate::late`].
+pub const MAX_LATE_PER_SERVER: usize = 2;
 
 impl Server {
     fn new(spec: ServerSpec, s: &PoolSettings) -> Self {
@@ -95,6 +102,7 @@ impl Server {
             health: Mutex::new(Health::default()),
             item_size_max: AtomicU64::new(0),
             pending_deletes: Mutex::new(Vec::new()),
+            late: Mutex::new(Vec::new()),
         }
     }
 
@@ -198,6 +206,27 @@ impl Server {
 
     fn connect(&self) -> Result<Connection> {
         Connection::connect(&self.spec, self.connect_timeout, self.io_timeout)
+    }
+
+    /// Keeps a connection whose pipeline held an add and timed out (see
+    /// [`Server::late`]).
+    fn keep_late(&self, conn: Connection) {
+        let mut late = self.late.lock();
+        late.retain(Connection::owned_by_this_process);
+        if late.len() >= MAX_LATE_PER_SERVER {
+            late.remove(0);
+        }
+        late.push(conn);
+    }
+
+    /// Takes the kept timed-out connection that still owes the reply to a
+    /// command on `key`.
+    fn take_late(&self, key: &[u8]) -> Option<Connection> {
+        let mut late = self.late.lock();
+        let at = late
+            .iter()
+            .position(|c| c.owned_by_this_process() && c.owed_reply_for(key).is_some())?;
+        Some(late.swap_remove(at))
     }
 
     fn release(&self, conn: Connection) {
@@ -348,7 +377,9 @@ impl Pool {
     /// server newly marked failed (once per server per retry interval), a
     /// connection dropped because of stray bytes.
     pub fn take_events(&self) -> Vec<String> {
-        std::mem::take(&mut *self.events.lock())
+        let mut lines = std::mem::take(&mut *self.events.lock());
+        lines.extend(crate::late::take_events());
+        lines
     }
 
     fn event(&self, line: String) {
@@ -380,8 +411,19 @@ impl Pool {
     /// would then leave a lock nobody holds). The next time this process
     /// gets an answer from the server, the item is deleted if it holds
     /// exactly `value` (`mg` then `md C<cas>`).
-    pub fn delete_when_back(&self, idx: usize, key: Vec<u8>, value: Vec<u8>) {
-        let mut list = self.servers[idx].pending_deletes.lock();
+    ///
+    /// When the command was an add whose pipeline timed out, its connection
+    /// is watched for the late reply instead ([`crate::late::watch`], until
+    /// `lock_ttl` from now): a lock stored late is then removed as soon as
+    /// the server resumes, by any process's next request or none.
+    pub fn delete_when_back(&self, idx: usize, key: Vec<u8>, value: Vec<u8>, lock_ttl: Duration) {
+        let server = &self.servers[idx];
+        if let Some(conn) = server.take_late(&key)
+            && crate::late::watch(conn, key.clone(), Instant::now() + lock_ttl)
+        {
+            return;
+        }
+        let mut list = server.pending_deletes.lock();
         if list.len() >= MAX_PENDING_DELETES {
             list.remove(0);
         }
@@ -551,6 +593,9 @@ impl Pool {
                 Err(e) => {
                     if let Some(line) = server.record_error(&e) {
                         self.event(line);
+                    }
+                    if s.conn.timed_out() && jobs[s.job].cmds.iter().any(Command::is_add) {
+                        server.keep_late(s.conn);
                     }
                     out[s.job] = Some(Err(Retry::No(e)));
                 }
