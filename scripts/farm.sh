@@ -38,6 +38,12 @@
 #   FARM_SO             the extension (default: <repo>/build/rsmemcache.so)
 #   FARM_WORKERS        workers per FPM master, pm = static (default 8)
 #   FARM_INI            array of name=value set in both pools (php_admin_value)
+#   FARM_MAX_REQUESTS   pm.max_requests: a worker exits after this many requests
+#                       and the master starts a new one (default 0: never)
+#   FARM_SAVE_HANDLER   session.save_handler (default rsmemcache)
+#   FARM_EXTENSIONS     array of other extensions both masters load (-d
+#                       extension=NAME, in this order, after the one of FARM_SO;
+#                       e.g. (igbinary msgpack memcached) for php-memcached)
 #   FARM_SAVE_PATH      session.save_path (default: the memcached list)
 #   PHP_FPM, NGINX, MEMCACHED, PHP   binaries (default: found on PATH or /usr/sbin)
 #   FARM_KEEP_DIR=1     farm_stop leaves FARM_DIR (logs, configs) in place
@@ -49,6 +55,12 @@
 #   FARM_NGINX_PID      nginx master's PID
 #   FARM_SAVE_PATH      session.save_path used
 #   FARM_FPM_LOGS       FPM error logs and PHP error logs (A, B)
+#
+# Faults, for tests (each waits until the change took effect, or fails):
+#   farm_mc_kill I      SIGKILL to memcached I (index into FARM_MC_PORTS), reaped
+#   farm_mc_restart I   starts memcached I again, empty, on its port
+#   farm_fpm_reload I   USR2 to FPM master I (0 = A, 1 = B): graceful reload;
+#                       returns when the master runs a full set of new workers
 #
 # Each FPM master runs `php-fpm -n` (no system php.ini or conf.d: only what
 # is set here counts), loads the extension with `-d extension=<full path>`,
@@ -84,7 +96,7 @@ _farm_find() {
 farm_children_of() {
   local f stat rest
   for f in /proc/[0-9]*/stat; do
-    { stat=$(<"$f"); } 2>/dev/null || continue
+    { read -r stat <"$f"; } 2>/dev/null || continue # not $(<): see pid_alive in lib.sh
     rest=${stat##*) }
     rest=${rest#* }
     [[ ${rest%% *} == "$1" ]] && { f=${f#/proc/}; printf '%s\n' "${f%/stat}"; }
@@ -128,6 +140,7 @@ listen = $FARM_DIR/fpm-$node.sock
 listen.mode = 0666
 pm = static
 pm.max_children = ${FARM_WORKERS:-8}
+pm.max_requests = ${FARM_MAX_REQUESTS:-0}
 ping.path = /_farm_ping
 ping.response = $node
 catch_workers_output = yes
@@ -138,7 +151,7 @@ php_admin_value[error_log] = $FARM_DIR/php-$node.log
 php_admin_flag[log_errors] = on
 php_admin_flag[display_errors] = off
 php_admin_value[error_reporting] = E_ALL
-php_admin_value[session.save_handler] = rsmemcache
+php_admin_value[session.save_handler] = ${FARM_SAVE_HANDLER:-rsmemcache}
 php_admin_value[session.save_path] = "$FARM_SAVE_PATH"
 EOF
   for kv in "${FARM_INI[@]}"; do
@@ -232,7 +245,7 @@ EOF
 # all their workers and answer their ping through nginx; otherwise stops
 # whatever it started, prints why, and returns 1.
 farm_start() {
-  local port pid node so fpm nginx i root_args=() mc_args=() n
+  local port pid node so fpm nginx i root_args=() ext_args=() n ext
   if ((${#FARM_MC_PORTS[@]} == 0)) || [[ -z ${FARM_HTTP_PORT:-} || -z ${FARM_APP_DIR:-} ]]; then
     _farm_err "FARM_MC_PORTS, FARM_HTTP_PORT and FARM_APP_DIR must be set"
     return 1
@@ -241,10 +254,13 @@ farm_start() {
   so=${FARM_SO:-$_FARM_ROOT/build/rsmemcache.so}
   [[ $so == /* ]] || so=$PWD/$so
   [[ -f $so ]] || { _farm_err "no extension at $so (run make build)"; return 1; }
-  fpm=${PHP_FPM:-$(_farm_find php-fpm8.2 php-fpm)} || { _farm_err "php-fpm not found (apt-get install php8.2-fpm)"; return 1; }
+  PHP=${PHP:-$(command -v php)} || { _farm_err "php not found"; return 1; }
+  # The FPM of the same PHP version as $PHP (Debian: php-fpmX.Y), else php-fpm.
+  local ver
+  ver=$("$PHP" -n -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;') || { _farm_err "$PHP does not run"; return 1; }
+  fpm=${PHP_FPM:-$(_farm_find "php-fpm$ver" php-fpm)} || { _farm_err "php-fpm not found (apt-get install php$ver-fpm)"; return 1; }
   nginx=${NGINX:-$(_farm_find nginx)} || { _farm_err "nginx not found (apt-get install nginx)"; return 1; }
   _FARM_MC_BIN=${MEMCACHED:-$(_farm_find memcached)} || { _farm_err "memcached not found"; return 1; }
-  PHP=${PHP:-$(command -v php8.2 || command -v php)} || { _farm_err "php not found"; return 1; }
   command -v curl >/dev/null || { _farm_err "curl not found"; return 1; }
 
   for port in "${FARM_MC_PORTS[@]}" "$FARM_HTTP_PORT"; do
@@ -258,14 +274,11 @@ farm_start() {
   mkdir -p "$FARM_DIR/nginx"
 
   # memcached
-  [[ $(id -u) == 0 ]] && mc_args=(-u nobody)
   FARM_MC_PIDS=()
   local targets=() sp=""
   for port in "${FARM_MC_PORTS[@]}"; do
-    "$_FARM_MC_BIN" -U 0 -l 127.0.0.1 -p "$port" -m 64 -c 1024 "${mc_args[@]}" \
-      </dev/null >"$FARM_DIR/memcached-$port.log" 2>&1 &
+    _farm_mc_spawn "$port"
     FARM_MC_PIDS+=("$!")
-    echo "$!" >"$FARM_DIR/memcached-$port.pid"
     targets+=("tcp://127.0.0.1:$port")
     sp+="${sp:+,}127.0.0.1:$port"
   done
@@ -282,11 +295,12 @@ farm_start() {
 
   # php-fpm A and B
   [[ $(id -u) == 0 ]] && root_args=(-R)
+  for ext in "${FARM_EXTENSIONS[@]}"; do ext_args+=(-d "extension=$ext"); done
   FARM_FPM_PIDS=()
   FARM_FPM_LOGS=()
   for node in A B; do
     _farm_fpm_conf "$node" >"$FARM_DIR/fpm-$node.conf"
-    "$fpm" -n -d "extension=$so" -y "$FARM_DIR/fpm-$node.conf" -p "$FARM_DIR" -F "${root_args[@]}" \
+    "$fpm" -n -d "extension=$so" "${ext_args[@]}" -y "$FARM_DIR/fpm-$node.conf" -p "$FARM_DIR" -F "${root_args[@]}" \
       </dev/null >"$FARM_DIR/fpm-$node.out" 2>&1 &
     FARM_FPM_PIDS+=("$!")
     FARM_FPM_LOGS+=("$FARM_DIR/fpm-$node.log" "$FARM_DIR/php-$node.log")
@@ -325,6 +339,57 @@ farm_start() {
   return 0
 }
 
+# Starts memcached on 127.0.0.1:$1 in the background ($! is its PID) and
+# writes its pid file.
+_farm_mc_spawn() {
+  local mc_args=()
+  [[ $(id -u) == 0 ]] && mc_args=(-u nobody)
+  "$_FARM_MC_BIN" -U 0 -l 127.0.0.1 -p "$1" -m 64 -c 1024 "${mc_args[@]}" \
+    </dev/null >>"$FARM_DIR/memcached-$1.log" 2>&1 &
+  echo "$!" >"$FARM_DIR/memcached-$1.pid"
+}
+
+# SIGKILL to memcached $1 (index into FARM_MC_PORTS); reaps it.
+farm_mc_kill() {
+  local pid=${FARM_MC_PIDS[$1]}
+  kill -9 "$pid" 2>/dev/null || { _farm_err "memcached pid $pid was not running"; return 1; }
+  wait "$pid" 2>/dev/null || true
+  pid_alive "$pid" && { _farm_err "memcached pid $pid survived SIGKILL"; return 1; }
+  return 0
+}
+
+# Starts memcached $1 (index into FARM_MC_PORTS) again, empty, on its port;
+# returns when it answers.
+farm_mc_restart() {
+  local port=${FARM_MC_PORTS[$1]}
+  pid_alive "${FARM_MC_PIDS[$1]}" && { _farm_err "memcached on port $port still runs"; return 1; }
+  _farm_mc_spawn "$port"
+  FARM_MC_PIDS[$1]=$!
+  wait_ready "tcp://127.0.0.1:$port" || { _farm_err "memcached on port $port did not come back"; return 1; }
+  pid_alive "${FARM_MC_PIDS[$1]}" || { _farm_err "memcached on port $port exited at start-up"; return 1; }
+}
+
+# USR2 to FPM master $1 (0 = A, 1 = B): php-fpm's graceful reload (the
+# workers finish their request and exit, the master re-executes itself, same
+# PID, and starts new workers). Returns when the master runs FARM_WORKERS
+# workers none of which existed before, or 1 after 20 s.
+farm_fpm_reload() {
+  local pid=${FARM_FPM_PIDS[$1]} nodes=(A B) old
+  old=" $(farm_children_of "$pid" | paste -sd ' ') "
+  kill -USR2 "$pid" || return 1
+  _farm_poll 20 "php-fpm ${nodes[$1]} to reload" _farm_fpm_reloaded "$pid" "${nodes[$1]}" "$old"
+}
+
+_farm_fpm_reloaded() {
+  local w n=0
+  _farm_fpm_ready "$1" "$2" || return $?
+  for w in $(farm_children_of "$1"); do
+    [[ $3 == *" $w "* ]] && return 1
+    n=$((n + 1))
+  done
+  ((n >= ${FARM_WORKERS:-8}))
+}
+
 # True when FPM master $1 (node $2) runs, has all its workers and its socket.
 _farm_fpm_ready() {
   pid_alive "$1" || { _farm_err "php-fpm $2 (pid $1) exited"; return 2; }
@@ -343,13 +408,24 @@ farm_workers() {
   for pid in "${FARM_FPM_PIDS[@]}"; do farm_children_of "$pid"; done
 }
 
+# The crash lines among the FPM and PHP error log lines on stdin: a worker
+# killed by a signal other than SIGQUIT (the master's graceful stop, at a
+# reload), one that exited with a non-zero code (a worker recycled after
+# pm.max_requests exits with code 0), a core dump, a PHP fatal error.
+farm_crash_lines() {
+  grep -E 'exited on signal|SIGSEGV|SIGBUS|SIGABRT|exited with code [1-9]|PHP Fatal error|core dumped' |
+    grep -v -E 'exited on signal 3 \(SIGQUIT\)' || true
+}
+
 # Prints worker crashes and PHP fatal errors found in the FPM and PHP error
 # logs; returns 1 if there is one.
 farm_check_logs() {
-  local f bad=0
+  local f bad=0 lines
   for f in "${FARM_FPM_LOGS[@]}"; do
     [[ -f $f ]] || continue
-    if grep -E 'exited on signal|SIGSEGV|SIGBUS|SIGABRT|exited with code|PHP Fatal error|core dumped' "$f" >&2; then
+    lines=$(farm_crash_lines <"$f")
+    if [[ -n $lines ]]; then
+      printf '%s\n' "$lines" >&2
       _farm_err "crash or fatal error in ${f##*/} (lines above)"
       bad=1
     fi
@@ -373,7 +449,7 @@ farm_stop() {
   for w in "${workers[@]}"; do
     # A worker survives only if its master was SIGKILLed; make sure the PID
     # is still an FPM process before signalling it.
-    { comm=$(<"/proc/$w/comm"); } 2>/dev/null || continue
+    { read -r comm <"/proc/$w/comm"; } 2>/dev/null || continue
     if [[ $comm == php-fpm* ]]; then kill -9 "$w" 2>/dev/null; fi
   done
   for pid in "${FARM_MC_PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; done
