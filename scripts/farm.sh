@@ -68,6 +68,22 @@
 # PHP errors go to php-<node>.log; the masters log to fpm-<node>.log (worker
 # crashes appear there as "exited on signal").
 
+# The settings of the e2e fault tests' farms (tests/e2e/): sessions by
+# cookie only, two copies of each, failover on, 1 s timeouts, locking on.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+FARM_FAULT_TEST_INI=(
+  session.use_strict_mode=1
+  session.use_cookies=1
+  session.use_only_cookies=1
+  session.lazy_write=1
+  session.gc_maxlifetime=1440
+  rsmemcache.session_redundancy=2
+  rsmemcache.allow_failover=1
+  rsmemcache.timeout=1000
+  rsmemcache.connect_timeout=1000
+  rsmemcache.locking=1
+)
+
 _FARM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=scripts/lib.sh
 source "$_FARM_ROOT/scripts/lib.sh"

@@ -59,10 +59,9 @@ fn a_locked_request_with_one_copy_takes_two_round_trips() {
     assert_eq!(t.log().len(), 2, "nothing left to release");
 }
 
-#[test]
-fn with_two_copies_the_lock_is_released_only_after_both_writes() {
-    let (mut h, t) = setup(&[(config::SESSION_REDUNDANCY, "2")]);
-    let order = h.locate(SID).unwrap().servers;
+/// Scripts the lock+read round trip of a session with two copies: the lock
+/// taken (CAS 7), both copies `n|i:5;` at version 5 with CAS 100 + server.
+fn lock_and_two_copies(t: &Scripted) {
     t.answer(|s, c| {
         if is_lock_add(c) {
             hd(7)
@@ -70,6 +69,13 @@ fn with_two_copies_the_lock_is_released_only_after_both_writes() {
             copy(b"n|i:5;", 5, 100 + s as u64)
         }
     });
+}
+
+#[test]
+fn with_two_copies_the_lock_is_released_only_after_both_writes() {
+    let (mut h, t) = setup(&[(config::SESSION_REDUNDANCY, "2")]);
+    let order = h.locate(SID).unwrap().servers;
+    lock_and_two_copies(&t);
     t.answer(|_, _| hd(50));
     t.answer(|_, _| hd(0));
     assert_eq!(h.read(SID).unwrap(), b"n|i:5;");
@@ -99,13 +105,7 @@ fn a_copy_written_by_another_request_after_the_lock_server_died_is_a_conflict() 
     // no copy moves to a failover server (it would tie the other's version).
     let (mut h, t) = setup(&[(config::SESSION_REDUNDANCY, "2")]);
     let order = h.locate(SID).unwrap().servers;
-    t.answer(|s, c| {
-        if is_lock_add(c) {
-            hd(7)
-        } else {
-            copy(b"n|i:5;", 5, 100 + s as u64)
-        }
-    });
+    lock_and_two_copies(&t);
     let home = order[0];
     t.then(move |jobs, down| {
         jobs.iter()

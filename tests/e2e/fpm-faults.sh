@@ -76,19 +76,7 @@ FARM_HTTP_PORT=$((base + 3))
 FARM_APP_DIR=$ROOT/tests/e2e/app
 FARM_WORKERS=4
 FARM_MAX_REQUESTS=${FPM_FAULTS_MAX_REQUESTS:-20}
-FARM_INI=(
-  session.use_strict_mode=1
-  session.use_cookies=1
-  session.use_only_cookies=1
-  session.lazy_write=1
-  session.gc_maxlifetime=1440
-  rsmemcache.session_redundancy=2
-  rsmemcache.allow_failover=1
-  rsmemcache.timeout=1000
-  rsmemcache.connect_timeout=1000
-  rsmemcache.retry_interval=2
-  rsmemcache.locking=1
-)
+FARM_INI=("${FARM_FAULT_TEST_INI[@]}" rsmemcache.retry_interval=2)
 ((framework)) && FARM_INI+=(display_errors=1)
 per_phase=${FPM_FAULTS_PHASE_REQUESTS:-1000}
 victim=1 # index into FARM_MC_PORTS

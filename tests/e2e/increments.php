@@ -39,6 +39,7 @@
  * 0 lost sessions and the final check held; 1 otherwise; 2 on bad usage.
  */
 declare(strict_types=1);
+require_once __DIR__ . '/poll.inc';
 
 $opt = getopt('', ['port:', 'path:', 'sessions:', 'clients:', 'timeout:', 'control:', 'status:', 'framework',
     'sids:', 'victims:', 'label:', 'allow-refused-in:']);
@@ -252,25 +253,16 @@ for (;;) {
     foreach ($cl as $i => $c) {
         if ($c['sock'] !== null) { $read[$i] = $c['sock']; }
     }
-    $w = $e = null;
-    $r = $read;
-    if (@stream_select($r, $w, $e, 0, 20000) === false) { throw new RuntimeException('stream_select failed'); }
-    foreach ($r as $sock) {
-        $i = array_search($sock, $read, true);
-        $chunk = fread($sock, 65536);
-        if ($chunk === false || $chunk === '') {
-            if (feof($sock)) {
-                fclose($sock);
-                $cl[$i]['sock'] = null;
-                [$status, $cookie, $body] = parse_answer($cl[$i]['buf']);
-                finish($cl[$i]['k'], $cl[$i]['phase'], $status, $cookie, $body,
-                    $status === null ? 'malformed answer: ' . substr($cl[$i]['buf'], 0, 200) : '', $cl[$i]['t0']);
-                $answered++;
-            }
-            continue;
-        }
+    poll_answers($read, function (int $i, string $chunk) use (&$cl): void {
         $cl[$i]['buf'] .= $chunk;
-    }
+    }, function (int $i) use (&$cl, &$answered): void {
+        fclose($cl[$i]['sock']);
+        $cl[$i]['sock'] = null;
+        [$status, $cookie, $body] = parse_answer($cl[$i]['buf']);
+        finish($cl[$i]['k'], $cl[$i]['phase'], $status, $cookie, $body,
+            $status === null ? 'malformed answer: ' . substr($cl[$i]['buf'], 0, 200) : '', $cl[$i]['t0']);
+        $answered++;
+    });
 }
 $elapsed = microtime(true) - $t0;
 

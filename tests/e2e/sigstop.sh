@@ -51,19 +51,7 @@ FARM_MC_PORTS=("$base" "$((base + 1))" "$((base + 2))")
 FARM_HTTP_PORT=$((base + 80))
 FARM_APP_DIR=$ROOT/tests/e2e/app
 FARM_WORKERS=8
-FARM_INI=(
-  session.use_strict_mode=1
-  session.use_cookies=1
-  session.use_only_cookies=1
-  session.lazy_write=1
-  session.gc_maxlifetime=1440
-  rsmemcache.session_redundancy=2
-  rsmemcache.allow_failover=1
-  rsmemcache.timeout=1000
-  rsmemcache.connect_timeout=1000
-  rsmemcache.retry_interval=15
-  rsmemcache.locking=1
-)
+FARM_INI=("${FARM_FAULT_TEST_INI[@]}" rsmemcache.retry_interval=15)
 
 trap farm_stop EXIT
 trap 'exit 130' INT
