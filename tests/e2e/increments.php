@@ -19,8 +19,9 @@
  *   --victims FILE   read at the end: the ids (one a line) that had a copy
  *                    on the server the script killed; reported as kept or lost
  *   --framework      requests incr.php?framework=1 (errors become exceptions)
- *   --allow-refused-in PHASE,...   refused writes (below) in these phases do
- *                    not fail the run (they are counted and printed)
+ *   --allow-refused-in PHASE,...   refused writes (below) sent or answered
+ *                    in these phases do not fail the run (they are counted
+ *                    and printed)
  *
  * Counted per phase (and printed, with up to 8 samples of each failure):
  *   requests, HTTP errors (status != 200, no answer, not JSON, timeout;
@@ -64,7 +65,8 @@ $samples = [];
 
 function phase(string $name): array {
     global $phases;
-    $phases[$name] ??= ['requests' => 0, 'ok' => 0, 'http_errors' => 0, 'refused' => 0, 'exceptions' => 0, 'warnings' => 0,
+    $phases[$name] ??= ['requests' => 0, 'ok' => 0, 'http_errors' => 0, 'refused' => 0, 'refused_outside' => 0,
+        'exceptions' => 0, 'warnings' => 0,
         'lost_updates' => 0, 'lost_sessions' => 0, 'workers' => []];
     return $phases[$name];
 }
@@ -134,6 +136,12 @@ function finish(int $k, string $ph, ?int $status, ?string $cookie, string $body,
             ? $status === 500 && str_contains((string)($j['exception'] ?? ''), $refusal)
             : $status === 503 && array_filter($j['warnings'] ?? [], fn ($w) => str_contains($w, $refusal)))) {
         $P['refused']++;
+        // In flight while the lock's server was killed or came back counts
+        // as during that fault: sent or answered in an allowed phase.
+        global $allowRefused, $nowPhase;
+        if (!in_array($ph, $allowRefused, true) && !in_array($nowPhase, $allowRefused, true)) {
+            $P['refused_outside']++;
+        }
         if ($framework) { $P['exceptions']--; } // counted apart
         $S['errors']++;
         sample('refused', "[$ph] session $k $when: worker {$j['node']}/{$j['pid']}: write of n = " . ($j['n'] ?? '?') . ' refused');
@@ -220,9 +228,11 @@ function send(int $i, string $ph): void {
     $c['sock'] = $s;
 }
 
+$nowPhase = $ph;
 for (;;) {
     $now = microtime(true);
     $ph = current_phase();
+    $nowPhase = $ph;
     $stopping = $ph === 'end';
     $active = 0;
     foreach ($cl as $i => $c) {
@@ -329,7 +339,9 @@ foreach (['http_errors' => 'HTTP errors', 'exceptions' => 'exceptions', 'lost_up
     if ($total[$key]) { $fail[] = "{$total[$key]} $what"; }
 }
 foreach ($phases as $name => $P) {
-    if ($P['refused'] && !in_array($name, $allowRefused, true)) { $fail[] = "{$P['refused']} refused writes in phase $name"; }
+    if ($P['refused_outside']) {
+        $fail[] = "{$P['refused_outside']} refused writes sent in phase $name and answered outside " . implode(', ', $allowRefused ?: ['-']);
+    }
 }
 if ($final['lost_updates'] || $final['unreadable']) { $fail[] = 'the final check failed'; }
 if ($victims && $victimsKept !== count($victims)) { $fail[] = (count($victims) - $victimsKept) . ' sessions of the killed server lost'; }
