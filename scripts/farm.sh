@@ -301,6 +301,7 @@ farm_start() {
   FARM_SAVE_PATH=${FARM_SAVE_PATH:-$sp}
   if ! wait_ready "${targets[@]}"; then
     _farm_err "memcached did not come up: $(cat "$FARM_DIR"/memcached-*.log)"
+    _farm_port_holders "${FARM_MC_PORTS[@]}"
     farm_stop
     return 1
   fi
@@ -340,6 +341,7 @@ farm_start() {
   done
   if ! _farm_poll 15 "nginx on 127.0.0.1:$FARM_HTTP_PORT" _farm_nginx_ready; then
     _farm_err "nginx: $(cat "$FARM_DIR/nginx.out" "$FARM_DIR/nginx-error.log" 2>/dev/null)"
+    _farm_port_holders "$FARM_HTTP_PORT"
     farm_stop
     return 1
   fi
@@ -353,6 +355,18 @@ farm_start() {
   done
   _farm_log "php-fpm A (pid ${FARM_FPM_PIDS[0]}) and B (pid ${FARM_FPM_PIDS[1]}), ${FARM_WORKERS:-8} workers each; nginx (pid $FARM_NGINX_PID) on http://127.0.0.1:$FARM_HTTP_PORT/ ; dir $FARM_DIR"
   return 0
+}
+
+# After a failed bind: the sockets using any of the ports "$@" on this
+# machine (a port inside the ephemeral range, 32768-60999 on Linux, can be
+# the local port of some client's connection; listening sockets are caught
+# by port_in_use before the start).
+_farm_port_holders() {
+  local p
+  command -v ss >/dev/null || return 0
+  for p in "$@"; do
+    ss -tanp "( sport = :$p )" 2>/dev/null | tail -n +2 | head -n 5 | sed "s|^|farm: port $p: |" >&2
+  done
 }
 
 # Starts memcached on 127.0.0.1:$1 in the background ($! is its PID) and
