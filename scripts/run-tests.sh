@@ -18,10 +18,10 @@
 #   RSMEMCACHE_SKIP_CARGO_TESTS=1  run only the .phpt tests (and the e2e tests).
 #   RSMEMCACHE_SKIP_E2E=1       skip the tests/e2e/ tests (they are also skipped
 #                               when test files are named on the command line).
-#   SIGSTOP_BASE_PORT           ports of sigstop.sh: memcached on this and
-#                               the next two, nginx on +80 (default BASE+110).
-#   FPM_FAULTS_BASE_PORT        ports of fpm-faults.sh: memcached on this and
-#                               the next two, nginx on +3 (default BASE+150).
+#   SIGSTOP_BASE_PORT           ports of sigstop.sh: memcached on this, +2
+#                               and +4, nginx on +80 (default BASE+110).
+#   FPM_FAULTS_BASE_PORT        ports of fpm-faults.sh: memcached on this, +2
+#                               and +4, nginx on +6 (default BASE+150).
 # Exported to the tests: RSMEMCACHE_TEST_SERVERS, RSMEMCACHE_TEST_SOCKET,
 # RSMEMCACHE_TEST_REFUSED_PORT, RSMEMCACHE_SO (see php-tests/config.inc).
 set -euo pipefail
@@ -280,7 +280,7 @@ pids=()
 #   tests/e2e/fpm-faults.sh --framework every PHP error an ErrorException,
 #                                       display_errors=1, a memcached killed
 # Both fpm-faults runs use FPM_FAULTS_BASE_PORT (default BASE+150; memcached
-# on it and the next two, nginx on +3), one after the other.
+# on it, +2 and +4, nginx on +6), one after the other.
 e2e() {
   local name=$1 rc
   shift

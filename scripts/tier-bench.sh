@@ -25,7 +25,8 @@
 #
 # Usage: bash scripts/tier-bench.sh     (or: make bench-tier)
 # Environment (all optional):
-#   TIER_BASE_PORT     memcached on BASE..BASE+2, nginx on BASE+3 (27411)
+#   TIER_BASE_PORT     memcached on BASE, BASE+2, BASE+4, nginx on BASE+6
+#                      (27411; odd ports, see tests/e2e/fpm-faults.sh)
 #   TIER_DURATION      seconds per concurrency level (8)
 #   TIER_WARMUP        seconds of warm-up per handler (3)
 #   TIER_ROUNDS        rounds (3)
@@ -62,8 +63,8 @@ fi
 [[ -f $FARM_SO ]] || die "no extension at $FARM_SO"
 
 base=${TIER_BASE_PORT:-27411}
-FARM_MC_PORTS=("$base" "$((base + 1))" "$((base + 2))")
-FARM_HTTP_PORT=$((base + 3))
+FARM_MC_PORTS=("$base" "$((base + 2))" "$((base + 4))")
+FARM_HTTP_PORT=$((base + 6))
 FARM_APP_DIR=$ROOT/demo
 FARM_WORKERS=${TIER_WORKERS:-8}
 duration=${TIER_DURATION:-8}

@@ -46,7 +46,13 @@
 # Usage: tests/e2e/fpm-faults.sh [--framework] [--strict]
 # Environment (all optional):
 #   FPM_FAULTS_STRICT=1      same as --strict
-#   FPM_FAULTS_BASE_PORT     memcached on BASE..BASE+2, nginx on BASE+3 (27301)
+#   FPM_FAULTS_BASE_PORT     memcached on BASE, BASE+2, BASE+4, nginx on BASE+6
+#                            (27301; steps of 2: with an odd BASE every
+#                            listener is on an odd port — inside Linux's
+#                            ephemeral range, 32768-60999, connect() takes
+#                            even local ports, and another program's
+#                            connection from one blocks a bind there for a
+#                            minute: seen with ports 333xx)
 #   FPM_FAULTS_SESSIONS, FPM_FAULTS_CLIENTS   sessions, clients per session (12, 3)
 #   FPM_FAULTS_PHASE_REQUESTS  answers each phase waits for (1000)
 #   FPM_FAULTS_MAX_REQUESTS  pm.max_requests (20)
@@ -73,8 +79,8 @@ label=fpm-faults
 ((framework)) && label=fpm-framework
 
 base=${FPM_FAULTS_BASE_PORT:-27301}
-FARM_MC_PORTS=("$base" "$((base + 1))" "$((base + 2))")
-FARM_HTTP_PORT=$((base + 3))
+FARM_MC_PORTS=("$base" "$((base + 2))" "$((base + 4))")
+FARM_HTTP_PORT=$((base + 6))
 FARM_APP_DIR=$ROOT/tests/e2e/app
 FARM_WORKERS=4
 FARM_MAX_REQUESTS=${FPM_FAULTS_MAX_REQUESTS:-20}
