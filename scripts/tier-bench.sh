@@ -17,7 +17,7 @@
 # runs WARMUP s at c=16, then DURATION s at each concurrency. The handlers
 # take turns, ROUNDS times, so a burst of other load on the machine hits
 # all of them alike; the table gives the median over the rounds of
-# requests/s and of p99 latency, then memcached's curr_connections per
+# requests/s and of p99 latency (and the best round's requests/s), then memcached's curr_connections per
 # server after the last level, less this script's own stats connection
 # (the workers' connections), and the FPM workers' total RSS. Not a test: nothing is asserted but that every answer was a
 # 200 with the page's body (exit status 1 if an rsmemcache answer was not;
@@ -211,7 +211,9 @@ for ((round = 1; round <= rounds; round++)); do
 done
 
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+declare -A best=()
 for k in "${!rps[@]}"; do
+  best[$k]=$(tr ' ' '\n' <<<"${rps[$k]}" | grep . | sort -g | tail -n 1)
   rps[$k]=$(median "${rps[$k]}")
   p99[$k]=$(median "${p99[$k]}")
 done
@@ -226,10 +228,18 @@ for h in "${handlers[@]}"; do
   for c in "${conns[@]}"; do printf ' %14.0f %9s' "${rps[$h,$c]}" "${p99[$h,$c]}"; done
   printf ' %17s %9s MiB\n' "${conn[$h]}" "${rss[$h]}"
 done
+printf '%-16s' 'best round'
+for c in "${conns[@]}"; do printf ' %14s %9s' "c=$c req/s" ''; done
+echo
+for h in "${handlers[@]}"; do
+  printf '%-16s' "$h"
+  for c in "${conns[@]}"; do printf ' %14.0f %9s' "${best[$h,$c]}" ''; done
+  echo
+done
 if [[ -n ${rps[rsmemcache,${conns[0]}]:-} ]]; then
   for a in memcache memcached; do
     [[ -n ${rps[$a,${conns[0]}]:-} ]] || continue
-    printf 'rsmemcache / %-10s' "$a:"
+    printf 'median rsmemcache / %-10s' "$a:"
     for c in "${conns[@]}"; do
       printf ' c=%s %.2fx' "$c" "$(awk -v x="${rps[rsmemcache,$c]}" -v y="${rps[$a,$c]}" 'BEGIN {print (y > 0 ? x / y : 0)}')"
     done
