@@ -3,7 +3,7 @@ PHP_CONFIG ?= $(shell command -v php-config8.2 || command -v php-config)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: all build test demo bench install clean
+.PHONY: all build test demo bench bench-tier install clean
 
 all: build
 
@@ -20,6 +20,9 @@ demo:
 
 bench:
 	bash scripts/bench.sh
+
+bench-tier:
+	bash scripts/tier-bench.sh
 
 install: build
 	install -m 0644 build/rsmemcache.so "$$($(PHP_CONFIG) --extension-dir)/rsmemcache.so"

@@ -14,6 +14,10 @@
  *                         long (like a database query) while the session is
  *                         open, between reading the cart and writing it back
  *   logout          POST  destroys the session and deletes the cookie
+ *   visit           GET   counts visits in the session (started, or created
+ *                         for a visitor without a cookie) and writes it: one
+ *                         session start + one write, the page scripts/tier-bench.sh
+ *                         measures
  *
  * The server name (A or B) comes from the FARM_NODE environment variable
  * scripts/farm.sh sets in each php-fpm pool (or DEMO_NODE, if set).
@@ -169,6 +173,14 @@ switch ($action) {
         $sid = session_id();
         save();
         reply(200, ['session_id' => $sid, 'user' => $_SESSION['user'], 'cart' => (object) $cart]);
+
+    case 'visit':
+        start();
+        $_SESSION['visits'] = (int) ($_SESSION['visits'] ?? 0) + 1;
+        $sid = session_id();
+        $visits = $_SESSION['visits'];
+        save();
+        reply(200, ['session_id' => $sid, 'visits' => $visits]);
 
     case 'logout':
         require_post();

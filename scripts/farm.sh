@@ -38,6 +38,12 @@
 #   FARM_SO             the extension (default: <repo>/build/rsmemcache.so)
 #   FARM_WORKERS        workers per FPM master, pm = static (default 8)
 #   FARM_INI            array of name=value set in both pools (php_admin_value)
+#   FARM_MAX_REQUESTS   pm.max_requests: a worker exits after this many requests
+#                       and the master starts a new one (default 0: never)
+#   FARM_SAVE_HANDLER   session.save_handler (default rsmemcache)
+#   FARM_EXTENSIONS     array of other extensions both masters load (-d
+#                       extension=NAME, in this order, after the one of FARM_SO;
+#                       e.g. (igbinary msgpack memcached) for php-memcached)
 #   FARM_SAVE_PATH      session.save_path (default: the memcached list)
 #   PHP_FPM, NGINX, MEMCACHED, PHP   binaries (default: found on PATH or /usr/sbin)
 #   FARM_KEEP_DIR=1     farm_stop leaves FARM_DIR (logs, configs) in place
@@ -50,11 +56,33 @@
 #   FARM_SAVE_PATH      session.save_path used
 #   FARM_FPM_LOGS       FPM error logs and PHP error logs (A, B)
 #
+# Faults, for tests (each waits until the change took effect, or fails):
+#   farm_mc_kill I      SIGKILL to memcached I (index into FARM_MC_PORTS), reaped
+#   farm_mc_restart I   starts memcached I again, empty, on its port
+#   farm_fpm_reload I   USR2 to FPM master I (0 = A, 1 = B): graceful reload;
+#                       returns when the master runs a full set of new workers
+#
 # Each FPM master runs `php-fpm -n` (no system php.ini or conf.d: only what
 # is set here counts), loads the extension with `-d extension=<full path>`,
 # and gets the session settings through php_admin_value in its pool. Workers'
 # PHP errors go to php-<node>.log; the masters log to fpm-<node>.log (worker
 # crashes appear there as "exited on signal").
+
+# The settings of the e2e fault tests' farms (tests/e2e/): sessions by
+# cookie only, two copies of each, failover on, 1 s timeouts, locking on.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+FARM_FAULT_TEST_INI=(
+  session.use_strict_mode=1
+  session.use_cookies=1
+  session.use_only_cookies=1
+  session.lazy_write=1
+  session.gc_maxlifetime=1440
+  rsmemcache.session_redundancy=2
+  rsmemcache.allow_failover=1
+  rsmemcache.timeout=1000
+  rsmemcache.connect_timeout=1000
+  rsmemcache.locking=1
+)
 
 _FARM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # shellcheck source=scripts/lib.sh
@@ -84,7 +112,7 @@ _farm_find() {
 farm_children_of() {
   local f stat rest
   for f in /proc/[0-9]*/stat; do
-    { stat=$(<"$f"); } 2>/dev/null || continue
+    { read -r stat <"$f"; } 2>/dev/null || continue # not $(<): see pid_alive in lib.sh
     rest=${stat##*) }
     rest=${rest#* }
     [[ ${rest%% *} == "$1" ]] && { f=${f#/proc/}; printf '%s\n' "${f%/stat}"; }
@@ -128,6 +156,7 @@ listen = $FARM_DIR/fpm-$node.sock
 listen.mode = 0666
 pm = static
 pm.max_children = ${FARM_WORKERS:-8}
+pm.max_requests = ${FARM_MAX_REQUESTS:-0}
 ping.path = /_farm_ping
 ping.response = $node
 catch_workers_output = yes
@@ -138,7 +167,7 @@ php_admin_value[error_log] = $FARM_DIR/php-$node.log
 php_admin_flag[log_errors] = on
 php_admin_flag[display_errors] = off
 php_admin_value[error_reporting] = E_ALL
-php_admin_value[session.save_handler] = rsmemcache
+php_admin_value[session.save_handler] = ${FARM_SAVE_HANDLER:-rsmemcache}
 php_admin_value[session.save_path] = "$FARM_SAVE_PATH"
 EOF
   for kv in "${FARM_INI[@]}"; do
@@ -232,7 +261,7 @@ EOF
 # all their workers and answer their ping through nginx; otherwise stops
 # whatever it started, prints why, and returns 1.
 farm_start() {
-  local port pid node so fpm nginx i root_args=() mc_args=() n
+  local port pid node so fpm nginx i root_args=() ext_args=() n ext
   if ((${#FARM_MC_PORTS[@]} == 0)) || [[ -z ${FARM_HTTP_PORT:-} || -z ${FARM_APP_DIR:-} ]]; then
     _farm_err "FARM_MC_PORTS, FARM_HTTP_PORT and FARM_APP_DIR must be set"
     return 1
@@ -241,10 +270,13 @@ farm_start() {
   so=${FARM_SO:-$_FARM_ROOT/build/rsmemcache.so}
   [[ $so == /* ]] || so=$PWD/$so
   [[ -f $so ]] || { _farm_err "no extension at $so (run make build)"; return 1; }
-  fpm=${PHP_FPM:-$(_farm_find php-fpm8.2 php-fpm)} || { _farm_err "php-fpm not found (apt-get install php8.2-fpm)"; return 1; }
+  PHP=${PHP:-$(command -v php)} || { _farm_err "php not found"; return 1; }
+  # The FPM of the same PHP version as $PHP (Debian: php-fpmX.Y), else php-fpm.
+  local ver
+  ver=$("$PHP" -n -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;') || { _farm_err "$PHP does not run"; return 1; }
+  fpm=${PHP_FPM:-$(_farm_find "php-fpm$ver" php-fpm)} || { _farm_err "php-fpm not found (apt-get install php$ver-fpm)"; return 1; }
   nginx=${NGINX:-$(_farm_find nginx)} || { _farm_err "nginx not found (apt-get install nginx)"; return 1; }
   _FARM_MC_BIN=${MEMCACHED:-$(_farm_find memcached)} || { _farm_err "memcached not found"; return 1; }
-  PHP=${PHP:-$(command -v php8.2 || command -v php)} || { _farm_err "php not found"; return 1; }
   command -v curl >/dev/null || { _farm_err "curl not found"; return 1; }
 
   for port in "${FARM_MC_PORTS[@]}" "$FARM_HTTP_PORT"; do
@@ -258,20 +290,18 @@ farm_start() {
   mkdir -p "$FARM_DIR/nginx"
 
   # memcached
-  [[ $(id -u) == 0 ]] && mc_args=(-u nobody)
   FARM_MC_PIDS=()
   local targets=() sp=""
   for port in "${FARM_MC_PORTS[@]}"; do
-    "$_FARM_MC_BIN" -U 0 -l 127.0.0.1 -p "$port" -m 64 -c 1024 "${mc_args[@]}" \
-      </dev/null >"$FARM_DIR/memcached-$port.log" 2>&1 &
+    _farm_mc_spawn "$port"
     FARM_MC_PIDS+=("$!")
-    echo "$!" >"$FARM_DIR/memcached-$port.pid"
     targets+=("tcp://127.0.0.1:$port")
     sp+="${sp:+,}127.0.0.1:$port"
   done
   FARM_SAVE_PATH=${FARM_SAVE_PATH:-$sp}
   if ! wait_ready "${targets[@]}"; then
     _farm_err "memcached did not come up: $(cat "$FARM_DIR"/memcached-*.log)"
+    _farm_port_holders "${FARM_MC_PORTS[@]}"
     farm_stop
     return 1
   fi
@@ -282,11 +312,12 @@ farm_start() {
 
   # php-fpm A and B
   [[ $(id -u) == 0 ]] && root_args=(-R)
+  for ext in "${FARM_EXTENSIONS[@]}"; do ext_args+=(-d "extension=$ext"); done
   FARM_FPM_PIDS=()
   FARM_FPM_LOGS=()
   for node in A B; do
     _farm_fpm_conf "$node" >"$FARM_DIR/fpm-$node.conf"
-    "$fpm" -n -d "extension=$so" -y "$FARM_DIR/fpm-$node.conf" -p "$FARM_DIR" -F "${root_args[@]}" \
+    "$fpm" -n -d "extension=$so" "${ext_args[@]}" -y "$FARM_DIR/fpm-$node.conf" -p "$FARM_DIR" -F "${root_args[@]}" \
       </dev/null >"$FARM_DIR/fpm-$node.out" 2>&1 &
     FARM_FPM_PIDS+=("$!")
     FARM_FPM_LOGS+=("$FARM_DIR/fpm-$node.log" "$FARM_DIR/php-$node.log")
@@ -310,6 +341,7 @@ farm_start() {
   done
   if ! _farm_poll 15 "nginx on 127.0.0.1:$FARM_HTTP_PORT" _farm_nginx_ready; then
     _farm_err "nginx: $(cat "$FARM_DIR/nginx.out" "$FARM_DIR/nginx-error.log" 2>/dev/null)"
+    _farm_port_holders "$FARM_HTTP_PORT"
     farm_stop
     return 1
   fi
@@ -323,6 +355,69 @@ farm_start() {
   done
   _farm_log "php-fpm A (pid ${FARM_FPM_PIDS[0]}) and B (pid ${FARM_FPM_PIDS[1]}), ${FARM_WORKERS:-8} workers each; nginx (pid $FARM_NGINX_PID) on http://127.0.0.1:$FARM_HTTP_PORT/ ; dir $FARM_DIR"
   return 0
+}
+
+# After a failed bind: the sockets using any of the ports "$@" on this
+# machine (a port inside the ephemeral range, 32768-60999 on Linux, can be
+# the local port of some client's connection; listening sockets are caught
+# by port_in_use before the start).
+_farm_port_holders() {
+  local p
+  command -v ss >/dev/null || return 0
+  for p in "$@"; do
+    ss -tanp "( sport = :$p )" 2>/dev/null | tail -n +2 | head -n 5 | sed "s|^|farm: port $p: |" >&2
+  done
+}
+
+# Starts memcached on 127.0.0.1:$1 in the background ($! is its PID) and
+# writes its pid file.
+_farm_mc_spawn() {
+  local mc_args=()
+  [[ $(id -u) == 0 ]] && mc_args=(-u nobody)
+  "$_FARM_MC_BIN" -U 0 -l 127.0.0.1 -p "$1" -m 64 -c 1024 "${mc_args[@]}" \
+    </dev/null >>"$FARM_DIR/memcached-$1.log" 2>&1 &
+  echo "$!" >"$FARM_DIR/memcached-$1.pid"
+}
+
+# SIGKILL to memcached $1 (index into FARM_MC_PORTS); reaps it.
+farm_mc_kill() {
+  local pid=${FARM_MC_PIDS[$1]}
+  kill -9 "$pid" 2>/dev/null || { _farm_err "memcached pid $pid was not running"; return 1; }
+  wait "$pid" 2>/dev/null || true
+  pid_alive "$pid" && { _farm_err "memcached pid $pid survived SIGKILL"; return 1; }
+  return 0
+}
+
+# Starts memcached $1 (index into FARM_MC_PORTS) again, empty, on its port;
+# returns when it answers.
+farm_mc_restart() {
+  local port=${FARM_MC_PORTS[$1]}
+  pid_alive "${FARM_MC_PIDS[$1]}" && { _farm_err "memcached on port $port still runs"; return 1; }
+  _farm_mc_spawn "$port"
+  FARM_MC_PIDS[$1]=$!
+  wait_ready "tcp://127.0.0.1:$port" || { _farm_err "memcached on port $port did not come back"; return 1; }
+  pid_alive "${FARM_MC_PIDS[$1]}" || { _farm_err "memcached on port $port exited at start-up"; return 1; }
+}
+
+# USR2 to FPM master $1 (0 = A, 1 = B): php-fpm's graceful reload (the
+# workers finish their request and exit, the master re-executes itself, same
+# PID, and starts new workers). Returns when the master runs FARM_WORKERS
+# workers none of which existed before, or 1 after 20 s.
+farm_fpm_reload() {
+  local pid=${FARM_FPM_PIDS[$1]} nodes=(A B) old
+  old=" $(farm_children_of "$pid" | paste -sd ' ') "
+  kill -USR2 "$pid" || return 1
+  _farm_poll 20 "php-fpm ${nodes[$1]} to reload" _farm_fpm_reloaded "$pid" "${nodes[$1]}" "$old"
+}
+
+_farm_fpm_reloaded() {
+  local w n=0
+  _farm_fpm_ready "$1" "$2" || return $?
+  for w in $(farm_children_of "$1"); do
+    [[ $3 == *" $w "* ]] && return 1
+    n=$((n + 1))
+  done
+  ((n >= ${FARM_WORKERS:-8}))
 }
 
 # True when FPM master $1 (node $2) runs, has all its workers and its socket.
@@ -343,13 +438,24 @@ farm_workers() {
   for pid in "${FARM_FPM_PIDS[@]}"; do farm_children_of "$pid"; done
 }
 
+# The crash lines among the FPM and PHP error log lines on stdin: a worker
+# killed by a signal other than SIGQUIT (the master's graceful stop, at a
+# reload), one that exited with a non-zero code (a worker recycled after
+# pm.max_requests exits with code 0), a core dump, a PHP fatal error.
+farm_crash_lines() {
+  grep -E 'exited on signal|SIGSEGV|SIGBUS|SIGABRT|exited with code [1-9]|PHP Fatal error|core dumped' |
+    grep -v -E 'exited on signal 3 \(SIGQUIT\)' || true
+}
+
 # Prints worker crashes and PHP fatal errors found in the FPM and PHP error
 # logs; returns 1 if there is one.
 farm_check_logs() {
-  local f bad=0
+  local f bad=0 lines
   for f in "${FARM_FPM_LOGS[@]}"; do
     [[ -f $f ]] || continue
-    if grep -E 'exited on signal|SIGSEGV|SIGBUS|SIGABRT|exited with code|PHP Fatal error|core dumped' "$f" >&2; then
+    lines=$(farm_crash_lines <"$f")
+    if [[ -n $lines ]]; then
+      printf '%s\n' "$lines" >&2
       _farm_err "crash or fatal error in ${f##*/} (lines above)"
       bad=1
     fi
@@ -373,7 +479,7 @@ farm_stop() {
   for w in "${workers[@]}"; do
     # A worker survives only if its master was SIGKILLed; make sure the PID
     # is still an FPM process before signalling it.
-    { comm=$(<"/proc/$w/comm"); } 2>/dev/null || continue
+    { read -r comm <"/proc/$w/comm"; } 2>/dev/null || continue
     if [[ $comm == php-fpm* ]]; then kill -9 "$w" 2>/dev/null; fi
   done
   for pid in "${FARM_MC_PIDS[@]}"; do kill -CONT "$pid" 2>/dev/null || true; done

@@ -4,7 +4,9 @@
 # True while process $1 exists and is not a zombie.
 pid_alive() {
   local stat
-  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+  # read, not $(<file): under set -e, bash 5.2 exits when $(<file) cannot
+  # open the file, even on the left of ||.
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
   stat=${stat##*) }
   [[ ${stat:0:1} != Z ]]
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the extension, starts private memcached daemons, runs the Rust tests
 # (cargo test --release) and the PHP tests (php-tests/*.phpt through PHP's
-# run-tests.php), stops the daemons, runs the end-to-end farm test
-# (tests/e2e/sigstop.sh: nginx + two php-fpm + its own three memcached, one
-# of them SIGSTOPped under load; counted as one test), and prints "N passed,
+# run-tests.php), stops the daemons, runs the end-to-end farm tests
+# (tests/e2e/sigstop.sh and tests/e2e/fpm-faults.sh, plain and --framework:
+# nginx + two php-fpm + their own three memcached under load, one of them
+# stopped or killed; each counted as one test), and prints "N passed,
 # N failed" as the last line. Exits non-zero if anything failed, if no .phpt test passed, or if
 # the extension does not load.
 #
@@ -14,11 +15,13 @@
 #   RSMEMCACHE_TEST_BASE_PORT   first TCP port (default 21211); the daemons use
 #                               BASE, BASE+1, BASE+2, and BASE+88 (or the next
 #                               free port above it) is the "refused" port.
-#   RSMEMCACHE_SKIP_CARGO_TESTS=1  run only the .phpt tests (and the e2e test).
-#   RSMEMCACHE_SKIP_E2E=1       skip tests/e2e/sigstop.sh (it is also skipped
+#   RSMEMCACHE_SKIP_CARGO_TESTS=1  run only the .phpt tests (and the e2e tests).
+#   RSMEMCACHE_SKIP_E2E=1       skip the tests/e2e/ tests (they are also skipped
 #                               when test files are named on the command line).
-#   SIGSTOP_BASE_PORT           ports of the e2e test: memcached on this and
-#                               the next two, nginx on +80 (default BASE+110).
+#   SIGSTOP_BASE_PORT           ports of sigstop.sh: memcached on this, +2
+#                               and +4, nginx on +80 (default BASE+110).
+#   FPM_FAULTS_BASE_PORT        ports of fpm-faults.sh: memcached on this, +2
+#                               and +4, nginx on +6 (default BASE+150).
 # Exported to the tests: RSMEMCACHE_TEST_SERVERS, RSMEMCACHE_TEST_SOCKET,
 # RSMEMCACHE_TEST_REFUSED_PORT, RSMEMCACHE_SO (see php-tests/config.inc).
 set -euo pipefail
@@ -266,25 +269,42 @@ fi
 stop_pids "${pids[@]}"
 pids=()
 
-# --- end-to-end farm test -----------------------------------------------------
-# tests/e2e/sigstop.sh: nginx + php-fpm A and B + three memcached of its own,
-# one SIGSTOPped for 10 s under 40 users (about 30 s). One test in the summary.
-if ((has_target)) || [[ ${RSMEMCACHE_SKIP_E2E:-0} == 1 ]]; then
-  log "e2e test skipped (test files named on the command line, or RSMEMCACHE_SKIP_E2E=1)"
-else
-  log "tests/e2e/sigstop.sh"
+# --- end-to-end farm tests ----------------------------------------------------
+# Each starts its own farm (nginx + php-fpm A and B + three memcached) and
+# counts as one test in the summary:
+#   tests/e2e/sigstop.sh                one memcached SIGSTOPped for 10 s under
+#                                       40 users (about 30 s)
+#   tests/e2e/fpm-faults.sh             locked increments while a memcached is
+#                                       killed and restarted, FPM master A is
+#                                       reloaded (USR2), workers recycle
+#   tests/e2e/fpm-faults.sh --framework every PHP error an ErrorException,
+#                                       display_errors=1, a memcached killed
+# Both fpm-faults runs use FPM_FAULTS_BASE_PORT (default BASE+150; memcached
+# on it, +2 and +4, nginx on +6), one after the other.
+e2e() {
+  local name=$1 rc
+  shift
+  log "tests/e2e/$name"
   set +e
-  SIGSTOP_BASE_PORT=${SIGSTOP_BASE_PORT:-$((BASE + 110))} FARM_SO="$SO" PHP="$PHP" \
-    bash tests/e2e/sigstop.sh </dev/null 2>&1 | tee "$run_dir/e2e-sigstop.log"
-  e2e_rc=${PIPESTATUS[0]}
+  FARM_SO="$SO" PHP="$PHP" "$@" </dev/null 2>&1 | tee "$run_dir/e2e-${name//[^a-z0-9-]/_}.log"
+  rc=${PIPESTATUS[0]}
   set -e
-  if ((e2e_rc == 0)); then
-    log "e2e sigstop: passed"
+  if ((rc == 0)); then
+    log "e2e $name: passed"
     passed=$((passed + 1))
   else
-    warn "e2e sigstop: FAILED (exit status $e2e_rc)"
+    warn "e2e $name: FAILED (exit status $rc)"
     failed=$((failed + 1))
   fi
+}
+if ((has_target)) || [[ ${RSMEMCACHE_SKIP_E2E:-0} == 1 ]]; then
+  log "e2e tests skipped (test files named on the command line, or RSMEMCACHE_SKIP_E2E=1)"
+else
+  export SIGSTOP_BASE_PORT=${SIGSTOP_BASE_PORT:-$((BASE + 110))}
+  e2e sigstop.sh bash tests/e2e/sigstop.sh
+  export FPM_FAULTS_BASE_PORT=${FPM_FAULTS_BASE_PORT:-$((BASE + 150))}
+  e2e fpm-faults.sh bash tests/e2e/fpm-faults.sh
+  e2e "fpm-faults.sh --framework" bash tests/e2e/fpm-faults.sh --framework
 fi
 
 # --- summary ----------------------------------------------------------------

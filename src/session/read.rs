@@ -517,7 +517,8 @@ impl Handler {
     /// Writes the newest copy over stale ones (CAS: only if unchanged since
     /// read) and into missing ones (add), keeping its remaining TTL. Best
     /// effort: a copy that cannot be repaired now is rewritten by the next
-    /// write, and is never read over the newest one meanwhile.
+    /// write (unconditionally: it is marked not `read`), and is never read
+    /// over the newest one meanwhile.
     fn repair(&self, o: &mut Opened, stale: &[usize], data: &[u8], ttl: Option<i64>) {
         let exptime = match ttl {
             Some(t) if t > 0 => t,
@@ -559,6 +560,11 @@ impl Handler {
                 stored.len(),
                 if stored.len() == 1 { "y" } else { "ies" }
             ));
+        }
+        for &i in stale {
+            // Older than the version read, and not repaired: its CAS is no
+            // guard for the write (versions decide there).
+            o.copies[i].read = stored.iter().any(|&(j, _)| j == i);
         }
         for (i, cas) in stored {
             o.copies[i].cas = cas;

@@ -59,10 +59,9 @@ fn a_locked_request_with_one_copy_takes_two_round_trips() {
     assert_eq!(t.log().len(), 2, "nothing left to release");
 }
 
-#[test]
-fn with_two_copies_the_lock_is_released_only_after_both_writes() {
-    let (mut h, t) = setup(&[(config::SESSION_REDUNDANCY, "2")]);
-    let order = h.locate(SID).unwrap().servers;
+/// Scripts the lock+read round trip of a session with two copies: the lock
+/// taken (CAS 7), both copies `n|i:5;` at version 5 with CAS 100 + server.
+fn lock_and_two_copies(t: &Scripted) {
     t.answer(|s, c| {
         if is_lock_add(c) {
             hd(7)
@@ -70,6 +69,13 @@ fn with_two_copies_the_lock_is_released_only_after_both_writes() {
             copy(b"n|i:5;", 5, 100 + s as u64)
         }
     });
+}
+
+#[test]
+fn with_two_copies_the_lock_is_released_only_after_both_writes() {
+    let (mut h, t) = setup(&[(config::SESSION_REDUNDANCY, "2")]);
+    let order = h.locate(SID).unwrap().servers;
+    lock_and_two_copies(&t);
     t.answer(|_, _| hd(50));
     t.answer(|_, _| hd(0));
     assert_eq!(h.read(SID).unwrap(), b"n|i:5;");
@@ -81,14 +87,86 @@ fn with_two_copies_the_lock_is_released_only_after_both_writes() {
         !writes.iter().any(|c| c.starts_with("md")),
         "release sent with the writes: {writes:?}"
     );
-    // The copy read after the add on the lock's server is CAS-guarded; the
-    // other, read in parallel with the add, is written unconditionally
-    // (versions decide), so a read that predated the previous holder's
-    // write is no false conflict.
-    let home_cas = format!("ms K C{}", 100 + order[0]);
-    assert!(writes.contains(&home_cas), "{writes:?}");
-    assert!(writes.contains(&"ms K".to_owned()), "{writes:?}");
+    // Both copies were read at the newest version: both writes carry the
+    // CAS they were read with (the one beside the lock and the other).
+    for s in &order[..2] {
+        let guarded = format!("ms K C{}", 100 + s);
+        assert!(writes.contains(&guarded), "{writes:?}");
+    }
     assert_eq!(log[2], [(order[0], vec!["md L C7".to_owned()])]);
+}
+
+#[test]
+fn a_copy_written_by_another_request_after_the_lock_server_died_is_a_conflict() {
+    // The lock's server dies while this request holds the lock; a second
+    // request of the same session then takes the lock on the next server
+    // and writes the copy there. This request's write must not go over it
+    // (a lost update): its CAS, read at the newest version, is refused, and
+    // no copy moves to a failover server (it would tie the other's version).
+    let (mut h, t) = setup(&[(config::SESSION_REDUNDANCY, "2")]);
+    let order = h.locate(SID).unwrap().servers;
+    lock_and_two_copies(&t);
+    let home = order[0];
+    t.then(move |jobs, down| {
+        jobs.iter()
+            .map(|j| {
+                if j.server == home {
+                    down.push(home);
+                    Err(Error::Io {
+                        server: "s".into(),
+                        source: io::Error::new(io::ErrorKind::ConnectionReset, "killed"),
+                    })
+                } else {
+                    Ok(vec![Reply::Exists])
+                }
+            })
+            .collect()
+    });
+    t.answer(|_, _| hd(0)); // the release, tried once the writes were answered
+    assert_eq!(h.read(SID).unwrap(), b"n|i:5;");
+    let e = h.write(SID, b"n|i:6;", 1440).unwrap_err();
+    assert!(matches!(e, Error::Conflict { .. }), "{e}");
+    let log = t.log();
+    assert!(
+        !log[2..]
+            .iter()
+            .flat_map(|r| ops(r))
+            .any(|c| c.starts_with("ms K")),
+        "no failover write after a conflict: {log:?}"
+    );
+    assert!(
+        ops(&log[1]).contains(&format!("ms K C{}", 100 + order[1])),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn a_stale_copy_that_read_repair_could_not_fix_is_written_unconditionally() {
+    // Read in parallel with the lock add, the other copy may predate the
+    // previous holder's write: older version, its CAS no guard (versions
+    // decide), so it is no false conflict.
+    let (mut h, t) = setup(&[(config::SESSION_REDUNDANCY, "2")]);
+    let order = h.locate(SID).unwrap().servers;
+    let home = order[0];
+    t.answer(move |s, c| {
+        if is_lock_add(c) {
+            hd(7)
+        } else if s == home {
+            copy(b"n|i:5;", 5, 100)
+        } else {
+            copy(b"n|i:4;", 4, 101)
+        }
+    });
+    t.answer(|_, _| Reply::Exists); // the repair loses its CAS race
+    t.answer(|_, _| hd(50));
+    t.answer(|_, _| hd(0));
+    assert_eq!(h.read(SID).unwrap(), b"n|i:5;");
+    h.write(SID, b"n|i:6;", 1440).unwrap();
+    let log = t.log();
+    assert_eq!(ops(&log[1]), ["ms K C101"], "the repair: {log:?}");
+    let writes = ops(&log[2]);
+    assert!(writes.contains(&"ms K C100".to_owned()), "{writes:?}");
+    assert!(writes.contains(&"ms K".to_owned()), "{writes:?}");
 }
 
 #[test]

@@ -90,7 +90,6 @@ impl Handler {
             self.check_size(&o.sid, &o.keys.data, c.server, data)?;
         }
         let locked = o.lock.is_some() || refill;
-        let lock_server = o.lock.as_ref().map(|l| l.server);
         let flags = replica::flags_for(version);
         let mut with_writes = o
             .lock
@@ -103,16 +102,15 @@ impl Handler {
         while !targets.is_empty() {
             let mut batch = Batch::default();
             for (i, c) in targets.iter().enumerate() {
-                // CAS guards the copies read in order after the lock add
-                // (the lock's own server; every copy with compat=memcached,
-                // read again after the lock); on the others versions
-                // decide: a parallel read may have predated the previous
-                // holder's write, so their CAS may be stale without any
-                // change of owner.
-                let ordered = refill
-                    || self.compat == crate::keys::Compat::Memcached
-                    || lock_server.is_none_or(|l| l == c.server);
-                let guarded = (locked && c.read && ordered).then_some(c.cas);
+                // CAS guards every copy this request read at the version
+                // it uses (or repaired to it), not only the one beside the
+                // lock: if the lock's server dies, a request that takes
+                // the lock over on the next server writes these copies,
+                // and going over them would lose its update. A copy read
+                // older (a parallel read that predated the previous
+                // holder's write) is not `read` (see `repair`): versions
+                // decide there, so it is no false conflict.
+                let guarded = (locked && c.read).then_some(c.cas);
                 batch.push(
                     c.server,
                     store_cmd(&o.keys.data, data, exptime, flags, guarded),
@@ -196,7 +194,9 @@ impl Handler {
             }
             // Copies whose server failed move to the next usable servers.
             targets.clear();
-            if failed > 0 && !refill {
+            // Not after a conflict: another request owns the session now,
+            // and a copy moved to a failover server would tie its version.
+            if failed > 0 && !refill && !conflict {
                 for s in order.iter().copied().filter(|&s| self.usable(s)) {
                     if targets.len() == failed || stored.len() + targets.len() >= n {
                         break;

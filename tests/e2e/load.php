@@ -30,6 +30,7 @@
  * exits 0 when the run passed, 1 otherwise, 2 on bad usage.
  */
 declare(strict_types=1);
+require_once __DIR__ . '/poll.inc';
 
 $opt = getopt('', ['port:', 'path:', 'users:', 'warmup:', 'stop:', 'after:', 'stop-pid:', 'stopped:',
     'healthy:', 'timeout:', 'think-ms:', 'slow-ms:', 'max-per-user:']);
@@ -248,21 +249,12 @@ try {
             if ($user['sock'] !== null) { $read[$i] = $user['sock']; }
         }
         if (!$read) { usleep(max(1000, $thinkMs * 500)); continue; }
-        $w = $e = null;
-        $r = $read;
-        if (@stream_select($r, $w, $e, 0, 20000) === false) { throw new RuntimeException('stream_select failed'); }
-        foreach ($r as $sock) {
-            $i = array_search($sock, $read, true);
-            $chunk = fread($sock, 65536);
-            if ($chunk === false || $chunk === '') {
-                if (feof($sock)) {
-                    received($i);
-                    $u[$i]['next'] = microtime(true) + $thinkMs / 1000;
-                }
-                continue;
-            }
+        poll_answers($read, function (int $i, string $chunk) use (&$u): void {
             $u[$i]['buf'] .= $chunk;
-        }
+        }, function (int $i) use (&$u, $thinkMs): void {
+            received($i);
+            $u[$i]['next'] = microtime(true) + $thinkMs / 1000;
+        });
     }
 } finally {
     if ($fault && $stopped && !$resumed) {

@@ -22,8 +22,9 @@
 #   --no-fault   the baseline: the same load and timeline, nothing stopped
 #                (then also no warning at all is allowed)
 # Environment (all optional):
-#   SIGSTOP_BASE_PORT   memcached on BASE, BASE+1, BASE+2; nginx on BASE+80
-#                       (default 27201)
+#   SIGSTOP_BASE_PORT   memcached on BASE, BASE+2, BASE+4; nginx on BASE+80
+#                       (default 27201; steps of 2: with an odd BASE every
+#                       listener is on an odd port, see fpm-faults.sh)
 #   SIGSTOP_USERS       virtual users (40)
 #   SIGSTOP_WARMUP, SIGSTOP_STOP, SIGSTOP_AFTER   phase lengths in s (5, 10, 10)
 #   SIGSTOP_TIMEOUT     per-request timeout in s, counted as an HTTP error (10)
@@ -47,23 +48,11 @@ for a in "$@"; do
 done
 
 base=${SIGSTOP_BASE_PORT:-27201}
-FARM_MC_PORTS=("$base" "$((base + 1))" "$((base + 2))")
+FARM_MC_PORTS=("$base" "$((base + 2))" "$((base + 4))")
 FARM_HTTP_PORT=$((base + 80))
 FARM_APP_DIR=$ROOT/tests/e2e/app
 FARM_WORKERS=8
-FARM_INI=(
-  session.use_strict_mode=1
-  session.use_cookies=1
-  session.use_only_cookies=1
-  session.lazy_write=1
-  session.gc_maxlifetime=1440
-  rsmemcache.session_redundancy=2
-  rsmemcache.allow_failover=1
-  rsmemcache.timeout=1000
-  rsmemcache.connect_timeout=1000
-  rsmemcache.retry_interval=15
-  rsmemcache.locking=1
-)
+FARM_INI=("${FARM_FAULT_TEST_INI[@]}" rsmemcache.retry_interval=15)
 
 trap farm_stop EXIT
 trap 'exit 130' INT
