@@ -69,8 +69,13 @@ pub const LOCK_EXPIRE: &CStr = c"rsmemcache.lock_expire";
 /// `rsmemcache.lock_failure`: `error` or `readonly`.
 pub const LOCK_FAILURE: &CStr = c"rsmemcache.lock_failure";
 
+/// `rsmemcache.auth_file`: path of a file whose first line is
+/// `user:password`, for memcached ASCII authentication (`memcached -Y`);
+/// empty: none. Only the path is ever shown.
+pub const AUTH_FILE: &CStr = c"rsmemcache.auth_file";
+
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 14] = [
+pub const DIRECTIVES: [Directive; 15] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
@@ -154,6 +159,12 @@ pub const DIRECTIVES: [Directive; 14] = [
         default: c"error",
         unit: "-",
         doc: "error | readonly: what happens when the wait runs out",
+    },
+    Directive {
+        name: AUTH_FILE,
+        default: c"",
+        unit: "-",
+        doc: "file whose first line is user:password, sent on each new connection (memcached -Y); empty: no authentication",
     },
 ];
 
@@ -433,6 +444,7 @@ impl Config {
                 retry_interval_s: int_of(RETRY_INTERVAL, &value(RETRY_INTERVAL))?,
                 strategy,
                 function,
+                auth_file: value(AUTH_FILE).trim().to_owned(),
             },
         })
     }

@@ -20,13 +20,18 @@
 //!   connections (closing only its own descriptor, never writing to or
 //!   shutting down the socket the parent still uses).
 //!
+//! A new connection to a server that wants memcached ASCII authentication
+//! (`rsmemcache.auth_file`) starts its first pipeline with the
+//! authentication `set` ([`Command::Auth`], queued by the pool); a refusal
+//! is [`Error::AuthRefused`] and breaks the connection.
+//!
 //! Sockets are non-blocking; `EINTR` (a handled signal) is retried within
 //! the deadline. Name resolution and connects are bounded by
 //! `rsmemcache.connect_timeout`.
 
 use crate::{
     error::{Error, Result},
-    protocol::{Command, Expect, MAX_VALUE_LEN, Parsed, Reply, WireError, parse_reply},
+    protocol::{Command, Expect, ExpectKind, MAX_VALUE_LEN, Parsed, Reply, WireError, parse_reply},
     save_path::{ServerAddr, ServerSpec},
 };
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
@@ -39,6 +44,10 @@ use std::{
     sync::mpsc,
     time::{Duration, Instant},
 };
+
+/// memcached `-Y`'s answer to a connection that did not (or could not)
+/// authenticate.
+const UNAUTHENTICATED: &[u8] = b"CLIENT_ERROR unauthenticated\r\n";
 
 /// Bytes read per `recv`: a typical session and its reply line fit in one.
 const READ_CHUNK: usize = 16 * 1024;
@@ -312,6 +321,14 @@ impl Connection {
         e
     }
 
+    fn refused(&mut self, answer: String) -> Error {
+        let e = Error::AuthRefused {
+            server: self.label.clone(),
+            answer,
+        };
+        self.fail(e)
+    }
+
     fn io_error(&mut self, source: io::Error) -> Error {
         let e = Error::Io {
             server: self.label.clone(),
@@ -390,12 +407,26 @@ impl Connection {
 
     fn parse(&mut self) -> Result<()> {
         while let Some(expect) = self.pending.front() {
+            if self.rbuf[self.rpos..].starts_with(UNAUTHENTICATED) {
+                // memcached -Y refuses anything before authentication (or
+                // the authentication itself), then closes the connection.
+                return Err(self.refused("CLIENT_ERROR unauthenticated".to_owned()));
+            }
             let parsed = parse_reply(&self.rbuf[self.rpos..], expect, self.max_value);
             match parsed {
                 Ok(Parsed::Incomplete) => break,
                 Ok(Parsed::Reply(reply, used)) => {
                     self.rpos += used;
+                    let auth = expect.kind == ExpectKind::Stored;
                     self.pending.pop_front();
+                    if auth {
+                        // Accepted: nobody asked for this reply. Refused:
+                        // memcached closes the connection.
+                        if let Reply::Failed(answer) = reply {
+                            return Err(self.refused(answer));
+                        }
+                        continue;
+                    }
                     match &reply {
                         Reply::Failed(_) => self.broken = true,
                         Reply::Stats(stats) => {

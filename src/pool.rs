@@ -26,6 +26,9 @@
 //! * [`Pool::execute_parallel`] writes one pipeline to each of several
 //!   servers and waits for all replies together, each server against its
 //!   own deadline ([`crate::connection::drive`]).
+//! * With `rsmemcache.auth_file`, each new connection's first pipeline
+//!   starts with the authentication `set` (memcached `-Y`), so it costs no
+//!   extra round trip; a refusal is a server fault like a refused connect.
 //! * A server's `item_size_max` is learned with the first pipeline sent to
 //!   it (`stats settings` in front, once per process and server) and then
 //!   bounds the values it may announce and the sessions planned for it.
@@ -61,6 +64,9 @@ pub struct PoolSettings {
     pub strategy: Strategy,
     /// Key hash function.
     pub function: HashFunction,
+    /// Path of the memcached ASCII authentication credentials
+    /// (`rsmemcache.auth_file`); empty: no authentication.
+    pub auth_file: String,
 }
 
 /// One server of a pool: its address, idle connections and health.
@@ -309,6 +315,9 @@ pub struct Pool {
     /// Lines for the error log: servers newly marked failed, connections
     /// dropped for stray bytes (see [`Pool::take_events`]).
     events: Mutex<Vec<String>>,
+    /// `rsmemcache.auth_file`, if set: every new connection authenticates
+    /// first.
+    auth_file: Option<String>,
 }
 
 /// Most events kept until taken.
@@ -329,6 +338,7 @@ impl Pool {
                 .collect(),
             dist,
             events: Mutex::new(Vec::new()),
+            auth_file: Some(settings.auth_file.clone()).filter(|p| !p.is_empty()),
         }
     }
 
@@ -502,6 +512,17 @@ impl Pool {
                     }
                 },
             };
+            if !reused && let Some(path) = &self.auth_file {
+                // Before anything else on a new connection. A file that
+                // cannot be used is not the server's fault.
+                match crate::auth::load(path) {
+                    Ok(creds) => conn.queue(&Command::Auth(&creds)),
+                    Err(e) => {
+                        out[i] = Some(Err(Retry::No(e)));
+                        continue;
+                    }
+                }
+            }
             let known = server.known_item_size_max();
             if let Some(limit) = known {
                 conn.set_max_value(usize::try_from(limit).unwrap_or(usize::MAX));
