@@ -230,6 +230,29 @@ pub enum Error {
         reason: String,
     },
 
+    /// A `rsmemcache.tls_*` file or name cannot be used (not a server
+    /// fault: no server is tried with a configuration we cannot build).
+    #[error("{directive} '{path}' cannot be used: {reason}")]
+    TlsSetup {
+        /// The directive at fault.
+        directive: &'static str,
+        /// Its value (a path or name; escaped for printing).
+        path: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// The TLS handshake with a server failed (certificate not trusted,
+    /// wrong name, expired, client certificate refused, not TLS at all...).
+    /// A server fault like a refused connect; never a plaintext fallback.
+    #[error("server {server}: TLS handshake failed: {reason}")]
+    TlsHandshake {
+        /// Server label.
+        server: String,
+        /// rustls' or the socket's reason.
+        reason: String,
+    },
+
     /// The OS could not supply random bytes for a lock token.
     #[error("cannot create a lock token: {0}")]
     Random(String),
@@ -250,6 +273,7 @@ impl Error {
                 | Self::Io { .. }
                 | Self::Protocol { .. }
                 | Self::AuthRefused { .. }
+                | Self::TlsHandshake { .. }
                 | Self::NoServer { .. }
         )
     }

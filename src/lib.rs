@@ -24,6 +24,7 @@ pub mod registry;
 pub mod replica;
 pub mod save_path;
 pub mod session;
+pub mod tls;
 
 /// The PHP module entry (in its own module because the `#[php_module]`
 /// expansion has undocumented items and engine calls of its own).

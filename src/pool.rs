@@ -67,6 +67,8 @@ pub struct PoolSettings {
     /// Path of the memcached ASCII authentication credentials
     /// (`rsmemcache.auth_file`); empty: no authentication.
     pub auth_file: String,
+    /// The `rsmemcache.tls*` directives.
+    pub tls: crate::tls::TlsSettings,
 }
 
 /// One server of a pool: its address, idle connections and health.
@@ -202,8 +204,9 @@ impl Server {
         }
     }
 
-    fn connect(&self) -> Result<Connection> {
-        Connection::connect(&self.spec, self.connect_timeout, self.io_timeout)
+    fn connect(&self, tls: &crate::tls::TlsSettings) -> Result<Connection> {
+        let tls = crate::tls::for_server(&self.spec, tls)?;
+        Connection::connect_tls(&self.spec, self.connect_timeout, self.io_timeout, tls)
     }
 
     fn release(&self, conn: Connection) {
@@ -318,6 +321,8 @@ pub struct Pool {
     /// `rsmemcache.auth_file`, if set: every new connection authenticates
     /// first.
     auth_file: Option<String>,
+    /// The `rsmemcache.tls*` directives.
+    tls: crate::tls::TlsSettings,
 }
 
 /// Most events kept until taken.
@@ -339,6 +344,7 @@ impl Pool {
             dist,
             events: Mutex::new(Vec::new()),
             auth_file: Some(settings.auth_file.clone()).filter(|p| !p.is_empty()),
+            tls: settings.tls.clone(),
         }
     }
 
@@ -501,7 +507,7 @@ impl Pool {
             let idle = if reuse { server.take_idle() } else { None };
             let (mut conn, reused) = match idle {
                 Some(c) => (c, true),
-                None => match server.connect() {
+                None => match server.connect(&self.tls) {
                     Ok(c) => (c, false),
                     Err(e) => {
                         if let Some(line) = server.record_error(&e) {
@@ -552,7 +558,7 @@ impl Pool {
                     if s.stats
                         && !replies.is_empty()
                         && let Reply::Stats(stats) = replies.remove(0)
-                        && let Some(limit) = crate::connection::item_size_max(&stats)
+                        && let Some(limit) = crate::protocol::item_size_max(&stats)
                     {
                         server.item_size_max.store(limit, Ordering::Relaxed);
                     }

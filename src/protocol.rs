@@ -524,5 +524,15 @@ fn parse_stats(buf: &[u8]) -> Result<Parsed, WireError> {
     }
 }
 
+/// The `item_size_max` of a `stats settings` reply, in bytes.
+#[must_use]
+pub fn item_size_max(stats: &[(String, String)]) -> Option<u64> {
+    stats
+        .iter()
+        .find(|(k, _)| k == "item_size_max")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .filter(|v| *v > 0)
+}
+
 #[cfg(test)]
 mod tests;

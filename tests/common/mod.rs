@@ -381,6 +381,7 @@ pub fn settings(connect_timeout_ms: u64, timeout_ms: u64, retry_interval_s: u64)
         strategy: Strategy::Consistent,
         function: HashFunction::Crc32,
         auth_file: String::new(),
+        tls: rsmemcache::tls::TlsSettings::default(),
     }
 }
 
