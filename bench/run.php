@@ -278,10 +278,23 @@ foreach ($SIZES as $size => $sl) {
         'path' => static fn(int $p) => $GLOBALS['TMP'] . '/files', 'prefix' => null,
     ];
 }
+/* TLS rows: rsmemcache over TLS (pooled connections) to the TLS memcached. */
+if (isset($opt['tls'])) {
+    [$tport, $tplain, $tca] = explode(':', $opt['tls'], 3);
+    foreach ($SIZES as $size => $sl) {
+        $configs[] = [
+            'handler' => 'rsmemcache', 'persist' => 'tls', 'size' => $size, 'lock' => 'on', 'mode' => 'rw',
+            'ini' => ['session.save_handler' => 'rsmemcache', 'rsmemcache.locking' => '1',
+                      'rsmemcache.prefix' => 'rsmemcache.sess.', 'rsmemcache.tls_ca_file' => $tca],
+            'path' => static fn(int $p) => "tls://127.0.0.1:$p", 'prefix' => 'rsmemcache.sess.',
+            'port' => (int)$tport, 'vport' => (int)$tplain,
+        ];
+    }
+}
 @mkdir("$TMP/files", 0700, true);
 foreach ($configs as $i => &$c) {
     $c['name'] = sprintf('%s%s %s %s', $c['handler'],
-        $c['persist'] === '-' ? '' : ($c['persist'] === 'yes' ? ' persistent' : ' non-persistent'),
+        $c['persist'] === '-' ? '' : ($c['persist'] === 'tls' ? ' TLS' : ($c['persist'] === 'yes' ? ' persistent' : ' non-persistent')),
         $SIZES[$c['size']], $c['mode'] === 'ro' ? 'read-only' : 'lock ' . $c['lock']);
 }
 unset($c);
@@ -307,10 +320,10 @@ function run_config(int $i, int $cycles, int $warmup, ?int $port = null, ?int $c
     // A new session per process: no lock or counter left over from another run.
     $code = ['rsmemcache' => 'rs', 'memcached' => 'mcd', 'memcache' => 'pecl', 'files' => 'files'];
     $id = sprintf('bench-%s-%d-%d-%s', $code[$c['handler']], $i, $seq, bin2hex(random_bytes(4)));
-    $ini = $common + $c['ini'] + ['session.save_path' => ($c['path'])($port ?? $PORT)];
+    $ini = $common + $c['ini'] + ['session.save_path' => ($c['path'])($port ?? $c['port'] ?? $PORT)];
     $verify = $c['prefix'] === null
         ? "file:$TMP/files/sess_$id"
-        : "mc:$HOST:$PORT:{$c['prefix']}$id";
+        : "mc:$HOST:" . ($c['vport'] ?? $PORT) . ":{$c['prefix']}$id";
     $cmd = array_merge([$PHP], $loads[$c['handler']], ini_args($ini), [
         "$DIR/session_cycle.php", "--id=$id", "--size={$c['size']}", "--cycles=$cycles",
         "--warmup=$warmup", "--mode={$c['mode']}", "--verify=$verify",
@@ -488,7 +501,7 @@ $rows = [];
 foreach ($order_rows as $i) {
     $c = $configs[$i];
     $ref = null;
-    if ($c['mode'] === 'rw' && $c['handler'] !== 'rsmemcache') {
+    if ($c['mode'] === 'rw' && ($c['handler'] !== 'rsmemcache' || $c['persist'] === 'tls')) {
         $lk = in_array($c['lock'], ['on', 'flock'], true) ? 'on' : 'off';
         $ref = $med[find_config('rsmemcache', '-', $c['size'], $lk)];
     }
@@ -535,6 +548,19 @@ foreach ($SIZES as $size => $sl) {
 echo table(['configuration', 'µs/cycle', '2 RTT', 'files', 'floor', 'ratio', 'above floor (µs)'],
     $frows, [1, 2, 3, 4, 5, 6]);
 echo "\n";
+
+/* TLS: the same locked cycle over TLS (pooled connections) against plain. */
+if (isset($opt['tls'])) {
+    echo "== TLS (rustls, pooled connections; the TLS memcached is a second daemon of the same build)\n";
+    $trows = [];
+    foreach ($SIZES as $size => $sl) {
+        $plain = $med[find_config('rsmemcache', '-', $size, 'on')];
+        $tls = $med[find_config('rsmemcache', 'tls', $size, 'on')];
+        $trows[] = ["rsmemcache $sl lock on", us($plain), us($tls), sprintf('%.2f×', $tls / $plain)];
+    }
+    echo table(['configuration', 'plain µs/cycle', 'TLS µs/cycle', 'TLS / plain'], $trows, [1, 2, 3]);
+    echo "target: TLS / plain <= 1.15\n\n";
+}
 
 /* Round trips. */
 $ds = array_keys($PROXIES);

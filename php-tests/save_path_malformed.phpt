@@ -91,11 +91,11 @@ Warning: session_start(): rsmemcache: invalid session.save_path entry 'UDP://127
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,UDP://127.0.0.1:11211)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- http://127.0.0.1:11211
-Warning: session_start(): rsmemcache: invalid session.save_path entry 'http://127.0.0.1:11211': unknown scheme 'http' (use tcp:// or unix://)
+Warning: session_start(): rsmemcache: invalid session.save_path entry 'http://127.0.0.1:11211': unknown scheme 'http' (use tcp://, tls:// or unix://)
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,http://127.0.0.1:11211)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- memcached://127.0.0.1
-Warning: session_start(): rsmemcache: invalid session.save_path entry 'memcached://127.0.0.1': unknown scheme 'memcached' (use tcp:// or unix://)
+Warning: session_start(): rsmemcache: invalid session.save_path entry 'memcached://127.0.0.1': unknown scheme 'memcached' (use tcp://, tls:// or unix://)
 Warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,memcached://127.0.0.1)
 start=false close=false rsmemcache-warnings=1 key absent everywhere
 -- tcp://MC2?bogus=1

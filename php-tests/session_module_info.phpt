@@ -31,12 +31,19 @@ $lines = [
     'rsmemcache.lock_wait_time => 30000 => 30000',
     'rsmemcache.lock_expire => 20 => 20',
     'rsmemcache.lock_failure => error => error',
+    'rsmemcache.auth_file => no value => no value',
+    'rsmemcache.tls => 0 => 0',
+    'rsmemcache.tls_ca_file => no value => no value',
+    'rsmemcache.tls_cert_file => no value => no value',
+    'rsmemcache.tls_key_file => no value => no value',
+    'rsmemcache.tls_server_name => no value => no value',
+    'rsmemcache.tls_verify_peer => 1 => 1',
 ];
 foreach ($lines as $l) {
     echo str_pad($l, 60), preg_match('/^' . preg_quote($l, '/') . '$/m', $info) ? 'present' : 'MISSING', "\n";
 }
 echo preg_match('/^version => \d+\.\d+\.\d+\S*$/m', $info) ? "version ok\n" : "version MISSING\n";
-foreach (['prefix', 'compat', 'connect_timeout', 'timeout', 'retry_interval', 'hash_strategy', 'hash_function', 'allow_failover', 'max_failover_attempts', 'session_redundancy', 'locking', 'lock_wait_time', 'lock_expire', 'lock_failure'] as $d) {
+foreach (['prefix', 'compat', 'connect_timeout', 'timeout', 'retry_interval', 'hash_strategy', 'hash_function', 'allow_failover', 'max_failover_attempts', 'session_redundancy', 'locking', 'lock_wait_time', 'lock_expire', 'lock_failure', 'auth_file', 'tls', 'tls_ca_file', 'tls_cert_file', 'tls_key_file', 'tls_server_name', 'tls_verify_peer'] as $d) {
     var_dump(ini_get("rsmemcache.$d"));
 }
 var_dump(count(array_filter(array_keys(ini_get_all('rsmemcache')), fn ($k) => str_starts_with($k, 'rsmemcache.'))));
@@ -60,6 +67,13 @@ rsmemcache.locking => 1 => 1                                present
 rsmemcache.lock_wait_time => 30000 => 30000                 present
 rsmemcache.lock_expire => 20 => 20                          present
 rsmemcache.lock_failure => error => error                   present
+rsmemcache.auth_file => no value => no value                present
+rsmemcache.tls => 0 => 0                                    present
+rsmemcache.tls_ca_file => no value => no value              present
+rsmemcache.tls_cert_file => no value => no value            present
+rsmemcache.tls_key_file => no value => no value             present
+rsmemcache.tls_server_name => no value => no value          present
+rsmemcache.tls_verify_peer => 1 => 1                        present
 version ok
 string(16) "rsmemcache.sess."
 string(4) "none"
@@ -75,4 +89,11 @@ string(1) "1"
 string(5) "30000"
 string(2) "20"
 string(5) "error"
-int(14)
+string(0) ""
+string(1) "0"
+string(0) ""
+string(0) ""
+string(0) ""
+string(0) ""
+string(1) "1"
+int(21)

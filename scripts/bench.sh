@@ -15,7 +15,9 @@
 # Environment (all optional):
 #   RSMEMCACHE_BENCH_PORT         memcached port (default 22211); the proxies
 #                                 use the next ports: PORT+1..PORT+k, their
-#                                 control ports PORT+k+1..PORT+2k (k delays)
+#                                 control ports PORT+k+1..PORT+2k (k delays);
+#                                 a TLS memcached PORT+2k+1 (TLS) and +2k+2
+#                                 (plain, for checks)
 #   RSMEMCACHE_BENCH_DELAYS       proxy delays in µs (default "0 500 1000")
 #   RSMEMCACHE_BENCH_ROUNDS       rounds (7)        RSMEMCACHE_BENCH_CYCLES  cycles per run (3000)
 #   RSMEMCACHE_BENCH_WARMUP       warm-up cycles per run (200)
@@ -174,7 +176,31 @@ for ((j = 0; j < k; j++)); do
   kill -0 "$px_pid" 2>/dev/null || die "delay proxy (pid $px_pid) exited early: $(cat "$run_dir/proxy-$d.log")"
   proxies+=("$d:$pp:$cp")
 done
-log "memcached on 127.0.0.1:$PORT (pid $mc_pid); delay proxies (D:port:control) ${proxies[*]}; pinning: $pinning"
+# A TLS memcached (-Z) for the TLS rows, with a certificate made now: TLS on
+# TLS_PORT, plain on TLS_PORT+1 (memcached's notls: listener) for checking
+# what the runs stored.
+TLS_PORT=$((PORT + 2 * k + 1))
+for p in "$TLS_PORT" "$((TLS_PORT + 1))"; do
+  port_in_use "$p" && die "port $p is already in use on 127.0.0.1; set RSMEMCACHE_BENCH_PORT to a free range"
+done
+command -v openssl >/dev/null 2>&1 || die "openssl not found (the TLS rows need a certificate)"
+ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+openssl req -x509 "${ec[@]}" -keyout "$run_dir/ca.key" -out "$run_dir/ca.pem" -days 2 -subj "/CN=bench CA" 2>/dev/null \
+  && openssl req "${ec[@]}" -keyout "$run_dir/srv.key" -out "$run_dir/srv.csr" -subj "/CN=bench" 2>/dev/null \
+  && printf 'subjectAltName=IP:127.0.0.1\n' >"$run_dir/srv.ext" \
+  && openssl x509 -req -in "$run_dir/srv.csr" -CA "$run_dir/ca.pem" -CAkey "$run_dir/ca.key" -CAcreateserial \
+    -out "$run_dir/srv.pem" -days 2 -extfile "$run_dir/srv.ext" 2>/dev/null \
+  || die "openssl could not make the benchmark's certificates"
+chmod 755 "$run_dir"
+chmod 644 "$run_dir"/srv.key "$run_dir"/srv.pem
+"$MEMCACHED" -U 0 -m 256 -I 1m -c 1024 "${user_args[@]}" -Z \
+  -o "ssl_chain_cert=$run_dir/srv.pem,ssl_key=$run_dir/srv.key" \
+  -l "127.0.0.1:$TLS_PORT" -l "notls:127.0.0.1:$((TLS_PORT + 1))" \
+  </dev/null >"$run_dir/memcached-tls.log" 2>&1 &
+pids+=("$!")
+wait_ready "tcp://127.0.0.1:$((TLS_PORT + 1))" || die "TLS memcached did not come up: $(cat "$run_dir/memcached-tls.log")"
+
+log "memcached on 127.0.0.1:$PORT (pid $mc_pid); TLS memcached on $TLS_PORT; delay proxies (D:port:control) ${proxies[*]}; pinning: $pinning"
 
 # --- the run ------------------------------------------------------------------
 php_ver=$("$PHP" -n -r 'echo PHP_VERSION;')
@@ -189,7 +215,7 @@ list=$(IFS=,; echo "${proxies[*]}")
 # In the background so that a signal reaches our trap at once; the trap stops
 # it first (it stops its own measuring process on SIGTERM).
 "$PHP" -n bench/run.php --php="$PHP" --so="$SO" --port="$PORT" --proxies="$list" \
-  --tmp="$run_dir" --machine="$machine" &
+  --tmp="$run_dir" --machine="$machine" --tls="$TLS_PORT:$((TLS_PORT + 1)):$run_dir/ca.pem" &
 runner=$!
 pids=("$runner" "${pids[@]}")
 wait "$runner"

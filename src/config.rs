@@ -69,8 +69,31 @@ pub const LOCK_EXPIRE: &CStr = c"rsmemcache.lock_expire";
 /// `rsmemcache.lock_failure`: `error` or `readonly`.
 pub const LOCK_FAILURE: &CStr = c"rsmemcache.lock_failure";
 
+/// `rsmemcache.auth_file`: path of a file whose first line is
+/// `user:password`, for memcached ASCII authentication (`memcached -Y`);
+/// empty: none. Only the path is ever shown.
+pub const AUTH_FILE: &CStr = c"rsmemcache.auth_file";
+
+/// `rsmemcache.tls`: 1 to use TLS to every TCP server of save_path (for
+/// php-memcached-style lists, which have no scheme).
+pub const TLS: &CStr = c"rsmemcache.tls";
+/// `rsmemcache.tls_ca_file`: PEM file of the CA(s) that signed the servers'
+/// certificates; empty: the system's roots.
+pub const TLS_CA_FILE: &CStr = c"rsmemcache.tls_ca_file";
+/// `rsmemcache.tls_cert_file`: PEM client certificate (memcached
+/// `ssl_verify_mode=2`); empty: none.
+pub const TLS_CERT_FILE: &CStr = c"rsmemcache.tls_cert_file";
+/// `rsmemcache.tls_key_file`: PEM private key of the client certificate.
+pub const TLS_KEY_FILE: &CStr = c"rsmemcache.tls_key_file";
+/// `rsmemcache.tls_server_name`: the name to verify in the servers'
+/// certificates (for save_paths of IP addresses); empty: the host.
+pub const TLS_SERVER_NAME: &CStr = c"rsmemcache.tls_server_name";
+/// `rsmemcache.tls_verify_peer`: 1 to verify the servers' certificates
+/// (chain and name); 0 only for tests (a warning line in `php --ri`).
+pub const TLS_VERIFY_PEER: &CStr = c"rsmemcache.tls_verify_peer";
+
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 14] = [
+pub const DIRECTIVES: [Directive; 21] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
@@ -154,6 +177,48 @@ pub const DIRECTIVES: [Directive; 14] = [
         default: c"error",
         unit: "-",
         doc: "error | readonly: what happens when the wait runs out",
+    },
+    Directive {
+        name: AUTH_FILE,
+        default: c"",
+        unit: "-",
+        doc: "file whose first line is user:password, sent on each new connection (memcached -Y); empty: no authentication",
+    },
+    Directive {
+        name: TLS,
+        default: c"0",
+        unit: "-",
+        doc: "1: TLS to every TCP server of save_path (tls:// URLs use TLS anyway)",
+    },
+    Directive {
+        name: TLS_CA_FILE,
+        default: c"",
+        unit: "-",
+        doc: "PEM file of the CA(s) of the servers' certificates; empty: the system's roots",
+    },
+    Directive {
+        name: TLS_CERT_FILE,
+        default: c"",
+        unit: "-",
+        doc: "PEM client certificate (memcached ssl_verify_mode=2); empty: none",
+    },
+    Directive {
+        name: TLS_KEY_FILE,
+        default: c"",
+        unit: "-",
+        doc: "PEM private key of rsmemcache.tls_cert_file",
+    },
+    Directive {
+        name: TLS_SERVER_NAME,
+        default: c"",
+        unit: "-",
+        doc: "name verified in the servers' certificates (for IP addresses in save_path); empty: the host",
+    },
+    Directive {
+        name: TLS_VERIFY_PEER,
+        default: c"1",
+        unit: "-",
+        doc: "1: verify the servers' certificates (chain and name); 0: do not (php --ri warns)",
     },
 ];
 
@@ -350,7 +415,7 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
         function_of(value).map(drop)
     } else if name == LOCK_FAILURE {
         failure_of(value).map(drop)
-    } else if name == ALLOW_FAILOVER || name == LOCKING {
+    } else if name == ALLOW_FAILOVER || name == LOCKING || name == TLS || name == TLS_VERIFY_PEER {
         bool_of(name, value).map(drop)
     } else if RANGES.iter().any(|r| r.0 == name) {
         int_of(name, value).map(drop)
@@ -433,6 +498,15 @@ impl Config {
                 retry_interval_s: int_of(RETRY_INTERVAL, &value(RETRY_INTERVAL))?,
                 strategy,
                 function,
+                auth_file: value(AUTH_FILE).trim().to_owned(),
+                tls: crate::tls::TlsSettings {
+                    all: bool_of(TLS, &value(TLS))?,
+                    ca_file: value(TLS_CA_FILE).trim().to_owned(),
+                    cert_file: value(TLS_CERT_FILE).trim().to_owned(),
+                    key_file: value(TLS_KEY_FILE).trim().to_owned(),
+                    server_name: value(TLS_SERVER_NAME).trim().to_owned(),
+                    verify_peer: bool_of(TLS_VERIFY_PEER, &value(TLS_VERIFY_PEER))?,
+                },
             },
         })
     }

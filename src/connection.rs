@@ -20,28 +20,39 @@
 //!   connections (closing only its own descriptor, never writing to or
 //!   shutting down the socket the parent still uses).
 //!
+//! A new connection to a server that wants memcached ASCII authentication
+//! (`rsmemcache.auth_file`) starts its first pipeline with the
+//! authentication `set` ([`Command::Auth`], queued by the pool); a refusal
+//! is [`Error::AuthRefused`] and breaks the connection.
+//!
 //! Sockets are non-blocking; `EINTR` (a handled signal) is retried within
 //! the deadline. Name resolution and connects are bounded by
 //! `rsmemcache.connect_timeout`.
 
 use crate::{
     error::{Error, Result},
-    protocol::{Command, Expect, MAX_VALUE_LEN, Parsed, Reply, WireError, parse_reply},
+    protocol::{
+        Command, Expect, ExpectKind, MAX_VALUE_LEN, Parsed, Reply, WireError, item_size_max,
+        parse_reply,
+    },
     save_path::{ServerAddr, ServerSpec},
 };
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::{
     collections::VecDeque,
-    io::{self, Read, Write},
-    net::{IpAddr, SocketAddr, ToSocketAddrs},
+    io,
     os::fd::AsFd,
     sync::{
+        Arc,
         atomic::{AtomicBool, Ordering::Relaxed},
-        mpsc,
     },
     time::{Duration, Instant},
 };
+
+/// memcached `-Y`'s answer to a connection that did not (or could not)
+/// authenticate.
+const UNAUTHENTICATED: &[u8] = b"CLIENT_ERROR unauthenticated\r\n";
 
 /// Bytes read per `recv`: a typical session and its reply line fit in one.
 const READ_CHUNK: usize = 16 * 1024;
@@ -55,6 +66,8 @@ pub const DEFAULT_MAX_VALUE: usize = 64 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Connection {
     socket: Socket,
+    /// The TLS session over `socket`, for `tls://` servers.
+    tls: Option<Box<rustls::ClientConnection>>,
     label: String,
     pid: u32,
     io_timeout: Duration,
@@ -77,33 +90,6 @@ fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Resolves `host`, within `timeout`: IP literals at once, names on a
-/// helper thread (the C resolver has no timeout of its own); a resolver
-/// that does not answer in time is left to finish on its own.
-fn resolve(host: &str, port: u16, timeout: Duration) -> io::Result<Vec<SocketAddr>> {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = bare.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    let (tx, rx) = mpsc::channel();
-    let name = host.to_owned();
-    std::thread::Builder::new()
-        .name("rsmemcache-resolve".into())
-        .spawn(move || {
-            let r = (name.as_str(), port)
-                .to_socket_addrs()
-                .map(Iterator::collect::<Vec<_>>);
-            let _ = tx.send(r);
-        })?;
-    match rx.recv_timeout(timeout) {
-        Ok(r) => r,
-        Err(_) => Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            "name resolution timed out",
-        )),
-    }
-}
-
 impl Connection {
     /// Connects to `spec` within `connect_timeout` (name resolution
     /// included), trying every resolved address in turn; sets `TCP_NODELAY`
@@ -116,6 +102,23 @@ impl Connection {
         spec: &ServerSpec,
         connect_timeout: Duration,
         io_timeout: Duration,
+    ) -> Result<Self> {
+        Self::connect_tls(spec, connect_timeout, io_timeout, None)
+    }
+
+    /// [`Connection::connect`], then, with `tls` (a client configuration
+    /// and the name to verify, empty for the host), the TLS handshake,
+    /// bounded by the same `connect_timeout`.
+    ///
+    /// # Errors
+    /// As [`Connection::connect`]; [`Error::TlsHandshake`] when the
+    /// handshake fails; [`Error::TlsSetup`] for a name that is no DNS name
+    /// or IP address.
+    pub fn connect_tls(
+        spec: &ServerSpec,
+        connect_timeout: Duration,
+        io_timeout: Duration,
+        tls: Option<(Arc<rustls::ClientConfig>, &str)>,
     ) -> Result<Self> {
         let label = spec.label();
         let connect_timeout = connect_timeout.max(Duration::from_millis(1));
@@ -139,7 +142,8 @@ impl Connection {
         };
         let socket = match &spec.addr {
             ServerAddr::Tcp { host, port } => {
-                let addrs = resolve(host, *port, connect_timeout).map_err(|e| failed(&label, e))?;
+                let addrs =
+                    dial::resolve(host, *port, connect_timeout).map_err(|e| failed(&label, e))?;
                 let mut last = None;
                 let mut socket = None;
                 for addr in addrs {
@@ -191,9 +195,22 @@ impl Connection {
         socket
             .set_nonblocking(true)
             .map_err(|e| failed(&label, e))?;
+        let tls = match (tls, &spec.addr) {
+            (Some((config, name)), ServerAddr::Tcp { host, .. }) => {
+                let deadline = started + connect_timeout;
+                let conn = crate::tls::establish(&socket, config, host, name, deadline, &label)
+                    .map_err(|e| match e {
+                        Error::ConnectTimeout { server, .. } => timed_out(server),
+                        e => e,
+                    })?;
+                Some(Box::new(conn))
+            }
+            _ => None,
+        };
         let now = Instant::now();
         Ok(Self {
             socket,
+            tls,
             label,
             pid: std::process::id(),
             io_timeout: io_timeout.max(Duration::from_millis(1)),
@@ -249,7 +266,7 @@ impl Connection {
         }
         let mut byte = [0u8; 1];
         loop {
-            match (&self.socket).read(&mut byte) {
+            match crate::tls::recv(&self.socket, self.tls.as_deref_mut(), &mut byte) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
                 Ok(n) => {
@@ -297,7 +314,7 @@ impl Connection {
     }
 
     fn wants_write(&self) -> bool {
-        self.wpos < self.wbuf.len()
+        self.wpos < self.wbuf.len() || crate::tls::wants_write(self.tls.as_deref())
     }
 
     fn is_done(&self) -> bool {
@@ -315,6 +332,14 @@ impl Connection {
         self.wpos = 0;
         self.pending.clear();
         e
+    }
+
+    fn refused(&mut self, answer: String) -> Error {
+        let e = Error::AuthRefused {
+            server: self.label.clone(),
+            answer,
+        };
+        self.fail(e)
     }
 
     fn io_error(&mut self, source: io::Error) -> Error {
@@ -382,8 +407,9 @@ impl Connection {
 
     /// Writes what the socket takes now.
     fn write_some(&mut self) -> Result<()> {
-        while self.wants_write() {
-            match (&self.socket).write(&self.wbuf[self.wpos..]) {
+        while self.wpos < self.wbuf.len() {
+            let buf = &self.wbuf[self.wpos..];
+            match crate::tls::send(&self.socket, self.tls.as_deref_mut(), buf) {
                 Ok(0) => {
                     return Err(self.io_error(io::Error::new(
                         io::ErrorKind::WriteZero,
@@ -395,6 +421,11 @@ impl Connection {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) => return Err(self.io_error(e)),
             }
+        }
+        match crate::tls::flush_pending(&self.socket, self.tls.as_deref_mut()) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(self.io_error(e)),
+            Ok(()) => {}
         }
         self.wbuf.clear();
         self.wpos = 0;
@@ -410,7 +441,11 @@ impl Connection {
             }
             let start = self.rbuf.len();
             self.rbuf.resize(start + READ_CHUNK, 0);
-            let r = (&self.socket).read(&mut self.rbuf[start..]);
+            let r = crate::tls::recv(
+                &self.socket,
+                self.tls.as_deref_mut(),
+                &mut self.rbuf[start..],
+            );
             self.rbuf.truncate(start + *r.as_ref().unwrap_or(&0));
             match r {
                 Ok(0) => {
@@ -442,12 +477,26 @@ impl Connection {
 
     fn parse(&mut self) -> Result<()> {
         while let Some(expect) = self.pending.front() {
+            if self.rbuf[self.rpos..].starts_with(UNAUTHENTICATED) {
+                // memcached -Y refuses anything before authentication (or
+                // the authentication itself), then closes the connection.
+                return Err(self.refused("CLIENT_ERROR unauthenticated".to_owned()));
+            }
             let parsed = parse_reply(&self.rbuf[self.rpos..], expect, self.max_value);
             match parsed {
                 Ok(Parsed::Incomplete) => break,
                 Ok(Parsed::Reply(reply, used)) => {
                     self.rpos += used;
+                    let auth = expect.kind == ExpectKind::Stored;
                     self.pending.pop_front();
+                    if auth {
+                        // Accepted: nobody asked for this reply. Refused:
+                        // memcached closes the connection.
+                        if let Reply::Failed(answer) = reply {
+                            return Err(self.refused(answer));
+                        }
+                        continue;
+                    }
                     match &reply {
                         Reply::Failed(_) => self.broken = true,
                         Reply::Stats(stats) => {
@@ -496,16 +545,6 @@ impl Connection {
         drive(&mut [&mut *self]).pop().unwrap_or(Ok(()))?;
         Ok(self.take_replies())
     }
-}
-
-/// The `item_size_max` of a `stats settings` reply, in bytes.
-#[must_use]
-pub fn item_size_max(stats: &[(String, String)]) -> Option<u64> {
-    stats
-        .iter()
-        .find(|(k, _)| k == "item_size_max")
-        .and_then(|(_, v)| v.parse::<u64>().ok())
-        .filter(|v| *v > 0)
 }
 
 /// Drives the started pipelines of `conns` to completion together: writes
@@ -605,5 +644,6 @@ pub fn drive(conns: &mut [&mut Connection]) -> Vec<Result<()>> {
     out.into_iter().map(|r| r.unwrap_or(Ok(()))).collect()
 }
 
+mod dial;
 #[cfg(test)]
 mod tests;

@@ -207,6 +207,52 @@ pub enum Error {
         detail: String,
     },
 
+    /// The server refused the credentials of `rsmemcache.auth_file` (or
+    /// asked for them when none are configured: memcached `-Y` answers
+    /// `CLIENT_ERROR unauthenticated` to any first command but the
+    /// authentication `set`). A server fault: failover as for a refused
+    /// connection.
+    #[error("server {server}: authentication refused (rsmemcache.auth_file): {answer}")]
+    AuthRefused {
+        /// Server label.
+        server: String,
+        /// The server's line, without CRLF (never holds the credentials).
+        answer: String,
+    },
+
+    /// `rsmemcache.auth_file` cannot be read or is not `user:password`
+    /// (its content is never quoted).
+    #[error("rsmemcache.auth_file '{path}' cannot be used: {reason}")]
+    AuthFile {
+        /// The file's path (escaped for printing).
+        path: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// A `rsmemcache.tls_*` file or name cannot be used (not a server
+    /// fault: no server is tried with a configuration we cannot build).
+    #[error("{directive} '{path}' cannot be used: {reason}")]
+    TlsSetup {
+        /// The directive at fault.
+        directive: &'static str,
+        /// Its value (a path or name; escaped for printing).
+        path: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// The TLS handshake with a server failed (certificate not trusted,
+    /// wrong name, expired, client certificate refused, not TLS at all...).
+    /// A server fault like a refused connect; never a plaintext fallback.
+    #[error("server {server}: TLS handshake failed: {reason}")]
+    TlsHandshake {
+        /// Server label.
+        server: String,
+        /// rustls' or the socket's reason.
+        reason: String,
+    },
+
     /// The OS could not supply random bytes for a lock token.
     #[error("cannot create a lock token: {0}")]
     Random(String),
@@ -226,6 +272,8 @@ impl Error {
                 | Self::Timeout { .. }
                 | Self::Io { .. }
                 | Self::Protocol { .. }
+                | Self::AuthRefused { .. }
+                | Self::TlsHandshake { .. }
                 | Self::NoServer { .. }
         )
     }

@@ -2,11 +2,12 @@
 //! rsmemcache`) that keeps sessions in a pool of memcached servers.
 //!
 //! This file only wires the modules together and declares the PHP module.
-//! PHP-free modules (unit-tested with `cargo test`): [`save_path`], [`keys`],
+//! PHP-free modules (unit-tested with `cargo test`): [`auth`], [`save_path`], [`keys`],
 //! [`hash`], [`health`], [`lock`], [`protocol`], [`connection`], [`pool`], [`registry`], [`error`], [`config`],
 //! [`session::handler`]. Code touching the engine is fenced into [`ffi`],
 //! [`php`] and [`session::ffi`], the only modules allowed `unsafe`.
 
+pub mod auth;
 pub mod config;
 pub mod connection;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod registry;
 pub mod replica;
 pub mod save_path;
 pub mod session;
+pub mod tls;
 
 /// The PHP module entry (in its own module because the `#[php_module]`
 /// expansion has undocumented items and engine calls of its own).

@@ -241,6 +241,18 @@ fn info_table() {
     for (label, state) in &servers {
         ext_php_rs::info_table_row!(format!("server {label}"), state.as_str());
     }
+    let verify = ini_string(crate::config::TLS_VERIFY_PEER).unwrap_or_default();
+    if crate::config::validate(crate::config::TLS_VERIFY_PEER, &verify).is_ok()
+        && matches!(
+            verify.trim().to_ascii_lowercase().as_str(),
+            "0" | "off" | "false" | "no" | ""
+        )
+    {
+        ext_php_rs::info_table_row!(
+            "WARNING",
+            "rsmemcache.tls_verify_peer = 0: TLS servers' certificates are not verified; anyone in the path can pose as a memcached server"
+        );
+    }
     ext_php_rs::info_table_end!();
 }
 

@@ -26,6 +26,9 @@
 //! * [`Pool::execute_parallel`] writes one pipeline to each of several
 //!   servers and waits for all replies together, each server against its
 //!   own deadline ([`crate::connection::drive`]).
+//! * With `rsmemcache.auth_file`, each new connection's first pipeline
+//!   starts with the authentication `set` (memcached `-Y`), so it costs no
+//!   extra round trip; a refusal is a server fault like a refused connect.
 //! * A server's `item_size_max` is learned with the first pipeline sent to
 //!   it (`stats settings` in front, once per process and server) and then
 //!   bounds the values it may announce and the sessions planned for it.
@@ -61,6 +64,11 @@ pub struct PoolSettings {
     pub strategy: Strategy,
     /// Key hash function.
     pub function: HashFunction,
+    /// Path of the memcached ASCII authentication credentials
+    /// (`rsmemcache.auth_file`); empty: no authentication.
+    pub auth_file: String,
+    /// The `rsmemcache.tls*` directives.
+    pub tls: crate::tls::TlsSettings,
 }
 
 /// One server of a pool: its address, idle connections and health.
@@ -204,8 +212,9 @@ impl Server {
         }
     }
 
-    fn connect(&self) -> Result<Connection> {
-        Connection::connect(&self.spec, self.connect_timeout, self.io_timeout)
+    fn connect(&self, tls: &crate::tls::TlsSettings) -> Result<Connection> {
+        let tls = crate::tls::for_server(&self.spec, tls)?;
+        Connection::connect_tls(&self.spec, self.connect_timeout, self.io_timeout, tls)
     }
 
     /// Keeps a connection whose pipeline held an add and timed out (see
@@ -338,6 +347,11 @@ pub struct Pool {
     /// Lines for the error log: servers newly marked failed, connections
     /// dropped for stray bytes (see [`Pool::take_events`]).
     events: Mutex<Vec<String>>,
+    /// `rsmemcache.auth_file`, if set: every new connection authenticates
+    /// first.
+    auth_file: Option<String>,
+    /// The `rsmemcache.tls*` directives.
+    tls: crate::tls::TlsSettings,
 }
 
 /// Most events kept until taken.
@@ -358,6 +372,8 @@ impl Pool {
                 .collect(),
             dist,
             events: Mutex::new(Vec::new()),
+            auth_file: Some(settings.auth_file.clone()).filter(|p| !p.is_empty()),
+            tls: settings.tls.clone(),
         }
     }
 
@@ -533,7 +549,7 @@ impl Pool {
             let idle = if reuse { server.take_idle() } else { None };
             let (mut conn, reused) = match idle {
                 Some(c) => (c, true),
-                None => match server.connect() {
+                None => match server.connect(&self.tls) {
                     Ok(c) => (c, false),
                     Err(e) => {
                         if let Some(line) = server.record_error(&e) {
@@ -544,6 +560,17 @@ impl Pool {
                     }
                 },
             };
+            if !reused && let Some(path) = &self.auth_file {
+                // Before anything else on a new connection. A file that
+                // cannot be used is not the server's fault.
+                match crate::auth::load(path) {
+                    Ok(creds) => conn.queue(&Command::Auth(&creds)),
+                    Err(e) => {
+                        out[i] = Some(Err(Retry::No(e)));
+                        continue;
+                    }
+                }
+            }
             let known = server.known_item_size_max();
             if let Some(limit) = known {
                 conn.set_max_value(usize::try_from(limit).unwrap_or(usize::MAX));
@@ -573,7 +600,7 @@ impl Pool {
                     if s.stats
                         && !replies.is_empty()
                         && let Reply::Stats(stats) = replies.remove(0)
-                        && let Some(limit) = crate::connection::item_size_max(&stats)
+                        && let Some(limit) = crate::protocol::item_size_max(&stats)
                     {
                         server.item_size_max.store(limit, Ordering::Relaxed);
                     }

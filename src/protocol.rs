@@ -87,6 +87,10 @@ pub enum Command<'a> {
     /// `stats settings` (text protocol): the server's settings, among them
     /// `item_size_max`.
     StatsSettings,
+    /// memcached ASCII authentication (`-Y`), the first command of a new
+    /// connection: `set rsmemcache.auth 0 -1 <len>` + `<user> <password>`
+    /// (see [`crate::auth`]); answered `STORED`.
+    Auth(&'a crate::auth::Credentials),
 }
 
 impl<'a> Command<'a> {
@@ -139,7 +143,7 @@ impl Command<'_> {
             Command::Get { key, .. } | Command::Set { key, .. } | Command::Delete { key, .. } => {
                 key
             }
-            Command::Noop | Command::StatsSettings => b"",
+            Command::Noop | Command::StatsSettings | Command::Auth(_) => b"",
         }
     }
 
@@ -152,6 +156,7 @@ impl Command<'_> {
             kind: match self {
                 Command::Noop => ExpectKind::Noop,
                 Command::StatsSettings => ExpectKind::Stats,
+                Command::Auth(_) => ExpectKind::Stored,
                 _ => ExpectKind::Meta,
             },
         }
@@ -166,7 +171,7 @@ impl Command<'_> {
     #[must_use]
     pub fn safe_to_repeat(&self) -> bool {
         match *self {
-            Command::Get { .. } | Command::Noop | Command::StatsSettings => true,
+            Command::Get { .. } | Command::Noop | Command::StatsSettings | Command::Auth(_) => true,
             Command::Set { mode, cas, .. } => mode == SetMode::Set && cas.is_none(),
             Command::Delete { cas, .. } => cas.is_none(),
         }
@@ -256,6 +261,14 @@ impl Command<'_> {
             }
             Command::Noop => out.extend_from_slice(b"mn"),
             Command::StatsSettings => out.extend_from_slice(b"stats settings"),
+            Command::Auth(creds) => {
+                let data = creds.command_data();
+                w(
+                    out,
+                    format_args!("set {} 0 -1 {}\r\n", crate::auth::AUTH_KEY, data.len()),
+                );
+                out.extend_from_slice(data);
+            }
         }
         out.extend_from_slice(b"\r\n");
     }
@@ -322,6 +335,8 @@ pub enum ExpectKind {
     Noop,
     /// `stats settings`: `STAT …` lines up to `END`.
     Stats,
+    /// The authentication `set`: `STORED`.
+    Stored,
 }
 
 /// Why a reply could not be read.
@@ -434,6 +449,12 @@ pub fn parse_reply(buf: &[u8], expect: &Expect, max_value: usize) -> Result<Pars
     }
     let mut tokens = line.split(|&b| b == b' ').filter(|t| !t.is_empty());
     let code = tokens.next().unwrap_or(b"");
+    if expect.kind == ExpectKind::Stored {
+        return match line {
+            b"STORED" => Ok(Parsed::Reply(Reply::Done(Meta::default()), used)),
+            _ => Err(unexpected()),
+        };
+    }
     if expect.kind == ExpectKind::Noop {
         return match code {
             b"MN" if tokens.next().is_none() => Ok(Parsed::Reply(Reply::Noop, used)),
@@ -513,6 +534,16 @@ fn parse_stats(buf: &[u8]) -> Result<Parsed, WireError> {
             return Err(WireError::Malformed("too many stats lines".into()));
         }
     }
+}
+
+/// The `item_size_max` of a `stats settings` reply, in bytes.
+#[must_use]
+pub fn item_size_max(stats: &[(String, String)]) -> Option<u64> {
+    stats
+        .iter()
+        .find(|(k, _)| k == "item_size_max")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .filter(|v| *v > 0)
 }
 
 #[cfg(test)]

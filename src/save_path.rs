@@ -74,6 +74,9 @@ pub struct ServerSpec {
     /// Per-server retry interval in seconds after a failure (URL parameter
     /// `retry_interval`); `None` uses the ini default.
     pub retry_interval_s: Option<u64>,
+    /// TLS to this server (`tls://host:port`; `rsmemcache.tls = 1` makes
+    /// every TCP server use TLS as well).
+    pub tls: bool,
 }
 
 impl ServerSpec {
@@ -86,6 +89,7 @@ impl ServerSpec {
             weight: 1,
             timeout_ms: None,
             retry_interval_s: None,
+            tls: false,
         }
     }
 
@@ -154,9 +158,11 @@ pub fn parse(save_path: &str) -> Result<Vec<ServerSpec>> {
 
 /// Parses one entry; the flag is true for the php-memcached list grammar.
 fn parse_entry(entry: &str) -> Result<(ServerSpec, bool)> {
-    if let Some(rest) = entry.strip_prefix("tcp://") {
+    let tcp = entry.strip_prefix("tcp://").map(|r| (r, false));
+    if let Some((rest, tls)) = tcp.or_else(|| entry.strip_prefix("tls://").map(|r| (r, true))) {
         let (hostport, query) = split_query(rest);
         let mut spec = parse_hostport(entry, hostport, false)?;
+        spec.tls = tls;
         apply_query(entry, query, &mut spec)?;
         return Ok((spec, false));
     }
@@ -172,7 +178,7 @@ fn parse_entry(entry: &str) -> Result<(ServerSpec, bool)> {
             "UDP is not supported for sessions; use tcp://".to_owned()
         } else {
             format!(
-                "unknown scheme '{}' (use tcp:// or unix://)",
+                "unknown scheme '{}' (use tcp://, tls:// or unix://)",
                 escape_for_message(scheme.as_bytes(), 20)
             )
         };
@@ -209,6 +215,7 @@ fn unix_spec(entry: &str, path: &str) -> Result<ServerSpec> {
         weight: 1,
         timeout_ms: None,
         retry_interval_s: None,
+        tls: false,
     })
 }
 
@@ -506,6 +513,10 @@ mod tests {
         assert!(err("h:abc").contains("port 'abc'"));
         assert!(err("udp://h:1").contains("UDP is not supported"));
         assert!(err("http://h").contains("unknown scheme 'http'"));
+        assert!(one("tls://10.0.0.1:11212?weight=2").tls);
+        assert_eq!(one("tls://h:1").label(), "h:1");
+        assert!(!one("tcp://h:1").tls && !one("h:1").tls);
+        assert!(err("tls:///run/m.sock").contains("tls:///run/m.sock"));
         assert!(err("tcp://h?weight=0").contains("weight '0'"));
         assert!(err("tcp://h?timeout=abc").contains("timeout must be seconds"));
         assert!(err("tcp://h?timeout=-1").contains("timeout must be seconds"));

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::protocol::{Exptime, SetMode};
-use std::os::unix::net::UnixListener;
+use std::{io::Write, os::unix::net::UnixListener};
 
 /// A connection over a unix socket whose other end the test scripts.
 fn pair() -> (Connection, std::os::unix::net::UnixStream, tempdir::Dir) {
@@ -15,6 +15,7 @@ fn pair() -> (Connection, std::os::unix::net::UnixStream, tempdir::Dir) {
         weight: 1,
         timeout_ms: None,
         retry_interval_s: None,
+        tls: false,
     };
     let conn = Connection::connect(&spec, Duration::from_secs(1), Duration::from_millis(300))
         .expect("connect");
@@ -129,9 +130,9 @@ fn values_over_the_limit_are_refused_at_the_header() {
 
 #[test]
 fn name_resolution_of_ip_literals_needs_no_resolver() {
-    let a = resolve("127.0.0.1", 5, Duration::from_millis(1)).expect("ip");
+    let a = dial::resolve("127.0.0.1", 5, Duration::from_millis(1)).expect("ip");
     assert_eq!(a, vec!["127.0.0.1:5".parse().expect("addr")]);
-    let a = resolve("[::1]", 5, Duration::from_millis(1)).expect("ip6");
+    let a = dial::resolve("[::1]", 5, Duration::from_millis(1)).expect("ip6");
     assert_eq!(a, vec!["[::1]:5".parse().expect("addr")]);
 }
 

@@ -217,3 +217,27 @@ fn overlong_line_is_refused() {
     let junk = vec![b'x'; MAX_LINE + 10];
     assert!(one(&junk).unwrap_err().contains("too long"));
 }
+
+#[test]
+fn auth_is_an_expired_set_answered_stored() {
+    let creds = crate::auth::Credentials::parse("/f", b"farm:s3cret\n").unwrap();
+    let c = Command::Auth(&creds);
+    assert_eq!(
+        enc(c),
+        b"set rsmemcache.auth 0 -1 11\r\nfarm s3cret\r\n".to_vec()
+    );
+    assert!(c.safe_to_repeat());
+    assert!(!format!("{c:?}").contains("s3cret"));
+    let e = c.expect(7);
+    assert_eq!(e.kind, ExpectKind::Stored);
+    assert_eq!(
+        parse_reply(b"STORED\r\n", &e, 0).unwrap(),
+        Parsed::Reply(Reply::Done(Meta::default()), 8)
+    );
+    assert_eq!(
+        parse_reply(b"CLIENT_ERROR unauthenticated\r\n", &e, 0).unwrap(),
+        Parsed::Reply(Reply::Failed("CLIENT_ERROR unauthenticated".into()), 30)
+    );
+    assert!(parse_reply(b"NOT_STORED\r\n", &e, 0).is_err());
+    assert_eq!(parse_reply(b"STOR", &e, 0).unwrap(), Parsed::Incomplete);
+}

@@ -68,6 +68,7 @@ pub fn short(c: &Command<'_>) -> String {
         },
         Command::Noop => "mn".into(),
         Command::StatsSettings => "stats".into(),
+        Command::Auth(_) => "auth".into(),
     }
 }
 

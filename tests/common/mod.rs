@@ -380,6 +380,8 @@ pub fn settings(connect_timeout_ms: u64, timeout_ms: u64, retry_interval_s: u64)
         retry_interval_s,
         strategy: Strategy::Consistent,
         function: HashFunction::Crc32,
+        auth_file: String::new(),
+        tls: rsmemcache::tls::TlsSettings::default(),
     }
 }
 
