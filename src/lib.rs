@@ -4,8 +4,9 @@
 //! This file only wires the modules together and declares the PHP module.
 //! PHP-free modules (unit-tested with `cargo test`): [`save_path`], [`keys`],
 //! [`hash`], [`health`], [`lock`], [`protocol`], [`connection`], [`pool`], [`registry`], [`error`], [`config`],
-//! [`session::handler`]. Code touching the engine is fenced into [`ffi`],
-//! [`php`] and [`session::ffi`], the only modules allowed `unsafe`.
+//! [`session::handler`], [`shared`]. Code touching the engine is fenced into
+//! [`ffi`], [`php`] and [`session::ffi`]; the shared memory mapping into
+//! [`shm`]: the only modules allowed `unsafe`.
 
 pub mod config;
 pub mod connection;
@@ -23,6 +24,8 @@ pub mod registry;
 pub mod replica;
 pub mod save_path;
 pub mod session;
+pub mod shared;
+pub mod shm;
 
 /// The PHP module entry (in its own module because the `#[php_module]`
 /// expansion has undocumented items and engine calls of its own).

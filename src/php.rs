@@ -180,10 +180,13 @@ pub unsafe extern "C" fn on_modify(
     }
 }
 
-/// MINIT work: registers the ini table and the `rsmemcache` save handler.
-/// Returns 0 (SUCCESS) or -1 (FAILURE, with a warning) for the engine.
+/// MINIT work: maps the table shared by the workers this process will fork
+/// ([`crate::shared::init`]; without it state stays per process), registers
+/// the ini table and the `rsmemcache` save handler. Returns 0 (SUCCESS) or
+/// -1 (FAILURE, with a warning) for the engine.
 #[must_use]
 pub fn module_startup(module_number: i32) -> i32 {
+    crate::shared::init();
     ext_php_rs::zend::IniEntryDef::register(crate::config::INI_ENTRIES.as_slice(), module_number);
     if crate::session::ffi::register() {
         0
@@ -237,6 +240,14 @@ fn info_table() {
     ext_php_rs::info_table_row!("version", version);
     ext_php_rs::info_table_row!("save handler", "rsmemcache");
     ext_php_rs::info_table_row!("protocol", "memcached meta commands (mg, ms, md, mn)");
+    ext_php_rs::info_table_row!(
+        "failure state",
+        if crate::shared::region().is_some() {
+            "shared by the workers of this master"
+        } else {
+            "per process (no shared table)"
+        }
+    );
     for (label, state) in &servers {
         ext_php_rs::info_table_row!(format!("server {label}"), state.as_str());
     }
@@ -298,6 +309,7 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
             "idle_connections",
             i64::try_from(s.idle_connections).unwrap_or(i64::MAX),
         );
+        let _ = row.insert("shared", s.shared);
         let _ = rows.push(row);
     }
     out.set_hashtable(rows);

@@ -12,8 +12,13 @@
 
 /**
  * The servers of this PHP process's pool for $save_path (default:
- * session.save_path), in save_path order, each with its state as this
- * process sees it (failure state is kept per process, like connections).
+ * session.save_path), in save_path order, each with its state. Failure state
+ * (failed until, failures, the last error's kind) is shared by every worker
+ * of a php-fpm master (or Apache prefork parent, or a CLI process and its
+ * pcntl_fork() children): it lives in shared memory mapped at module
+ * startup, keyed by the server's address ("shared" => true). Without that
+ * table (it could not be mapped, or is full) it is kept per process
+ * ("shared" => false). Idle connections are always per process.
  *
  * @param string|null $save_path a save_path (either grammar); null: session.save_path
  * @return list<array{
@@ -22,9 +27,11 @@
  *     state: string,             // "up" | "failed" (skipped) | "retry due" (failed, the next request tries it)
  *     failed_until: float|null,  // while failed: unix time (seconds) when it is tried again
  *     retry_in_ms: int|null,     // while failed: milliseconds until then
- *     failures: int,             // errors this process has seen from it
- *     last_error: string|null,   // the last one's text
- *     idle_connections: int      // pooled connections kept for reuse
+ *     failures: int,             // errors seen from it (by every worker sharing the state)
+ *     last_error: string|null,   // the last one's text as this process saw it; from another
+ *                                // worker only its kind: "server <label>: no answer (seen by another process)"
+ *     idle_connections: int,     // pooled connections this process keeps for reuse
+ *     shared: bool               // whether the state is shared by the workers of the master
  * }>|false
  */
 function rsmemcache_servers(?string $save_path = null): array|false {}
