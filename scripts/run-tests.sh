@@ -19,6 +19,8 @@
 #                               when test files are named on the command line).
 #   SIGSTOP_BASE_PORT           ports of the e2e test: memcached on this and
 #                               the next two, nginx on +80 (default BASE+110).
+#   HUNG_BASE_PORT              the same for tests/e2e/hung_server.sh
+#                               (default BASE+120).
 # Exported to the tests: RSMEMCACHE_TEST_SERVERS, RSMEMCACHE_TEST_SOCKET,
 # RSMEMCACHE_TEST_REFUSED_PORT, RSMEMCACHE_SO (see php-tests/config.inc).
 set -euo pipefail
@@ -283,6 +285,27 @@ else
     passed=$((passed + 1))
   else
     warn "e2e sigstop: FAILED (exit status $e2e_rc)"
+    failed=$((failed + 1))
+  fi
+fi
+
+# tests/e2e/hung_server.sh: the same farm with 16 workers per master, one
+# memcached SIGSTOPped for 13 s: at most one timeout per retry interval and
+# master (issue 13; about 20 s). One test in the summary.
+if ((has_target)) || [[ ${RSMEMCACHE_SKIP_E2E:-0} == 1 ]]; then
+  :
+else
+  log "tests/e2e/hung_server.sh"
+  set +e
+  HUNG_BASE_PORT=${HUNG_BASE_PORT:-$((BASE + 120))} FARM_SO="$SO" PHP="$PHP" \
+    bash tests/e2e/hung_server.sh </dev/null 2>&1 | tee "$run_dir/e2e-hung-server.log"
+  e2e_rc=${PIPESTATUS[0]}
+  set -e
+  if ((e2e_rc == 0)); then
+    log "e2e hung_server: passed"
+    passed=$((passed + 1))
+  else
+    warn "e2e hung_server: FAILED (exit status $e2e_rc)"
     failed=$((failed + 1))
   fi
 fi
