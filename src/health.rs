@@ -62,6 +62,20 @@ impl Fault {
         }
     }
 
+    /// The error counter of this fault ([`crate::stats`]).
+    #[must_use]
+    pub fn counter(self) -> crate::stats::ServerCounter {
+        use crate::stats::ServerCounter as C;
+        match self {
+            Self::Connect => C::Connect,
+            Self::ConnectTimeout => C::ConnectTimeout,
+            Self::Timeout => C::Timeout,
+            Self::Io => C::Io,
+            Self::Protocol => C::Protocol,
+            Self::Other => C::ServerError,
+        }
+    }
+
     fn from_code(c: u64) -> Option<Self> {
         Some(match c {
             1 => Self::Connect,

@@ -26,6 +26,7 @@ pub mod save_path;
 pub mod session;
 pub mod shared;
 pub mod shm;
+pub mod stats;
 
 /// The PHP module entry (in its own module because the `#[php_module]`
 /// expansion has undocumented items and engine calls of its own).
@@ -56,6 +57,12 @@ mod entry {
         php::locate(&id, save_path)
     }
 
+    /// Counters since the master started (see `stubs/rsmemcache.php`).
+    #[php_function]
+    pub fn rsmemcache_stats(format: Option<String>) -> ext_php_rs::types::Zval {
+        php::stats(format)
+    }
+
     /// Startup registers the ini directives and the `rsmemcache` save handler.
     #[php_module]
     #[php(startup = "startup")]
@@ -63,6 +70,7 @@ mod entry {
         module
             .function(wrap_function!(rsmemcache_servers))
             .function(wrap_function!(rsmemcache_locate))
+            .function(wrap_function!(rsmemcache_stats))
             .shutdown_function(shutdown)
             .info_function(php::module_info)
     }

@@ -251,7 +251,91 @@ fn info_table() {
     for (label, state) in &servers {
         ext_php_rs::info_table_row!(format!("server {label}"), state.as_str());
     }
+    let snap = stats_snapshot();
+    for (t, key, _) in crate::stats::TOTALS {
+        ext_php_rs::info_table_row!(format!("stats {key}"), snap.total(t).to_string());
+    }
+    for (label, v) in &snap.servers {
+        let row = crate::stats::SERVER_COUNTERS
+            .iter()
+            .zip(v)
+            .map(|((_, key, _), n)| format!("{key}={n}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        ext_php_rs::info_table_row!(format!("stats {label}"), row);
+    }
     ext_php_rs::info_table_end!();
+}
+
+/// The counters now: the shared table's servers and this process's
+/// unshared ones.
+fn stats_snapshot() -> crate::stats::Snapshot {
+    let pools = crate::registry::all();
+    crate::stats::snapshot(pools.iter().flat_map(|p| {
+        p.servers()
+            .iter()
+            .filter(|s| !s.is_shared())
+            .map(|s| (s.label().to_owned(), s.slot()))
+    }))
+}
+
+/// `rsmemcache_stats(?string $format = null): array|string|false` — the
+/// counters since the master started (see `stubs/rsmemcache.php`): an array,
+/// or with `'prometheus'` the Prometheus text. Another format gives a
+/// warning and `false`.
+#[must_use]
+pub fn stats(format: Option<String>) -> ext_php_rs::types::Zval {
+    use crate::stats::{SERVER_COUNTERS, ServerCounter, TOTALS};
+    use ext_php_rs::types::{ZendHashTable, Zval};
+    let mut out = Zval::new();
+    let Ok(snap) = std::panic::catch_unwind(stats_snapshot) else {
+        warning("internal error in rsmemcache_stats()");
+        out.set_bool(false);
+        return out;
+    };
+    match format.as_deref() {
+        None | Some("array") => {}
+        Some("prometheus") => {
+            // A string with a NUL byte cannot be built; labels never hold one.
+            let _ = out.set_string(&snap.prometheus(), false);
+            return out;
+        }
+        Some(other) => {
+            warning(&format!(
+                "rsmemcache_stats(): unknown format '{}' (use 'array' or 'prometheus')",
+                crate::error::escape_for_message(other.as_bytes(), 32)
+            ));
+            out.set_bool(false);
+            return out;
+        }
+    }
+    let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let mut top = ZendHashTable::new();
+    // Inserting into a fresh array fails only on allocation failure.
+    let _ = top.insert("shared", snap.shared);
+    for (t, key, _) in TOTALS {
+        let _ = top.insert(key, int(snap.total(t)));
+    }
+    for (c, key, _) in SERVER_COUNTERS {
+        let _ = top.insert(key, int(snap.server_sum(c)));
+    }
+    let timeouts = |f: &dyn Fn(ServerCounter) -> u64| {
+        int(f(ServerCounter::ConnectTimeout) + f(ServerCounter::Timeout))
+    };
+    let _ = top.insert("timeouts", timeouts(&|c| snap.server_sum(c)));
+    let mut list = ZendHashTable::new();
+    for (label, v) in &snap.servers {
+        let mut row = ZendHashTable::new();
+        let _ = row.insert("server", label.as_str());
+        for (c, key, _) in SERVER_COUNTERS {
+            let _ = row.insert(key, int(v[c as usize]));
+        }
+        let _ = row.insert("timeouts", timeouts(&|c| v[c as usize]));
+        let _ = list.push(row);
+    }
+    let _ = top.insert("servers", list);
+    out.set_hashtable(top);
+    out
 }
 
 /// `rsmemcache_servers(?string $save_path = null): array|false` — the

@@ -43,6 +43,7 @@ use crate::{
     protocol::{Command, Reply},
     save_path::ServerSpec,
     shared::{self, Cells},
+    stats::{self, ServerCounter},
 };
 use parking_lot::Mutex;
 pub use status::ServerStatus;
@@ -140,6 +141,12 @@ impl Server {
         Health::of(&self.cells)
     }
 
+    /// The server's slot (health and counters, see [`crate::stats`]).
+    #[must_use]
+    pub fn slot(&self) -> &shared::Words {
+        &self.cells
+    }
+
     /// Whether the server's state is shared with other processes.
     #[must_use]
     pub fn is_shared(&self) -> bool {
@@ -185,7 +192,9 @@ impl Server {
     /// Marks the server failed (for every process sharing its slot).
     fn mark_failed(&self, e: &Error) {
         let retry = u64::try_from(self.retry_interval.as_millis()).unwrap_or(u64::MAX / 4);
-        self.health().fail(shared::now_ms(), retry, Fault::of(e));
+        let fault = Fault::of(e);
+        self.health().fail(shared::now_ms(), retry, fault);
+        stats::bump_server(&self.cells, fault.counter());
         *self.last_error.lock() = Some(e.to_string());
         self.idle.lock().clear();
         // It may come back with other settings.
@@ -497,6 +506,7 @@ impl Pool {
                 conn.queue(c);
             }
             conn.start();
+            stats::bump_server(&server.cells, ServerCounter::Requests);
             sent.push(Sent {
                 job: i,
                 conn,
@@ -527,6 +537,9 @@ impl Pool {
                         ));
                     }
                     server.record_success();
+                    for _ in replies.iter().filter(|r| matches!(r, Reply::Failed(_))) {
+                        stats::bump_server(&server.cells, ServerCounter::ServerError);
+                    }
                     server.release(s.conn);
                     out[s.job] = Some(Ok(replies));
                 }

@@ -128,6 +128,18 @@ pub(super) fn unexpected(pool: &dyn Transport, idx: usize, what: &str, reply: &R
     }
 }
 
+/// Whether a read or write that used `servers` failed over: one of them is
+/// not among the first `n` of the probe `order` (a home server was down or
+/// failed), counted in [`crate::stats::Total::Failovers`].
+pub(super) fn failed_over(
+    order: &[usize],
+    n: usize,
+    servers: impl IntoIterator<Item = usize>,
+) -> bool {
+    let home = &order[..n.min(order.len())];
+    servers.into_iter().any(|s| !home.contains(&s))
+}
+
 pub(super) fn id_text(sid: &[u8]) -> String {
     escape_for_message(sid, 64)
 }
@@ -260,7 +272,9 @@ impl Handler {
     /// [`Handler::pick`], leaving out servers that already failed in this
     /// request (they may be usable again at once with a zero retry interval).
     pub(super) fn pick_except(&self, order: &[usize], n: usize, skip: &[usize]) -> Vec<usize> {
-        let ok = |s: &usize| self.usable(*s) && !skip.contains(s);
+        // Skip first: asking a server that is due for a retry whether it is
+        // usable may make this request its one probe.
+        let ok = |s: &usize| !skip.contains(s) && self.usable(*s);
         if self.placement.allow_failover {
             order.iter().copied().filter(ok).take(n).collect()
         } else {

@@ -3,7 +3,7 @@
 //! outcome is unknown, pick the newest copy and repair the others.
 
 use super::{
-    handler::{Copy, Handler, HeldLock, Opened, id_text, unexpected},
+    handler::{Copy, Handler, HeldLock, Opened, failed_over, id_text, unexpected},
     plan::{
         Batch, LockValue, Tag, delete_cas_cmd, lock_add_cmd, lock_peek_cmd, over_limit, read_cmd,
         store_cmd,
@@ -16,6 +16,7 @@ use crate::{
     lock::{self, Backoff, LockFailure, RealClock, Waited},
     protocol::{Command, Exptime, Reply},
     replica::{self, Found},
+    stats::{self, Total},
 };
 
 /// How one lock step ended.
@@ -162,6 +163,7 @@ impl Handler {
             if let (Some(s), Some(v)) = (lock_server, value.as_ref()) {
                 match self.lock_step(s, &o.keys.lock, v, added, peek, lock_err)? {
                     Step::Got(cas) => {
+                        stats::bump(Total::LocksAcquired);
                         o.lock = Some(HeldLock {
                             server: s,
                             cas,
@@ -190,14 +192,19 @@ impl Handler {
                     _ => return Err(self.unreachable(&o.sid, &lock_order, last)),
                 };
                 let seed = u64::from_le_bytes(v[..8].try_into().unwrap_or([7; 8]));
+                let started = std::time::Instant::now();
                 let waited = lock::wait_for(
                     self.lock.wait,
                     &mut Backoff::new(seed),
                     &mut RealClock::start(),
                     || self.try_lock(s, &o.keys.lock, &v),
                 );
+                stats::lock_waited(
+                    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                );
                 match waited {
                     Ok(Waited::Acquired(cas)) => {
+                        stats::bump(Total::LocksAcquired);
                         o.lock = Some(HeldLock {
                             server: s,
                             cas,
@@ -205,6 +212,7 @@ impl Handler {
                         });
                     }
                     Ok(Waited::GaveUp(after)) => {
+                        stats::bump(Total::LockWaitTimeouts);
                         let waited_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
                         if self.lock.failure == LockFailure::Error {
                             return Err(Error::LockTimeout {
@@ -238,6 +246,9 @@ impl Handler {
                 }
             }
             let data = self.settle_copies(o, &copies, answers)?;
+            if failed_over(&order, n, copies.iter().copied()) {
+                stats::bump(Total::Failovers);
+            }
             if let Some(copy) = o.readonly.as_mut() {
                 copy.clone_from(&data);
             }
@@ -536,6 +547,7 @@ impl Handler {
             }
         }
         if !stored.is_empty() {
+            stats::bump(Total::ReadRepairs);
             self.notices.borrow_mut().push(format!(
                 "session {}: read repair wrote version {} to {} stale or missing cop{}",
                 id_text(&o.sid),
