@@ -31,12 +31,13 @@ $lines = [
     'rsmemcache.lock_wait_time => 30000 => 30000',
     'rsmemcache.lock_expire => 20 => 20',
     'rsmemcache.lock_failure => error => error',
+    'rsmemcache.lock_wait_log => 1000 => 1000',
 ];
 foreach ($lines as $l) {
     echo str_pad($l, 60), preg_match('/^' . preg_quote($l, '/') . '$/m', $info) ? 'present' : 'MISSING', "\n";
 }
 echo preg_match('/^version => \d+\.\d+\.\d+\S*$/m', $info) ? "version ok\n" : "version MISSING\n";
-foreach (['prefix', 'compat', 'connect_timeout', 'timeout', 'retry_interval', 'hash_strategy', 'hash_function', 'allow_failover', 'max_failover_attempts', 'session_redundancy', 'locking', 'lock_wait_time', 'lock_expire', 'lock_failure'] as $d) {
+foreach (['prefix', 'compat', 'connect_timeout', 'timeout', 'retry_interval', 'hash_strategy', 'hash_function', 'allow_failover', 'max_failover_attempts', 'session_redundancy', 'locking', 'lock_wait_time', 'lock_expire', 'lock_failure', 'lock_wait_log'] as $d) {
     var_dump(ini_get("rsmemcache.$d"));
 }
 var_dump(count(array_filter(array_keys(ini_get_all('rsmemcache')), fn ($k) => str_starts_with($k, 'rsmemcache.'))));
@@ -60,6 +61,7 @@ rsmemcache.locking => 1 => 1                                present
 rsmemcache.lock_wait_time => 30000 => 30000                 present
 rsmemcache.lock_expire => 20 => 20                          present
 rsmemcache.lock_failure => error => error                   present
+rsmemcache.lock_wait_log => 1000 => 1000                    present
 version ok
 string(16) "rsmemcache.sess."
 string(4) "none"
@@ -75,4 +77,5 @@ string(1) "1"
 string(5) "30000"
 string(2) "20"
 string(5) "error"
-int(14)
+string(4) "1000"
+int(15)

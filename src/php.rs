@@ -101,6 +101,28 @@ fn ini_with<R>(name: &'static CStr, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
     out
 }
 
+/// What names this request in a lock it holds: the request URI (the script
+/// on the CLI, `-` without either) and when the request started, unix ms
+/// (SAPI's request time; now when the SAPI gives none).
+#[must_use]
+pub fn request_holder() -> (String, i64) {
+    let sapi = ext_php_rs::zend::SapiGlobals::get();
+    let info = sapi.request_info();
+    let uri = info
+        .request_uri()
+        .or_else(|| info.path_translated())
+        .unwrap_or("-")
+        .to_owned();
+    let t = sapi.global_request_time;
+    #[allow(clippy::cast_possible_truncation)]
+    let start_ms = if t > 0.0 {
+        (t * 1000.0) as i64
+    } else {
+        crate::keys::now_ms()
+    };
+    (uri, start_ms)
+}
+
 /// `ZEND_INI_STAGE_RUNTIME`: `ini_set()` and `ini_restore()`.
 const STAGE_RUNTIME: c_int = 1 << 4;
 /// `ZEND_INI_STAGE_HTACCESS`: `.htaccess` `php_value` and `.user.ini`.

@@ -65,6 +65,7 @@ impl Handler {
             sent_ms,
             deadline_ms: sent_ms.saturating_add(self.io_timeout_ms),
             expire_s: self.lock.expire_s,
+            holder: self.holder.clone(),
         }
         .encode()
     }
@@ -199,9 +200,9 @@ impl Handler {
                     &mut RealClock::start(),
                     || self.try_lock(s, &o.keys.lock, &v),
                 );
-                stats::lock_waited(
-                    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                );
+                let waited_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                stats::lock_waited(waited_ms);
+                self.log_long_wait(&o.sid, started.elapsed(), waited.as_ref().ok());
                 match waited {
                     Ok(Waited::Acquired(cas)) => {
                         stats::bump(Total::LocksAcquired);
@@ -416,6 +417,11 @@ impl Handler {
                     }
                     Err(e) => err = Some(e),
                 }
+            }
+            if let Some(Reply::Value(v, _)) = &peek
+                && v.as_slice() != value
+            {
+                self.seen_lock.replace(Some(v.clone()));
             }
             match self.lock_step(server, key, value, added, peek, err)? {
                 Step::Got(cas) => return Ok(Some(cas)),
