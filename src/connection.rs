@@ -36,7 +36,10 @@ use std::{
     io::{self, Read, Write},
     net::{IpAddr, SocketAddr, ToSocketAddrs},
     os::fd::AsFd,
-    sync::mpsc,
+    sync::{
+        atomic::{AtomicBool, Ordering::Relaxed},
+        mpsc,
+    },
     time::{Duration, Instant},
 };
 
@@ -66,6 +69,7 @@ pub struct Connection {
     broken: bool,
     stray: bool,
     received: bool,
+    timed_out: bool,
     deadline: Instant,
 }
 
@@ -204,6 +208,7 @@ impl Connection {
             broken: false,
             stray: false,
             received: false,
+            timed_out: false,
             deadline: now,
         })
     }
@@ -320,12 +325,59 @@ impl Connection {
         self.fail(e)
     }
 
+    /// The deadline passed with replies owed: the connection is broken
+    /// for reuse, but what it sent and still expects is kept, so a thread
+    /// may wait for the late replies ([`Connection::await_late`]).
     fn timeout(&mut self) -> Error {
-        let e = Error::Timeout {
+        self.broken = true;
+        self.timed_out = true;
+        Error::Timeout {
             server: self.label.clone(),
             ms: ms(self.io_timeout),
-        };
-        self.fail(e)
+        }
+    }
+
+    /// Whether the last pipeline passed its deadline with replies still
+    /// owed (see [`Connection::await_late`]).
+    #[must_use]
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    /// Position, among all replies of the timed-out pipeline, of the reply
+    /// still owed for a command on `key`; `None` when none is owed.
+    #[must_use]
+    pub fn owed_reply_for(&self, key: &[u8]) -> Option<usize> {
+        if !self.timed_out {
+            return None;
+        }
+        let at = self.pending.iter().position(|e| e.key == key)?;
+        Some(self.replies.len() + at)
+    }
+
+    /// Keeps waiting for the replies of a pipeline that timed out, in
+    /// slices of at most `slice` (so `stop` is looked at between them),
+    /// until all came, `until` passed or `stop` is set. Returns every reply
+    /// of the pipeline in command order (those that came in time first).
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when `until` passed or `stop` was set first;
+    /// I/O and protocol errors as [`drive`] reports them.
+    pub fn await_late(
+        &mut self,
+        until: Instant,
+        slice: Duration,
+        stop: &AtomicBool,
+    ) -> Result<Vec<Reply>> {
+        loop {
+            self.deadline = (Instant::now() + slice).min(until);
+            self.timed_out = false;
+            match drive(&mut [&mut *self]).pop().unwrap_or(Ok(())) {
+                Ok(()) => return Ok(self.take_replies()),
+                Err(_) if self.timed_out && Instant::now() < until && !stop.load(Relaxed) => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Writes what the socket takes now.

@@ -16,6 +16,7 @@ pub mod ffi;
 pub mod hash;
 pub mod health;
 pub mod keys;
+pub mod late;
 pub mod lock;
 pub mod php;
 pub mod pool;

@@ -220,6 +220,7 @@ pub fn module_startup(module_number: i32) -> i32 {
 
 /// MSHUTDOWN work: unregisters the ini table.
 pub fn module_shutdown(module_number: i32) {
+    crate::late::shutdown();
     // SAFETY: unregisters only the entries registered under our module number.
     unsafe { ffi::zend_unregister_ini_entries(module_number) };
 }

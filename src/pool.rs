@@ -91,7 +91,14 @@ pub struct Server {
     /// Items to delete if they still hold a given value, once the server
     /// answers again (see [`Pool::delete_when_back`]).
     pending_deletes: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// Connections whose pipeline held an add and timed out, kept (at most
+    /// [`MAX_LATE_PER_SERVER`], newest) until the caller says whether the
+    /// add's late reply is worth watching (see [`crate::late`]).
+    late: Mutex<Vec<Connection>>,
 }
+
+/// Timed-out connections kept per server for [`crate::late`].
+pub const MAX_LATE_PER_SERVER: usize = 2;
 
 impl Server {
     fn new(spec: ServerSpec, s: &PoolSettings) -> Self {
@@ -110,6 +117,7 @@ impl Server {
             idle: Mutex::new(Vec::new()),
             item_size_max: AtomicU64::new(0),
             pending_deletes: Mutex::new(Vec::new()),
+            late: Mutex::new(Vec::new()),
         }
     }
 
@@ -125,62 +133,10 @@ impl Server {
         &self.spec
     }
 
-    /// `Some(monotonic ms)` (see [`shared::now_ms`]) while the server is
-    /// marked failed.
-    #[must_use]
-    pub fn failed_until(&self) -> Option<u64> {
-        match self.health().state(shared::now_ms()) {
-            State::Failed(t) => Some(t),
-            State::Up | State::RetryDue => None,
-        }
-    }
-
-    /// The server's health (a view of its slot).
-    #[must_use]
-    pub fn health(&self) -> Health<'_> {
-        Health::of(&self.cells)
-    }
-
-    /// The server's slot (health and counters, see [`crate::stats`]).
-    #[must_use]
-    pub fn slot(&self) -> &shared::Words {
-        &self.cells
-    }
-
-    /// Whether the server's state is shared with other processes.
-    #[must_use]
-    pub fn is_shared(&self) -> bool {
-        self.cells.is_shared()
-    }
-
-    /// How long a probe may hold the server (see [`Health::admit`]): two
-    /// connect-plus-I/O timeouts and a second, enough for the round trip
-    /// that decides it.
-    fn probe_lease_ms(&self) -> u64 {
-        let one = self.connect_timeout + self.io_timeout;
-        u64::try_from((2 * one).as_millis())
-            .unwrap_or(u64::MAX / 4)
-            .saturating_add(1000)
-    }
-
-    /// Whether this thread may use the server now; when its retry is due,
-    /// takes the probe if no other process holds it.
-    fn admit(&self) -> Admit {
-        self.health()
-            .admit(shared::now_ms(), shared::me(), self.probe_lease_ms())
-    }
-
     /// Idle connections currently kept.
     #[must_use]
     pub fn idle_connections(&self) -> usize {
         self.idle.lock().len()
-    }
-
-    /// Whether a request may use the server now (up, or due for a retry
-    /// and this thread is the one prober).
-    #[must_use]
-    pub fn usable(&self) -> bool {
-        self.admit() == Admit::Use
     }
 
     /// The retry interval for this server.
@@ -210,19 +166,6 @@ impl Server {
         }
     }
 
-    /// [`Error::ServerDown`] while the server is marked failed (or another
-    /// process probes it), else `None`.
-    #[must_use]
-    pub fn down_error(&self) -> Option<Error> {
-        match self.admit() {
-            Admit::Use => None,
-            Admit::Skip(until) => Some(Error::ServerDown {
-                server: self.label.clone(),
-                retry_in_ms: until.saturating_sub(shared::now_ms()),
-            }),
-        }
-    }
-
     /// An idle connection of this process that still looks open, if any.
     /// Connections of another process (inherited through `fork()`) are
     /// forgotten: dropping closes only this process's descriptor.
@@ -242,6 +185,27 @@ impl Server {
 
     fn connect(&self) -> Result<Connection> {
         Connection::connect(&self.spec, self.connect_timeout, self.io_timeout)
+    }
+
+    /// Keeps a connection whose pipeline held an add and timed out (see
+    /// [`Server::late`]).
+    fn keep_late(&self, conn: Connection) {
+        let mut late = self.late.lock();
+        late.retain(Connection::owned_by_this_process);
+        if late.len() >= MAX_LATE_PER_SERVER {
+            late.remove(0);
+        }
+        late.push(conn);
+    }
+
+    /// Takes the kept timed-out connection that still owes the reply to a
+    /// command on `key`.
+    fn take_late(&self, key: &[u8]) -> Option<Connection> {
+        let mut late = self.late.lock();
+        let at = late
+            .iter()
+            .position(|c| c.owned_by_this_process() && c.owed_reply_for(key).is_some())?;
+        Some(late.swap_remove(at))
     }
 
     fn release(&self, conn: Connection) {
@@ -342,7 +306,9 @@ impl Pool {
     /// server newly marked failed (once per server per retry interval), a
     /// connection dropped because of stray bytes.
     pub fn take_events(&self) -> Vec<String> {
-        std::mem::take(&mut *self.events.lock())
+        let mut lines = std::mem::take(&mut *self.events.lock());
+        lines.extend(crate::late::take_events());
+        lines
     }
 
     fn event(&self, line: String) {
@@ -374,8 +340,19 @@ impl Pool {
     /// would then leave a lock nobody holds). The next time this process
     /// gets an answer from the server, the item is deleted if it holds
     /// exactly `value` (`mg` then `md C<cas>`).
-    pub fn delete_when_back(&self, idx: usize, key: Vec<u8>, value: Vec<u8>) {
-        let mut list = self.servers[idx].pending_deletes.lock();
+    ///
+    /// When the command was an add whose pipeline timed out, its connection
+    /// is watched for the late reply instead ([`crate::late::watch`], until
+    /// `lock_ttl` from now): a lock stored late is then removed as soon as
+    /// the server resumes, by any process's next request or none.
+    pub fn delete_when_back(&self, idx: usize, key: Vec<u8>, value: Vec<u8>, lock_ttl: Duration) {
+        let server = &self.servers[idx];
+        if let Some(conn) = server.take_late(&key)
+            && crate::late::watch(conn, key.clone(), std::time::Instant::now() + lock_ttl)
+        {
+            return;
+        }
+        let mut list = server.pending_deletes.lock();
         if list.len() >= MAX_PENDING_DELETES {
             list.remove(0);
         }
@@ -549,6 +526,9 @@ impl Pool {
                 Err(e) => {
                     if let Some(line) = server.record_error(&e) {
                         self.event(line);
+                    }
+                    if s.conn.timed_out() && jobs[s.job].cmds.iter().any(Command::is_add) {
+                        server.keep_late(s.conn);
                     }
                     out[s.job] = Some(Err(Retry::No(e)));
                 }

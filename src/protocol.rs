@@ -172,6 +172,18 @@ impl Command<'_> {
         }
     }
 
+    /// Whether the command is an add (`ms … ME`), such as a lock add.
+    #[must_use]
+    pub fn is_add(&self) -> bool {
+        matches!(
+            self,
+            Command::Set {
+                mode: SetMode::Add,
+                ..
+            }
+        )
+    }
+
     /// Appends the command's wire bytes to `out`; meta commands carry
     /// `opaque` (`O<n>`) and ask for the key back (`k`), so their reply can
     /// be matched to them (see [`parse_reply`]).

@@ -2,6 +2,7 @@
 //! scripts: reply matching, stray bytes, silence, limits, the readiness loop.
 
 use super::*;
+use crate::protocol::{Exptime, SetMode};
 use std::os::unix::net::UnixListener;
 
 /// A connection over a unix socket whose other end the test scripts.
@@ -132,4 +133,57 @@ fn name_resolution_of_ip_literals_needs_no_resolver() {
     assert_eq!(a, vec!["127.0.0.1:5".parse().expect("addr")]);
     let a = resolve("[::1]", 5, Duration::from_millis(1)).expect("ip6");
     assert_eq!(a, vec!["[::1]:5".parse().expect("addr")]);
+}
+
+#[test]
+fn a_timed_out_pipeline_keeps_what_it_owes_and_takes_late_replies() {
+    let (mut c, mut peer, _d) = pair();
+    // The first of two replies comes in time, the add's only after the
+    // deadline (a server that resumed after SIGSTOP).
+    answer(&mut peer, b"EN O1 kdata\r\n");
+    let add = Command::Set {
+        key: b"lock",
+        value: b"t",
+        exptime: Exptime::from(20_u32),
+        client_flags: 0,
+        mode: SetMode::Add,
+        cas: None,
+    };
+    let e = c.execute(&[Command::peek(b"data"), add]).unwrap_err();
+    assert!(matches!(e, Error::Timeout { .. }) && c.timed_out() && c.is_broken());
+    assert_eq!(
+        c.owed_reply_for(b"lock"),
+        Some(1),
+        "the add's reply, after the peek's"
+    );
+    assert_eq!(c.owed_reply_for(b"data"), None, "already answered");
+    answer(&mut peer, b"HD O2 klock c77\r\n");
+    let stop = AtomicBool::new(false);
+    let until = Instant::now() + Duration::from_secs(5);
+    let r = c
+        .await_late(until, Duration::from_millis(20), &stop)
+        .expect("late replies");
+    assert_eq!(r.len(), 2);
+    assert!(
+        matches!(&r[1], Reply::Done(m) if m.cas == Some(77)),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn waiting_for_late_replies_ends_at_its_deadline_or_when_stopped() {
+    let (mut c, _peer, _d) = pair();
+    let e = c.execute(&[Command::peek(b"k")]).unwrap_err();
+    assert!(matches!(e, Error::Timeout { .. }));
+    let stop = AtomicBool::new(false);
+    let slice = Duration::from_millis(10);
+    let past = Instant::now();
+    assert!(c.await_late(past, slice, &stop).is_err(), "deadline passed");
+    stop.store(true, Relaxed);
+    let later = Instant::now() + Duration::from_secs(60);
+    assert!(c.await_late(later, slice, &stop).is_err(), "stopped");
+    assert!(
+        c.owed_reply_for(b"k").is_some(),
+        "still owed: nothing was read"
+    );
 }

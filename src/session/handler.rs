@@ -438,7 +438,7 @@ impl Handler {
             .execute(l.server, &[delete_cas_cmd(lock_key, l.cas)]);
         if r.is_err() {
             self.pool
-                .delete_when_back(l.server, lock_key.to_vec(), l.value);
+                .delete_when_back(l.server, lock_key.to_vec(), l.value, self.lock.expire_s);
         }
         r.map(drop)
     }

@@ -300,7 +300,9 @@ impl LockValue {
     /// on a timer; a command run right after `SIGCONT`, before that timer,
     /// gets the clock of the moment the server stopped, and its lock then
     /// looks stored on time. Seen in 3 of 3 tries with a 5 s stop, so this
-    /// catches a late add only when the server's clock moved first.
+    /// catches a late add only when the server's clock moved first; the
+    /// sender's watch of its timed-out connection ([`crate::late`]) is what
+    /// removes such a lock.
     #[must_use]
     pub fn abandoned(&self, ttl_s: i64, now_ms: i64) -> bool {
         if ttl_s < 0 {

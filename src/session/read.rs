@@ -85,8 +85,12 @@ impl Handler {
             if let Some(l) = o.lock.take_if(|l| failed.contains(&l.server)) {
                 // Its server failed after we took it: that lock is gone, or
                 // is deleted when the server answers again.
-                self.pool
-                    .delete_when_back(l.server, o.keys.lock.clone(), l.value);
+                self.pool.delete_when_back(
+                    l.server,
+                    o.keys.lock.clone(),
+                    l.value,
+                    self.lock.expire_s,
+                );
             }
             let copies = self.pick_except(&order, n, &failed);
             if copies.is_empty() {
@@ -337,8 +341,12 @@ impl Handler {
                     // try now (it would cost another timeout). A sent add
                     // may still land; it is deleted when the server
                     // answers again.
-                    self.pool
-                        .delete_when_back(server, key.to_vec(), value.to_vec());
+                    self.pool.delete_when_back(
+                        server,
+                        key.to_vec(),
+                        value.to_vec(),
+                        self.lock.expire_s,
+                    );
                     return Ok(Step::ServerFailed(e));
                 }
                 // Still usable after a fault (a zero retry interval): it is
@@ -349,8 +357,12 @@ impl Handler {
                 let resolved = match self.pool.execute(server, &[Command::peek(key)]) {
                     Ok(replies) => resolve_lock(replies.first(), value),
                     Err(e) => {
-                        self.pool
-                            .delete_when_back(server, key.to_vec(), value.to_vec());
+                        self.pool.delete_when_back(
+                            server,
+                            key.to_vec(),
+                            value.to_vec(),
+                            self.lock.expire_s,
+                        );
                         return Ok(Step::ServerFailed(e));
                     }
                 };
@@ -364,8 +376,12 @@ impl Handler {
                             // it back now, not after lock_expire.
                             let gone = self.pool.execute(server, &[delete_cas_cmd(key, cas)]);
                             if gone.is_err() {
-                                self.pool
-                                    .delete_when_back(server, key.to_vec(), value.to_vec());
+                                self.pool.delete_when_back(
+                                    server,
+                                    key.to_vec(),
+                                    value.to_vec(),
+                                    self.lock.expire_s,
+                                );
                             }
                         }
                         Step::ServerFailed(e)

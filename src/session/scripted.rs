@@ -106,7 +106,7 @@ impl Transport for Scripted {
     fn known_item_size_max(&self, _server: usize) -> Option<u64> {
         Some(1 << 20)
     }
-    fn delete_when_back(&self, server: usize, key: Vec<u8>, value: Vec<u8>) {
+    fn delete_when_back(&self, server: usize, key: Vec<u8>, value: Vec<u8>, _ttl_s: u32) {
         self.script
             .lock()
             .pending_deletes

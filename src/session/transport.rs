@@ -37,8 +37,9 @@ pub trait Transport: std::fmt::Debug + Send + Sync {
     fn known_item_size_max(&self, server: usize) -> Option<u64>;
 
     /// Deletes `key` on `server` once it answers again, if it still holds
-    /// exactly `value` (a lock add whose outcome is unknown).
-    fn delete_when_back(&self, server: usize, key: Vec<u8>, value: Vec<u8>);
+    /// exactly `value` (a lock add whose outcome is unknown; `ttl_s` is the
+    /// lock's TTL in seconds, after which nothing is left to delete).
+    fn delete_when_back(&self, server: usize, key: Vec<u8>, value: Vec<u8>, ttl_s: u32);
 
     /// Lines for PHP's error log queued since the last call.
     fn take_events(&self) -> Vec<String>;
@@ -75,8 +76,9 @@ impl Transport for Pool {
     fn known_item_size_max(&self, server: usize) -> Option<u64> {
         self.servers()[server].known_item_size_max()
     }
-    fn delete_when_back(&self, server: usize, key: Vec<u8>, value: Vec<u8>) {
-        Pool::delete_when_back(self, server, key, value);
+    fn delete_when_back(&self, server: usize, key: Vec<u8>, value: Vec<u8>, ttl_s: u32) {
+        let ttl = std::time::Duration::from_secs(u64::from(ttl_s));
+        Pool::delete_when_back(self, server, key, value, ttl);
     }
     fn take_events(&self) -> Vec<String> {
         Pool::take_events(self)
