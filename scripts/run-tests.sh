@@ -15,7 +15,7 @@
 #                               BASE, BASE+1, BASE+2, and BASE+88 (or the next
 #                               free port above it) is the "refused" port.
 #   RSMEMCACHE_SKIP_CARGO_TESTS=1  run only the .phpt tests (and the e2e test).
-#   RSMEMCACHE_SKIP_E2E=1       skip tests/e2e/sigstop.sh (it is also skipped
+#   RSMEMCACHE_SKIP_E2E=1       skip tests/e2e/*.sh (they are also skipped
 #                               when test files are named on the command line).
 #   SIGSTOP_BASE_PORT           ports of the e2e test: memcached on this and
 #                               the next two, nginx on +80 (default BASE+110).
@@ -268,46 +268,37 @@ fi
 stop_pids "${pids[@]}"
 pids=()
 
-# --- end-to-end farm test -----------------------------------------------------
-# tests/e2e/sigstop.sh: nginx + php-fpm A and B + three memcached of its own,
-# one SIGSTOPped for 10 s under 40 users (about 30 s). One test in the summary.
-if ((has_target)) || [[ ${RSMEMCACHE_SKIP_E2E:-0} == 1 ]]; then
-  log "e2e test skipped (test files named on the command line, or RSMEMCACHE_SKIP_E2E=1)"
-else
-  log "tests/e2e/sigstop.sh"
+# --- end-to-end farm tests ----------------------------------------------------
+# Runs tests/e2e/<name>.sh with the given VAR=value settings (ports), one
+# test in the summary.
+run_e2e() {
+  local name=$1 rc
+  shift
+  log "tests/e2e/$name.sh"
   set +e
-  SIGSTOP_BASE_PORT=${SIGSTOP_BASE_PORT:-$((BASE + 110))} FARM_SO="$SO" PHP="$PHP" \
-    bash tests/e2e/sigstop.sh </dev/null 2>&1 | tee "$run_dir/e2e-sigstop.log"
-  e2e_rc=${PIPESTATUS[0]}
+  env "$@" FARM_SO="$SO" PHP="$PHP" \
+    bash "tests/e2e/$name.sh" </dev/null 2>&1 | tee "$run_dir/e2e-$name.log"
+  rc=${PIPESTATUS[0]}
   set -e
-  if ((e2e_rc == 0)); then
-    log "e2e sigstop: passed"
+  if ((rc == 0)); then
+    log "e2e $name: passed"
     passed=$((passed + 1))
   else
-    warn "e2e sigstop: FAILED (exit status $e2e_rc)"
+    warn "e2e $name: FAILED (exit status $rc)"
     failed=$((failed + 1))
   fi
-fi
+}
 
-# tests/e2e/hung_server.sh: the same farm with 16 workers per master, one
-# memcached SIGSTOPped for 13 s: at most one timeout per retry interval and
-# master (issue 13; about 20 s). One test in the summary.
 if ((has_target)) || [[ ${RSMEMCACHE_SKIP_E2E:-0} == 1 ]]; then
-  :
+  log "e2e tests skipped (test files named on the command line, or RSMEMCACHE_SKIP_E2E=1)"
 else
-  log "tests/e2e/hung_server.sh"
-  set +e
-  HUNG_BASE_PORT=${HUNG_BASE_PORT:-$((BASE + 120))} FARM_SO="$SO" PHP="$PHP" \
-    bash tests/e2e/hung_server.sh </dev/null 2>&1 | tee "$run_dir/e2e-hung-server.log"
-  e2e_rc=${PIPESTATUS[0]}
-  set -e
-  if ((e2e_rc == 0)); then
-    log "e2e hung_server: passed"
-    passed=$((passed + 1))
-  else
-    warn "e2e hung_server: FAILED (exit status $e2e_rc)"
-    failed=$((failed + 1))
-  fi
+  # sigstop.sh: nginx + php-fpm A and B + three memcached of its own, one
+  # SIGSTOPped for 10 s under 40 users (about 30 s).
+  run_e2e sigstop "SIGSTOP_BASE_PORT=${SIGSTOP_BASE_PORT:-$((BASE + 110))}"
+  # hung_server.sh: the same farm with 16 workers per master, one memcached
+  # SIGSTOPped for 13 s: at most one timeout per retry interval and master
+  # (issue 13; about 20 s).
+  run_e2e hung_server "HUNG_BASE_PORT=${HUNG_BASE_PORT:-$((BASE + 120))}"
 fi
 
 # --- summary ----------------------------------------------------------------
