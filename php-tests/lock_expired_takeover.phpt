@@ -31,7 +31,7 @@ foreach (['existing session' => true, 'new session (the holder read nothing)' =>
     lk_send($holder, 'data');
     echo "holder: ", lk_expect($holder, 'data', true), "\n";
     $holderToken = lk_lock_value($id);
-    echo "holder's lock: ", var_export(is_string($holderToken) && preg_match('/^[0-9a-f]{32}( \d+){3}$/', $holderToken) === 1, true), "\n";
+    echo "holder's lock: ", var_export(is_string($holderToken) && preg_match('/^[0-9a-f]{32}( \d+){3} \S+ \d+ \d+ \S+$/', $holderToken) === 1, true), "\n";
 
     // The waiter would wait 10 s; the expired lock lets it in after about 1 s.
     $waiter = lk_spawn('lock_session.php', [lk_path(), $id, 'rsmemcache.lock_wait_time=10000']);

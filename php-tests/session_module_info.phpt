@@ -38,12 +38,13 @@ $lines = [
     'rsmemcache.tls_key_file => no value => no value',
     'rsmemcache.tls_server_name => no value => no value',
     'rsmemcache.tls_verify_peer => 1 => 1',
+    'rsmemcache.lock_wait_log => 1000 => 1000',
 ];
 foreach ($lines as $l) {
     echo str_pad($l, 60), preg_match('/^' . preg_quote($l, '/') . '$/m', $info) ? 'present' : 'MISSING', "\n";
 }
 echo preg_match('/^version => \d+\.\d+\.\d+\S*$/m', $info) ? "version ok\n" : "version MISSING\n";
-foreach (['prefix', 'compat', 'connect_timeout', 'timeout', 'retry_interval', 'hash_strategy', 'hash_function', 'allow_failover', 'max_failover_attempts', 'session_redundancy', 'locking', 'lock_wait_time', 'lock_expire', 'lock_failure', 'auth_file', 'tls', 'tls_ca_file', 'tls_cert_file', 'tls_key_file', 'tls_server_name', 'tls_verify_peer'] as $d) {
+foreach (['prefix', 'compat', 'connect_timeout', 'timeout', 'retry_interval', 'hash_strategy', 'hash_function', 'allow_failover', 'max_failover_attempts', 'session_redundancy', 'locking', 'lock_wait_time', 'lock_expire', 'lock_failure', 'auth_file', 'tls', 'tls_ca_file', 'tls_cert_file', 'tls_key_file', 'tls_server_name', 'tls_verify_peer', 'lock_wait_log'] as $d) {
     var_dump(ini_get("rsmemcache.$d"));
 }
 var_dump(count(array_filter(array_keys(ini_get_all('rsmemcache')), fn ($k) => str_starts_with($k, 'rsmemcache.'))));
@@ -74,6 +75,7 @@ rsmemcache.tls_cert_file => no value => no value            present
 rsmemcache.tls_key_file => no value => no value             present
 rsmemcache.tls_server_name => no value => no value          present
 rsmemcache.tls_verify_peer => 1 => 1                        present
+rsmemcache.lock_wait_log => 1000 => 1000                    present
 version ok
 string(16) "rsmemcache.sess."
 string(4) "none"
@@ -96,4 +98,5 @@ string(0) ""
 string(0) ""
 string(0) ""
 string(1) "1"
-int(21)
+string(4) "1000"
+int(22)

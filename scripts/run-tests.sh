@@ -22,6 +22,7 @@
 #                               and +4, nginx on +80 (default BASE+110).
 #   FPM_FAULTS_BASE_PORT        ports of fpm-faults.sh: memcached on this, +2
 #                               and +4, nginx on +6 (default BASE+150).
+#   HUNG_BASE_PORT              ports of hung_server.sh (default BASE+120).
 # Exported to the tests: RSMEMCACHE_TEST_SERVERS, RSMEMCACHE_TEST_SOCKET,
 # RSMEMCACHE_TEST_REFUSED_PORT, RSMEMCACHE_SO (see php-tests/config.inc).
 set -euo pipefail
@@ -279,6 +280,9 @@ pids=()
 #                                       reloaded (USR2), workers recycle
 #   tests/e2e/fpm-faults.sh --framework every PHP error an ErrorException,
 #                                       display_errors=1, a memcached killed
+#   tests/e2e/hung_server.sh            16 workers per master, one memcached
+#                                       SIGSTOPped 13 s: at most one timeout per
+#                                       retry interval and master (issue 13)
 # Both fpm-faults runs use FPM_FAULTS_BASE_PORT (default BASE+150; memcached
 # on it, +2 and +4, nginx on +6), one after the other.
 e2e() {
@@ -302,6 +306,8 @@ if ((has_target)) || [[ ${RSMEMCACHE_SKIP_E2E:-0} == 1 ]]; then
 else
   export SIGSTOP_BASE_PORT=${SIGSTOP_BASE_PORT:-$((BASE + 110))}
   e2e sigstop.sh bash tests/e2e/sigstop.sh
+  export HUNG_BASE_PORT=${HUNG_BASE_PORT:-$((BASE + 120))}
+  e2e hung_server.sh bash tests/e2e/hung_server.sh
   export FPM_FAULTS_BASE_PORT=${FPM_FAULTS_BASE_PORT:-$((BASE + 150))}
   e2e fpm-faults.sh bash tests/e2e/fpm-faults.sh
   e2e "fpm-faults.sh --framework" bash tests/e2e/fpm-faults.sh --framework

@@ -68,6 +68,9 @@ pub const LOCK_WAIT_TIME: &CStr = c"rsmemcache.lock_wait_time";
 pub const LOCK_EXPIRE: &CStr = c"rsmemcache.lock_expire";
 /// `rsmemcache.lock_failure`: `error` or `readonly`.
 pub const LOCK_FAILURE: &CStr = c"rsmemcache.lock_failure";
+/// `rsmemcache.lock_wait_log`: log lock waits longer than this, milliseconds
+/// (0 = off).
+pub const LOCK_WAIT_LOG: &CStr = c"rsmemcache.lock_wait_log";
 
 /// `rsmemcache.auth_file`: path of a file whose first line is
 /// `user:password`, for memcached ASCII authentication (`memcached -Y`);
@@ -93,7 +96,7 @@ pub const TLS_SERVER_NAME: &CStr = c"rsmemcache.tls_server_name";
 pub const TLS_VERIFY_PEER: &CStr = c"rsmemcache.tls_verify_peer";
 
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 21] = [
+pub const DIRECTIVES: [Directive; 22] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
@@ -177,6 +180,12 @@ pub const DIRECTIVES: [Directive; 21] = [
         default: c"error",
         unit: "-",
         doc: "error | readonly: what happens when the wait runs out",
+    },
+    Directive {
+        name: LOCK_WAIT_LOG,
+        default: c"1000",
+        unit: "ms",
+        doc: "a lock wait longer than this writes one error-log line naming the holder (0 = off; 0-600000)",
     },
     Directive {
         name: AUTH_FILE,
@@ -295,7 +304,7 @@ fn int_in(name: &CStr, value: &str, lo: u64, hi: u64) -> Result<u64> {
 
 /// The integer directives and their inclusive ranges (units as in
 /// [`DIRECTIVES`]).
-const RANGES: [(&CStr, u64, u64); 7] = [
+const RANGES: [(&CStr, u64, u64); 8] = [
     (CONNECT_TIMEOUT, 1, 600_000),
     (TIMEOUT, 1, 600_000),
     (RETRY_INTERVAL, 0, 86_400),
@@ -303,6 +312,7 @@ const RANGES: [(&CStr, u64, u64); 7] = [
     (SESSION_REDUNDANCY, 1, 16),
     (LOCK_WAIT_TIME, 0, 600_000),
     (LOCK_EXPIRE, 1, 86_400),
+    (LOCK_WAIT_LOG, 0, 600_000),
 ];
 
 /// The value of integer directive `name` (one of [`RANGES`]).
@@ -486,6 +496,10 @@ impl Config {
             expire_s: u32::try_from(int_of(LOCK_EXPIRE, &value(LOCK_EXPIRE))?)
                 .expect("range checked"),
             failure,
+            wait_log: std::time::Duration::from_millis(int_of(
+                LOCK_WAIT_LOG,
+                &value(LOCK_WAIT_LOG),
+            )?),
         };
         Ok(Self {
             lock,

@@ -4,8 +4,9 @@
 //! This file only wires the modules together and declares the PHP module.
 //! PHP-free modules (unit-tested with `cargo test`): [`auth`], [`save_path`], [`keys`],
 //! [`hash`], [`health`], [`lock`], [`protocol`], [`connection`], [`pool`], [`registry`], [`error`], [`config`],
-//! [`session::handler`]. Code touching the engine is fenced into [`ffi`],
-//! [`php`] and [`session::ffi`], the only modules allowed `unsafe`.
+//! [`session::handler`], [`shared`]. Code touching the engine is fenced into
+//! [`ffi`], [`php`] and [`session::ffi`]; the shared memory mapping into
+//! [`shm`]: the only modules allowed `unsafe`.
 
 pub mod auth;
 pub mod config;
@@ -25,6 +26,9 @@ pub mod registry;
 pub mod replica;
 pub mod save_path;
 pub mod session;
+pub mod shared;
+pub mod shm;
+pub mod stats;
 pub mod tls;
 
 /// The PHP module entry (in its own module because the `#[php_module]`
@@ -56,6 +60,12 @@ mod entry {
         php::locate(&id, save_path)
     }
 
+    /// Counters since the master started (see `stubs/rsmemcache.php`).
+    #[php_function]
+    pub fn rsmemcache_stats(format: Option<String>) -> ext_php_rs::types::Zval {
+        php::stats(format)
+    }
+
     /// Startup registers the ini directives and the `rsmemcache` save handler.
     #[php_module]
     #[php(startup = "startup")]
@@ -63,6 +73,7 @@ mod entry {
         module
             .function(wrap_function!(rsmemcache_servers))
             .function(wrap_function!(rsmemcache_locate))
+            .function(wrap_function!(rsmemcache_stats))
             .shutdown_function(shutdown)
             .info_function(php::module_info)
     }

@@ -46,6 +46,9 @@ pub struct LockSettings {
     pub expire_s: u32,
     /// `rsmemcache.lock_failure`.
     pub failure: LockFailure,
+    /// `rsmemcache.lock_wait_log`: a wait longer than this is logged with
+    /// the holder's details; zero: never.
+    pub wait_log: Duration,
 }
 
 /// The lock key for a session key.

@@ -101,6 +101,28 @@ fn ini_with<R>(name: &'static CStr, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
     out
 }
 
+/// What names this request in a lock it holds: the request URI (the script
+/// on the CLI, `-` without either) and when the request started, unix ms
+/// (SAPI's request time; now when the SAPI gives none).
+#[must_use]
+pub fn request_holder() -> (String, i64) {
+    let sapi = ext_php_rs::zend::SapiGlobals::get();
+    let info = sapi.request_info();
+    let uri = info
+        .request_uri()
+        .or_else(|| info.path_translated())
+        .unwrap_or("-")
+        .to_owned();
+    let t = sapi.global_request_time;
+    #[allow(clippy::cast_possible_truncation)]
+    let start_ms = if t > 0.0 {
+        (t * 1000.0) as i64
+    } else {
+        crate::keys::now_ms()
+    };
+    (uri, start_ms)
+}
+
 /// `ZEND_INI_STAGE_RUNTIME`: `ini_set()` and `ini_restore()`.
 const STAGE_RUNTIME: c_int = 1 << 4;
 /// `ZEND_INI_STAGE_HTACCESS`: `.htaccess` `php_value` and `.user.ini`.
@@ -180,10 +202,13 @@ pub unsafe extern "C" fn on_modify(
     }
 }
 
-/// MINIT work: registers the ini table and the `rsmemcache` save handler.
-/// Returns 0 (SUCCESS) or -1 (FAILURE, with a warning) for the engine.
+/// MINIT work: maps the table shared by the workers this process will fork
+/// ([`crate::shared::init`]; without it state stays per process), registers
+/// the ini table and the `rsmemcache` save handler. Returns 0 (SUCCESS) or
+/// -1 (FAILURE, with a warning) for the engine.
 #[must_use]
 pub fn module_startup(module_number: i32) -> i32 {
+    crate::shared::init();
     ext_php_rs::zend::IniEntryDef::register(crate::config::INI_ENTRIES.as_slice(), module_number);
     if crate::session::ffi::register() {
         0
@@ -238,6 +263,14 @@ fn info_table() {
     ext_php_rs::info_table_row!("version", version);
     ext_php_rs::info_table_row!("save handler", "rsmemcache");
     ext_php_rs::info_table_row!("protocol", "memcached meta commands (mg, ms, md, mn)");
+    ext_php_rs::info_table_row!(
+        "failure state",
+        if crate::shared::region().is_some() {
+            "shared by the workers of this master"
+        } else {
+            "per process (no shared table)"
+        }
+    );
     for (label, state) in &servers {
         ext_php_rs::info_table_row!(format!("server {label}"), state.as_str());
     }
@@ -253,7 +286,91 @@ fn info_table() {
             "rsmemcache.tls_verify_peer = 0: TLS servers' certificates are not verified; anyone in the path can pose as a memcached server"
         );
     }
+    let snap = stats_snapshot();
+    for (t, key, _) in crate::stats::TOTALS {
+        ext_php_rs::info_table_row!(format!("stats {key}"), snap.total(t).to_string());
+    }
+    for (label, v) in &snap.servers {
+        let row = crate::stats::SERVER_COUNTERS
+            .iter()
+            .zip(v)
+            .map(|((_, key, _), n)| format!("{key}={n}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        ext_php_rs::info_table_row!(format!("stats {label}"), row);
+    }
     ext_php_rs::info_table_end!();
+}
+
+/// The counters now: the shared table's servers and this process's
+/// unshared ones.
+fn stats_snapshot() -> crate::stats::Snapshot {
+    let pools = crate::registry::all();
+    crate::stats::snapshot(pools.iter().flat_map(|p| {
+        p.servers()
+            .iter()
+            .filter(|s| !s.is_shared())
+            .map(|s| (s.label().to_owned(), s.slot()))
+    }))
+}
+
+/// `rsmemcache_stats(?string $format = null): array|string|false` — the
+/// counters since the master started (see `stubs/rsmemcache.php`): an array,
+/// or with `'prometheus'` the Prometheus text. Another format gives a
+/// warning and `false`.
+#[must_use]
+pub fn stats(format: Option<String>) -> ext_php_rs::types::Zval {
+    use crate::stats::{SERVER_COUNTERS, ServerCounter, TOTALS};
+    use ext_php_rs::types::{ZendHashTable, Zval};
+    let mut out = Zval::new();
+    let Ok(snap) = std::panic::catch_unwind(stats_snapshot) else {
+        warning("internal error in rsmemcache_stats()");
+        out.set_bool(false);
+        return out;
+    };
+    match format.as_deref() {
+        None | Some("array") => {}
+        Some("prometheus") => {
+            // A string with a NUL byte cannot be built; labels never hold one.
+            let _ = out.set_string(&snap.prometheus(), false);
+            return out;
+        }
+        Some(other) => {
+            warning(&format!(
+                "rsmemcache_stats(): unknown format '{}' (use 'array' or 'prometheus')",
+                crate::error::escape_for_message(other.as_bytes(), 32)
+            ));
+            out.set_bool(false);
+            return out;
+        }
+    }
+    let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let mut top = ZendHashTable::new();
+    // Inserting into a fresh array fails only on allocation failure.
+    let _ = top.insert("shared", snap.shared);
+    for (t, key, _) in TOTALS {
+        let _ = top.insert(key, int(snap.total(t)));
+    }
+    for (c, key, _) in SERVER_COUNTERS {
+        let _ = top.insert(key, int(snap.server_sum(c)));
+    }
+    let timeouts = |f: &dyn Fn(ServerCounter) -> u64| {
+        int(f(ServerCounter::ConnectTimeout) + f(ServerCounter::Timeout))
+    };
+    let _ = top.insert("timeouts", timeouts(&|c| snap.server_sum(c)));
+    let mut list = ZendHashTable::new();
+    for (label, v) in &snap.servers {
+        let mut row = ZendHashTable::new();
+        let _ = row.insert("server", label.as_str());
+        for (c, key, _) in SERVER_COUNTERS {
+            let _ = row.insert(key, int(v[c as usize]));
+        }
+        let _ = row.insert("timeouts", timeouts(&|c| v[c as usize]));
+        let _ = list.push(row);
+    }
+    let _ = top.insert("servers", list);
+    out.set_hashtable(top);
+    out
 }
 
 /// `rsmemcache_servers(?string $save_path = null): array|false` — the
@@ -311,6 +428,7 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
             "idle_connections",
             i64::try_from(s.idle_connections).unwrap_or(i64::MAX),
         );
+        let _ = row.insert("shared", s.shared);
         let _ = rows.push(row);
     }
     out.set_hashtable(rows);

@@ -17,12 +17,15 @@
 //!   otherwise the error is returned without marking the server failed, and
 //!   the session layer resolves the outcome by reading state.
 //! * A server that failed (connect error, timeout, I/O or protocol error) is
-//!   skipped by every later request of the process until its retry interval
-//!   has passed, then tried again by the next request that needs it
-//!   ([`Health`]), so a dead server costs its timeout once per interval, not
-//!   per request (pecl-memcache's `retry_interval` semantics). Each such
-//!   transition is queued as an event ([`Pool::take_events`]) for the error
-//!   log — once per server per interval.
+//!   skipped by every later request — of every worker of the master: the
+//!   state lives in the shared table of [`crate::shared`] — until its retry
+//!   interval has passed, then probed again by exactly one request that
+//!   needs it ([`Health`]), so a dead server costs its timeout once per
+//!   interval and master, not per request or per worker (pecl-memcache's
+//!   `retry_interval` semantics, made farm-wide). Each error a request paid
+//!   for is queued as an event ([`Pool::take_events`]) for the error log.
+//!   Without a shared table (no module startup, full table) the state is
+//!   this process's own, as before.
 //! * [`Pool::execute_parallel`] writes one pipeline to each of several
 //!   servers and waits for all replies together, each server against its
 //!   own deadline ([`crate::connection::drive`]).
@@ -33,19 +36,24 @@
 //!   it (`stats settings` in front, once per process and server) and then
 //!   bounds the values it may announce and the sessions planned for it.
 
-pub use crate::health::{Health, State};
+mod status;
+
+pub use crate::health::{Admit, Fault, Health, State};
 use crate::{
     connection::{Connection, drive},
     error::{Error, Result},
     hash::{Distribution, HashFunction, Strategy},
     protocol::{Command, Reply},
     save_path::ServerSpec,
+    shared::{self, Cells},
+    stats::{self, ServerCounter},
 };
 use parking_lot::Mutex;
+pub use status::ServerStatus;
 use std::{
     io,
     sync::atomic::{AtomicU64, Ordering},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 /// Idle connections kept per server and process.
@@ -80,7 +88,12 @@ pub struct Server {
     io_timeout: Duration,
     retry_interval: Duration,
     idle: Mutex<Vec<Connection>>,
-    health: Mutex<Health>,
+    /// The server's slot: health (and counters), shared by the workers of a
+    /// master where a shared table exists.
+    cells: Cells,
+    /// The last error's full text as this process saw it (the slot holds
+    /// only its kind).
+    last_error: Mutex<Option<String>>,
     /// The server's `item_size_max` in bytes; 0 until first asked.
     item_size_max: AtomicU64,
     /// Items to delete if they still hold a given value, once the server
@@ -98,8 +111,11 @@ pub const MAX_LATE_PER_SERVER: usize = 2;
 impl Server {
     fn new(spec: ServerSpec, s: &PoolSettings) -> Self {
         let timeout = spec.timeout_ms;
+        let label = spec.label();
         Self {
-            label: spec.label(),
+            cells: shared::cells(&label),
+            last_error: Mutex::new(None),
+            label,
             connect_timeout: Duration::from_millis(timeout.unwrap_or(s.connect_timeout_ms)),
             io_timeout: Duration::from_millis(timeout.unwrap_or(s.timeout_ms)),
             retry_interval: Duration::from_secs(
@@ -107,7 +123,6 @@ impl Server {
             ),
             spec,
             idle: Mutex::new(Vec::new()),
-            health: Mutex::new(Health::default()),
             item_size_max: AtomicU64::new(0),
             pending_deletes: Mutex::new(Vec::new()),
             late: Mutex::new(Vec::new()),
@@ -126,31 +141,10 @@ impl Server {
         &self.spec
     }
 
-    /// `Some(instant)` while the server is marked failed.
-    #[must_use]
-    pub fn failed_until(&self) -> Option<Instant> {
-        match self.health.lock().state(Instant::now()) {
-            State::Failed(t) => Some(t),
-            State::Up | State::RetryDue => None,
-        }
-    }
-
-    /// A copy of the server's health record.
-    #[must_use]
-    pub fn health(&self) -> Health {
-        self.health.lock().clone()
-    }
-
     /// Idle connections currently kept.
     #[must_use]
     pub fn idle_connections(&self) -> usize {
         self.idle.lock().len()
-    }
-
-    /// Whether a request may use the server now.
-    #[must_use]
-    pub fn usable(&self) -> bool {
-        self.health.lock().usable(Instant::now())
     }
 
     /// The retry interval for this server.
@@ -159,20 +153,16 @@ impl Server {
         self.retry_interval
     }
 
-    /// Marks the server failed; true when it was not already (the event
-    /// worth a line in the error log).
-    fn mark_failed(&self, e: &Error) -> bool {
-        let newly = {
-            let mut h = self.health.lock();
-            let now = Instant::now();
-            let newly = !matches!(h.state(now), State::Failed(_));
-            h.fail(now, self.retry_interval, e.to_string());
-            newly
-        };
+    /// Marks the server failed (for every process sharing its slot).
+    fn mark_failed(&self, e: &Error) {
+        let retry = u64::try_from(self.retry_interval.as_millis()).unwrap_or(u64::MAX / 4);
+        let fault = Fault::of(e);
+        self.health().fail(shared::now_ms(), retry, fault);
+        stats::bump_server(&self.cells, fault.counter());
+        *self.last_error.lock() = Some(e.to_string());
         self.idle.lock().clear();
         // It may come back with other settings.
         self.item_size_max.store(0, Ordering::Relaxed);
-        newly
     }
 
     /// The server's `item_size_max` in bytes, once learned.
@@ -182,17 +172,6 @@ impl Server {
             0 => None,
             n => Some(n),
         }
-    }
-
-    /// [`Error::ServerDown`] while the server is marked failed, else `None`.
-    #[must_use]
-    pub fn down_error(&self) -> Option<Error> {
-        let until = self.failed_until()?;
-        Some(Error::ServerDown {
-            server: self.label.clone(),
-            retry_in_ms: u64::try_from(until.saturating_duration_since(Instant::now()).as_millis())
-                .unwrap_or(u64::MAX),
-        })
     }
 
     /// An idle connection of this process that still looks open, if any.
@@ -250,20 +229,20 @@ impl Server {
 
     /// Books a successful round trip: it clears a failure.
     fn record_success(&self) {
-        self.health.lock().succeed();
+        self.health().succeed();
     }
 
-    /// Books an error: a server fault marks the server failed. Returns the
-    /// log line when the server newly failed.
+    /// Books an error: a server fault marks the server failed and returns
+    /// the log line (one per error a request paid for: with the shared
+    /// table, one per interval and master).
     fn record_error(&self, e: &Error) -> Option<String> {
-        (e.is_server_fault() && !matches!(e, Error::ServerDown { .. }) && self.mark_failed(e)).then(
-            || {
-                format!(
-                    "{e}; the server is skipped for {} s",
-                    self.retry_interval.as_secs()
-                )
-            },
-        )
+        (e.is_server_fault() && !matches!(e, Error::ServerDown { .. })).then(|| {
+            self.mark_failed(e);
+            format!(
+                "{e}; the server is skipped for {} s",
+                self.retry_interval.as_secs()
+            )
+        })
     }
 }
 
@@ -274,56 +253,6 @@ fn is_stale(e: &Error) -> bool {
         source.kind(),
         io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionAborted | io::ErrorKind::WriteZero
     ))
-}
-
-/// A server's state as `php --ri rsmemcache` and `rsmemcache_servers()`
-/// show it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerStatus {
-    /// `host:port`, `[v6]:port` or `unix:///path`.
-    pub label: String,
-    /// Weight from save_path.
-    pub weight: u32,
-    /// `up`, `failed` (skipped until `failed_until`) or `retry due` (failed,
-    /// interval passed: the next request tries it).
-    pub state: &'static str,
-    /// While failed: when it is tried again, unix time in seconds.
-    pub failed_until_unix: Option<f64>,
-    /// While failed: milliseconds until it is tried again.
-    pub retry_in_ms: Option<u64>,
-    /// Errors seen by this process.
-    pub failures: u64,
-    /// The last error's text.
-    pub last_error: Option<String>,
-    /// Idle connections kept.
-    pub idle_connections: usize,
-}
-
-impl Server {
-    /// This server's [`ServerStatus`] now.
-    #[must_use]
-    pub fn status(&self) -> ServerStatus {
-        let health = self.health();
-        let now = Instant::now();
-        let (state, until) = match health.state(now) {
-            State::Up => ("up", None),
-            State::Failed(t) => ("failed", Some(t.saturating_duration_since(now))),
-            State::RetryDue => ("retry due", None),
-        };
-        let wall = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        ServerStatus {
-            label: self.label.clone(),
-            weight: self.spec.weight,
-            state,
-            failed_until_unix: until.map(|d| (wall + d).as_secs_f64()),
-            retry_in_ms: until.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            failures: health.failures,
-            last_error: health.last_error,
-            idle_connections: self.idle_connections(),
-        }
-    }
 }
 
 /// Most pending deletes kept per server; older ones are dropped (their items
@@ -435,7 +364,7 @@ impl Pool {
     pub fn delete_when_back(&self, idx: usize, key: Vec<u8>, value: Vec<u8>, lock_ttl: Duration) {
         let server = &self.servers[idx];
         if let Some(conn) = server.take_late(&key)
-            && crate::late::watch(conn, key.clone(), Instant::now() + lock_ttl)
+            && crate::late::watch(conn, key.clone(), std::time::Instant::now() + lock_ttl)
         {
             return;
         }
@@ -581,6 +510,7 @@ impl Pool {
                 conn.queue(c);
             }
             conn.start();
+            stats::bump_server(&server.cells, ServerCounter::Requests);
             sent.push(Sent {
                 job: i,
                 conn,
@@ -611,6 +541,9 @@ impl Pool {
                         ));
                     }
                     server.record_success();
+                    for _ in replies.iter().filter(|r| matches!(r, Reply::Failed(_))) {
+                        stats::bump_server(&server.cells, ServerCounter::ServerError);
+                    }
                     server.release(s.conn);
                     out[s.job] = Some(Ok(replies));
                 }

@@ -39,7 +39,7 @@
 //! whose lock expired never overwrites a newer copy.
 
 use super::{
-    plan::{Batch, Tag, delete_cas_cmd},
+    plan::{Batch, Holder, Tag, delete_cas_cmd},
     transport::Transport,
 };
 use crate::{
@@ -105,6 +105,11 @@ pub struct Handler {
     /// Lines for PHP's error log from the current call (read repairs,
     /// resolved faults); never raised into the page.
     pub(super) notices: RefCell<Vec<String>>,
+    /// Who this request is, for the native lock value (`None`: no details).
+    pub(super) holder: Option<Holder>,
+    /// The last lock value seen held by another request during a lock wait
+    /// (for the lock-wait log line).
+    pub(super) seen_lock: RefCell<Option<Vec<u8>>>,
 }
 
 /// Where a session lives, as configured (server health left aside):
@@ -126,6 +131,40 @@ pub(super) fn unexpected(pool: &dyn Transport, idx: usize, what: &str, reply: &R
         server: pool.label(idx),
         detail: format!("unexpected reply to {what}: {reply:?}"),
     }
+}
+
+/// This machine's host name (`/proc/sys/kernel/hostname`, read once; `-`
+/// when unreadable).
+fn host_name() -> String {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "-".to_owned())
+    })
+    .clone()
+}
+
+/// The first 6 characters of a session id, for log lines: a session id is
+/// a credential, and error logs are read by more people than should hold
+/// one; 6 characters (24 to 36 bits of the id) tell requests apart without
+/// giving the id away.
+pub(super) fn id_prefix(sid: &[u8]) -> String {
+    format!("{}...", escape_for_message(&sid[..sid.len().min(6)], 6))
+}
+
+/// Whether a read or write that used `servers` failed over: one of them is
+/// not among the first `n` of the probe `order` (a home server was down or
+/// failed), counted in [`crate::stats::Total::Failovers`].
+pub(super) fn failed_over(
+    order: &[usize],
+    n: usize,
+    servers: impl IntoIterator<Item = usize>,
+) -> bool {
+    let home = &order[..n.min(order.len())];
+    servers.into_iter().any(|s| !home.contains(&s))
 }
 
 pub(super) fn id_text(sid: &[u8]) -> String {
@@ -157,7 +196,21 @@ impl Handler {
             io_timeout_ms: i64::try_from(config.pool.timeout_ms).unwrap_or(i64::MAX),
             opened: None,
             notices: RefCell::new(Vec::new()),
+            holder: None,
+            seen_lock: RefCell::new(None),
         }
+    }
+
+    /// Names this request in the locks it takes (compat=none): `uri` (or
+    /// the CLI script) and the request's start, unix ms; the host name and
+    /// process id are added here.
+    pub fn set_holder(&mut self, uri: &str, start_ms: i64) {
+        self.holder = Some(Holder {
+            host: host_name(),
+            pid: std::process::id(),
+            start_ms,
+            uri: uri.to_owned(),
+        });
     }
 
     /// Caps what a compressed copy may inflate to, in bytes (see
@@ -197,6 +250,42 @@ impl Handler {
         let mut out = self.pool.take_events();
         out.append(&mut self.notices.borrow_mut());
         out
+    }
+
+    /// After a lock wait longer than `rsmemcache.lock_wait_log`: one line
+    /// for PHP's error log with the session id's first characters, the wait
+    /// and the holder's details from the lock value seen during the wait.
+    pub(super) fn log_long_wait(
+        &self,
+        sid: &[u8],
+        waited: std::time::Duration,
+        outcome: Option<&crate::lock::Waited<u64>>,
+    ) {
+        let seen = self.seen_lock.take();
+        if self.lock.wait_log.is_zero() || waited <= self.lock.wait_log {
+            return;
+        }
+        let holder = seen
+            .as_deref()
+            .and_then(super::plan::LockValue::parse)
+            .and_then(|v| v.holder.map(|h| (h, v.sent_ms)));
+        let who = match holder {
+            Some((h, since)) => format!(
+                "held by pid {} on {} for {} (its request started at unix ms {}, the lock taken at {})",
+                h.pid, h.host, h.uri, h.start_ms, since
+            ),
+            None => "held by a request that left no details in the lock (compat mode or an older rsmemcache)".to_owned(),
+        };
+        let then = match outcome {
+            Some(crate::lock::Waited::Acquired(_)) => "then took it",
+            Some(crate::lock::Waited::GaveUp(_)) => "then gave up",
+            None => "until its server failed",
+        };
+        self.notices.borrow_mut().push(format!(
+            "session {}: waited {} ms for its lock ({then}), {who}",
+            id_prefix(sid),
+            waited.as_millis()
+        ));
     }
 
     /// Runs a batch: per server, its tags and the replies (or its error).
@@ -260,7 +349,9 @@ impl Handler {
     /// [`Handler::pick`], leaving out servers that already failed in this
     /// request (they may be usable again at once with a zero retry interval).
     pub(super) fn pick_except(&self, order: &[usize], n: usize, skip: &[usize]) -> Vec<usize> {
-        let ok = |s: &usize| self.usable(*s) && !skip.contains(s);
+        // Skip first: asking a server that is due for a retry whether it is
+        // usable may make this request its one probe.
+        let ok = |s: &usize| !skip.contains(s) && self.usable(*s);
         if self.placement.allow_failover {
             order.iter().copied().filter(ok).take(n).collect()
         } else {

@@ -171,12 +171,14 @@ pub fn over_limit(limit: Option<u64>, key: &[u8], data: &[u8]) -> Option<u64> {
 pub const ABANDON_SLACK_MS: i64 = 3000;
 
 /// The value of a native lock (`rsmemcache.compat = none`):
-/// `<token> <sent_ms> <deadline_ms> <expire_s>` — the holder's 32-hex
-/// token, when its add was sent and when the sender stopped waiting for the
-/// reply (unix milliseconds of the sender's clock), and the lock's TTL in
-/// seconds. The times let any request recognise a lock whose add a stopped
-/// server executed after its sender gave up (see [`LockValue::abandoned`]).
-/// The compat presets keep the bare token their anchors accept.
+/// `<token> <sent_ms> <deadline_ms> <expire_s> [<host> <pid> <start_ms>
+/// <uri>]` — the holder's 32-hex token, when its add was sent and when the
+/// sender stopped waiting for the reply (unix milliseconds of the sender's
+/// clock), the lock's TTL in seconds, and who holds it ([`Holder`]; absent
+/// in locks of older versions, which still parse). The times let any
+/// request recognise a lock whose add a stopped server executed after its
+/// sender gave up (see [`LockValue::abandoned`]). The compat presets keep
+/// the bare token their anchors accept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockValue {
     /// The holder's token.
@@ -187,6 +189,51 @@ pub struct LockValue {
     pub deadline_ms: i64,
     /// Lock TTL, seconds.
     pub expire_s: u32,
+    /// Who holds it, when the lock says.
+    pub holder: Option<Holder>,
+}
+
+/// Who holds a native lock: for the lock-wait log line of the requests
+/// that wait for it. The text fields are stored escaped ([`field`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// The holder's host name (at most [`HOST_MAX`] bytes).
+    pub host: String,
+    /// The holder's process id.
+    pub pid: u32,
+    /// When the holder's request started, unix ms.
+    pub start_ms: i64,
+    /// The holder's request URI, or its script on the CLI (at most
+    /// [`URI_MAX`] bytes).
+    pub uri: String,
+}
+
+/// Most bytes of a holder's host name kept in a lock value.
+pub const HOST_MAX: usize = 64;
+/// Most bytes of a holder's URI kept in a lock value: with the rest at most
+/// about 220 bytes, far under the smallest item size memcached allows (1 KiB).
+pub const URI_MAX: usize = 128;
+
+/// `text` made safe as one space-separated field: bytes up to space, DEL
+/// and non-ASCII as `%XX` (so no space or line break can split the value),
+/// cut to `max` bytes (never inside an escape; the cut marked `...`), `-`
+/// when empty.
+#[must_use]
+pub fn field(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for &b in text.as_bytes() {
+        let piece = if b <= b' ' || b >= 0x7f {
+            format!("%{b:02X}")
+        } else {
+            char::from(b).to_string()
+        };
+        if out.len() + piece.len() > max.saturating_sub(3) {
+            out.push_str("...");
+            break;
+        }
+        out.push_str(&piece);
+    }
+    if out.is_empty() { "-".to_owned() } else { out }
 }
 
 impl LockValue {
@@ -197,6 +244,18 @@ impl LockValue {
         v.extend_from_slice(
             format!(" {} {} {}", self.sent_ms, self.deadline_ms, self.expire_s).as_bytes(),
         );
+        if let Some(h) = &self.holder {
+            v.extend_from_slice(
+                format!(
+                    " {} {} {} {}",
+                    field(&h.host, HOST_MAX),
+                    h.pid,
+                    h.start_ms,
+                    field(&h.uri, URI_MAX)
+                )
+                .as_bytes(),
+            );
+        }
         v
     }
 
@@ -210,14 +269,23 @@ impl LockValue {
         let sent_ms = parts.next()?.parse().ok()?;
         let deadline_ms = parts.next()?.parse().ok()?;
         let expire_s = parts.next()?.parse().ok()?;
-        if parts.next().is_some() {
-            return None;
-        }
+        let rest: Vec<&str> = parts.collect();
+        let holder = match rest[..] {
+            [] => None,
+            [host, pid, start_ms, uri] => Some(Holder {
+                host: host.to_owned(),
+                pid: pid.parse().ok()?,
+                start_ms: start_ms.parse().ok()?,
+                uri: uri.to_owned(),
+            }),
+            _ => return None,
+        };
         Some(Self {
             token,
             sent_ms,
             deadline_ms,
             expire_s,
+            holder,
         })
     }
 
@@ -257,8 +325,19 @@ mod tests {
             sent_ms: 1_700_000_000_000,
             deadline_ms: 1_700_000_001_000,
             expire_s: 20,
+            holder: None,
         };
         assert_eq!(LockValue::parse(&v.encode()), Some(v.clone()));
+        let with = LockValue {
+            holder: Some(Holder {
+                host: "web-1".into(),
+                pid: 4242,
+                start_ms: 1_699_999_999_000,
+                uri: "/report.php?x=1".into(),
+            }),
+            ..v.clone()
+        };
+        assert_eq!(LockValue::parse(&with.encode()), Some(with.clone()));
         assert_eq!(LockValue::parse(b"0"), None);
         assert_eq!(LockValue::parse(b"1"), None);
         assert_eq!(LockValue::parse(&v.token), None, "a bare compat token");
@@ -276,6 +355,7 @@ mod tests {
             sent_ms: sent,
             deadline_ms: sent + 1000,
             expire_s: 20,
+            holder: None,
         };
         // Stored at once, looked at 5 s later (TTL 15): a live holder.
         assert!(!v.abandoned(15, sent + 5000));
@@ -286,6 +366,33 @@ mod tests {
         // Stored 3 s late: within the slack, not taken.
         assert!(!v.abandoned(20, sent + 3000));
         assert!(!v.abandoned(-1, sent + 60_000), "no expiry: never ours");
+    }
+
+    #[test]
+    fn holder_fields_never_split_the_value_and_are_capped() {
+        assert_eq!(field("/a b\r\nc", 64), "/a%20b%0D%0Ac");
+        assert_eq!(field("", 64), "-");
+        assert_eq!(field("/caf\u{e9}", 64), "/caf%C3%A9");
+        let long = field(&"/x".repeat(500), URI_MAX);
+        assert!(long.len() <= URI_MAX && long.ends_with("..."));
+        // A hostile URI and host still give an 8-field value that parses.
+        let v = LockValue {
+            token: [b'a'; 32],
+            sent_ms: 1,
+            deadline_ms: 2,
+            expire_s: 3,
+            holder: Some(Holder {
+                host: "h h\n".into(),
+                pid: 1,
+                start_ms: 0,
+                uri: format!("/{}", " \n%".repeat(400)),
+            }),
+        };
+        let bytes = v.encode();
+        assert!(bytes.len() < 32 + 3 * 21 + HOST_MAX + 12 + 21 + URI_MAX);
+        assert!(!bytes.contains(&b'\n') && bytes.iter().filter(|&&b| b == b' ').count() == 7);
+        let back = LockValue::parse(&bytes).expect("parses");
+        assert_eq!(back.holder.expect("holder").host, "h%20h%0A");
     }
 
     #[test]

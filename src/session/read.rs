@@ -3,7 +3,7 @@
 //! outcome is unknown, pick the newest copy and repair the others.
 
 use super::{
-    handler::{Copy, Handler, HeldLock, Opened, id_text, unexpected},
+    handler::{Copy, Handler, HeldLock, Opened, failed_over, id_text, unexpected},
     plan::{
         Batch, LockValue, Tag, delete_cas_cmd, lock_add_cmd, lock_peek_cmd, over_limit, read_cmd,
         store_cmd,
@@ -16,6 +16,7 @@ use crate::{
     lock::{self, Backoff, LockFailure, RealClock, Waited},
     protocol::{Command, Exptime, Reply},
     replica::{self, Found},
+    stats::{self, Total},
 };
 
 /// How one lock step ended.
@@ -64,6 +65,7 @@ impl Handler {
             sent_ms,
             deadline_ms: sent_ms.saturating_add(self.io_timeout_ms),
             expire_s: self.lock.expire_s,
+            holder: self.holder.clone(),
         }
         .encode()
     }
@@ -166,6 +168,7 @@ impl Handler {
             if let (Some(s), Some(v)) = (lock_server, value.as_ref()) {
                 match self.lock_step(s, &o.keys.lock, v, added, peek, lock_err)? {
                     Step::Got(cas) => {
+                        stats::bump(Total::LocksAcquired);
                         o.lock = Some(HeldLock {
                             server: s,
                             cas,
@@ -194,14 +197,19 @@ impl Handler {
                     _ => return Err(self.unreachable(&o.sid, &lock_order, last)),
                 };
                 let seed = u64::from_le_bytes(v[..8].try_into().unwrap_or([7; 8]));
+                let started = std::time::Instant::now();
                 let waited = lock::wait_for(
                     self.lock.wait,
                     &mut Backoff::new(seed),
                     &mut RealClock::start(),
                     || self.try_lock(s, &o.keys.lock, &v),
                 );
+                let waited_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                stats::lock_waited(waited_ms);
+                self.log_long_wait(&o.sid, started.elapsed(), waited.as_ref().ok());
                 match waited {
                     Ok(Waited::Acquired(cas)) => {
+                        stats::bump(Total::LocksAcquired);
                         o.lock = Some(HeldLock {
                             server: s,
                             cas,
@@ -209,6 +217,7 @@ impl Handler {
                         });
                     }
                     Ok(Waited::GaveUp(after)) => {
+                        stats::bump(Total::LockWaitTimeouts);
                         let waited_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
                         if self.lock.failure == LockFailure::Error {
                             return Err(Error::LockTimeout {
@@ -242,6 +251,9 @@ impl Handler {
                 }
             }
             let data = self.settle_copies(o, &copies, answers)?;
+            if failed_over(&order, n, copies.iter().copied()) {
+                stats::bump(Total::Failovers);
+            }
             if let Some(copy) = o.readonly.as_mut() {
                 copy.clone_from(&data);
             }
@@ -422,6 +434,11 @@ impl Handler {
                     Err(e) => err = Some(e),
                 }
             }
+            if let Some(Reply::Value(v, _)) = &peek
+                && v.as_slice() != value
+            {
+                self.seen_lock.replace(Some(v.clone()));
+            }
             match self.lock_step(server, key, value, added, peek, err)? {
                 Step::Got(cas) => return Ok(Some(cas)),
                 Step::Contended => return Ok(None),
@@ -553,6 +570,7 @@ impl Handler {
             }
         }
         if !stored.is_empty() {
+            stats::bump(Total::ReadRepairs);
             self.notices.borrow_mut().push(format!(
                 "session {}: read repair wrote version {} to {} stale or missing cop{}",
                 id_text(&o.sid),

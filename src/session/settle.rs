@@ -154,6 +154,7 @@ mod tests {
             sent_ms: 100_000,
             deadline_ms: 101_000,
             expire_s: 20,
+            holder: None,
         };
         let meta = |ttl| Meta {
             cas: Some(3),

@@ -329,6 +329,7 @@ fn held_by(t: &Scripted, sent_ago_ms: i64, ttl_s: i64) {
         sent_ms: now - sent_ago_ms,
         deadline_ms: now - sent_ago_ms + 1000,
         expire_s: 20,
+        holder: None,
     }
     .encode();
     t.answer(|_, c| {

@@ -3,7 +3,7 @@
 //! and exists.
 
 use super::{
-    handler::{Copy, Handler, Opened, id_text, unexpected},
+    handler::{Copy, Handler, Opened, failed_over, id_text, unexpected},
     plan::{Batch, Tag, delete_cas_cmd, over_limit, read_cmd, store_cmd},
     settle::{Stored, store_outcome},
 };
@@ -12,6 +12,7 @@ use crate::{
     keys,
     protocol::{Command, Exptime, Reply},
     replica,
+    stats::{self, Total},
 };
 
 impl Handler {
@@ -37,6 +38,7 @@ impl Handler {
                 if read.as_slice() == data {
                     return Ok(());
                 }
+                stats::bump(Total::LostLockRefusals);
                 return Err(Error::ReadOnly {
                     id: id_text(sid),
                     refused: "changes not written",
@@ -197,11 +199,11 @@ impl Handler {
             // Not after a conflict: another request owns the session now,
             // and a copy moved to a failover server would tie its version.
             if failed > 0 && !refill && !conflict {
-                for s in order.iter().copied().filter(|&s| self.usable(s)) {
+                for s in order.iter().copied() {
                     if targets.len() == failed || stored.len() + targets.len() >= n {
                         break;
                     }
-                    if !used.contains(&s) && self.placement.allow_failover {
+                    if !used.contains(&s) && self.placement.allow_failover && self.usable(s) {
                         used.push(s);
                         targets.push(Copy {
                             server: s,
@@ -224,6 +226,7 @@ impl Handler {
             return Err(e);
         }
         if conflict {
+            stats::bump(Total::WriteConflicts);
             return Err(Error::Conflict {
                 id: id_text(&o.sid),
                 expire_s: self.lock.expire_s,
@@ -233,6 +236,9 @@ impl Handler {
             return Err(self.unreachable(&o.sid, &order, last));
         }
         if !refill {
+            if failed_over(&order, n, stored.iter().map(|c| c.server)) {
+                stats::bump(Total::Failovers);
+            }
             o.copies = stored;
             o.version = version;
         }
@@ -240,17 +246,20 @@ impl Handler {
     }
     /// Adds usable servers of `order` not yet in `targets` until it has `n`
     /// (with failover; without, only the first `n` of the order count).
+    /// A server is asked whether it is usable only when it would be taken
+    /// (asking may make this request the one probe of a server due for a
+    /// retry, see [`crate::health::Health::admit`]).
     fn fill(&self, targets: &mut Vec<Copy>, order: &[usize], n: usize) {
-        let candidates = if self.placement.allow_failover {
-            self.pick(order, order.len())
+        let limit = if self.placement.allow_failover {
+            order.len()
         } else {
-            self.pick(order, n)
+            n.min(order.len())
         };
-        for s in candidates {
+        for &s in &order[..limit] {
             if targets.len() >= n {
                 break;
             }
-            if !targets.iter().any(|c| c.server == s) {
+            if !targets.iter().any(|c| c.server == s) && self.usable(s) {
                 targets.push(Copy {
                     server: s,
                     cas: None,
@@ -290,6 +299,7 @@ impl Handler {
             if o.readonly.is_some() {
                 // Another request holds this session's lock; deleting under
                 // it would make that request's write fail.
+                stats::bump(Total::LostLockRefusals);
                 return Err(Error::ReadOnly {
                     id: id_text(sid),
                     refused: "not destroyed",
