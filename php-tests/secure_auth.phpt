@@ -70,6 +70,9 @@ echo "read: started ", var_export($ok, true), ", data ", json_encode($data), "\n
 show($warnings, $names);
 
 echo "-- wrong credentials, A (home, refuses) and B (no -Y)\n";
+// A is still marked failed for these settings from the wrong-credentials
+// phase (the failure state is shared and keyed by server and auth file):
+// it is skipped, without a new error-log line.
 $path = "{$A['addr']},{$B['addr']}";
 $ids = array_map(fn ($i) => "secauthfo$i" . bin2hex(random_bytes(4)), range(0, 40));
 $fo = array_values(array_filter($ids, fn ($x) => cl_order($x, $path)[0] === $A['addr']))[0];
@@ -122,7 +125,6 @@ read: started false, data []
   logged: rsmemcache: server A: authentication refused (rsmemcache.auth_file): CLIENT_ERROR unauthenticated; the server is skipped for 15 s
 -- wrong credentials, A (home, refuses) and B (no -Y)
 write: started true; read: started true, data {"v":"bob"}
-  logged: rsmemcache: server A: authentication refused (rsmemcache.auth_file): CLIENT_ERROR unauthenticated; the server is skipped for 15 s
 copy on B: true
 B keeps no readable auth item: true
   A: failed
