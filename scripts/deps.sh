@@ -28,9 +28,15 @@ apt_update() {
   ((updated)) || $sudo apt-get update -qq
   updated=1
 }
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+# (Output captured before matching: grep -q closing the pipe early would
+# fail the pipeline under pipefail.)
+installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]; }
 # True if apt has an installation candidate for package $1.
-available() { apt-cache policy "$1" 2>/dev/null | grep -Eq '^ +Candidate: [^(]'; }
+available() {
+  local out
+  out=$(apt-cache policy "$1" 2>/dev/null) || return 1
+  grep -Eq '^ +Candidate: [^(]' <<<"$out"
+}
 
 php_resolve
 ver=${PHP_VER:-${PHP_VERSION:-}}
