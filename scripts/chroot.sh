@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Debootstrapped Debian chroots for scripts/matrix.sh and scripts/deb-test.sh
 # (sourced, not run). Needs root, debootstrap and network access to the
 # Debian mirror.

@@ -16,7 +16,7 @@
 # mount undone on exit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$(pwd -P)
+
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 # shellcheck source=scripts/chroot.sh

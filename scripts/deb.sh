@@ -20,7 +20,7 @@
 # Environment: RSMEMCACHE_SO (default build/rsmemcache.so), DEB_MAINTAINER.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$(pwd -P)
+
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
