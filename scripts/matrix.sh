@@ -59,20 +59,25 @@ log() { printf '== %s\n' "$*"; }
 warn() { printf '!! %s\n' "$*" >&2; }
 
 LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rsmemcache-matrix.XXXXXX")
-# Unmounts whatever is still mounted under the cache (a target's own trap
-# normally did it already) and fails if anything stays mounted.
+# Unmounts whatever is still mounted under the chroots of this run's targets
+# (a target's own trap normally did it already) and fails if anything stays
+# mounted. (Each target's directory is locked by the run using it.)
 sweep_mounts() {
-  local m left=0
-  [[ -d $CACHE ]] || return 0
-  while read -r m; do
-    [[ -n $m ]] || continue
-    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-  done < <(chroot_mounts_under "$(readlink -f "$CACHE")" | sort -r)
-  while read -r m; do
-    [[ -n $m ]] || continue
-    warn "$m is still mounted"
-    left=1
-  done < <(chroot_mounts_under "$(readlink -f "$CACHE")")
+  local m t dir left=0
+  for t in $TARGETS; do
+    dir=$CACHE/$t
+    [[ -d $dir ]] || continue
+    dir=$(readlink -f "$dir")
+    while read -r m; do
+      [[ -n $m ]] || continue
+      umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done < <(chroot_mounts_under "$dir" | sort -r)
+    while read -r m; do
+      [[ -n $m ]] || continue
+      warn "$m is still mounted"
+      left=1
+    done < <(chroot_mounts_under "$dir")
+  done
   return "$left"
 }
 on_exit() {
@@ -130,7 +135,7 @@ build_zts_php() {
   chroot_run "$root" ZTS_CONFIGURE="$ZTS_CONFIGURE" -- bash -euc '
     rm -rf /usr/local/src/php8.2 && mkdir -p /usr/local/src/php8.2 && cd /usr/local/src/php8.2
     apt-get source --download-only -qq php8.2 2>&1 | grep -v "unsandboxed as root" || true
-    tar xf php8.2_*.orig.tar.*
+    tar xf "$(ls php8.2_*.orig.tar.* | grep -v "\.asc$" | head -n 1)"
     cd php-8.2.*/
     t0=$SECONDS
     # shellcheck disable=SC2086
@@ -148,9 +153,12 @@ build_zts_php() {
 run_chroot_target() {
   local name=$1 suite=$2 sources=$3
   shift 3
-  local dir=$CACHE/$name root=$CACHE/$name/root vars=("$@") v t0
+  local dir=$CACHE/$name root=$CACHE/$name/root vars=("$@") v t0 lock_fd
   [[ -d $HOST_RUSTUP/toolchains ]] || { warn "$name: no rustup toolchains in $HOST_RUSTUP (set RUSTUP_HOME)"; return 1; }
   [[ -x $HOST_CARGO/bin/cargo ]] || { warn "$name: no cargo in $HOST_CARGO/bin (set CARGO_HOME)"; return 1; }
+  mkdir -p "$CACHE"
+  exec {lock_fd}>"$CACHE/$name.lock"
+  flock -n "$lock_fd" || { warn "$name: another matrix run is using $dir"; return 1; }
   [[ ${MATRIX_FRESH:-0} != 1 ]] || rm -rf -- "$dir"
   t0=$SECONDS
   chroot_bootstrap "$dir" "$suite" || return 1
@@ -242,5 +250,6 @@ done
 echo
 log "matrix summary (setup: chroot, packages, ZTS PHP; build: cargo build --release of the extension)"
 printf '   %s\n' "${report[@]}"
+log "matrix took $((SECONDS / 60)) min $((SECONDS % 60)) s"
 printf '%d passed, %d failed\n' "$total_passed" "$total_failed"
 ((total_failed == 0 && total_passed > 0))
