@@ -67,9 +67,9 @@ if [[ -n ${1:-} ]]; then
   deb=$1
 else
   echo "== make deb"
-  make deb | tee /dev/stderr | tail -n 1 >"${TMPDIR:-/tmp}/rsmemcache-deb-path.$$"
-  deb=$(<"${TMPDIR:-/tmp}/rsmemcache-deb-path.$$")
-  rm -f "${TMPDIR:-/tmp}/rsmemcache-deb-path.$$"
+  # scripts/deb.sh prints the package's path last (--no-print-directory: no
+  # "make[1]: Leaving directory" after it when make runs nested).
+  deb=$(make --no-print-directory deb | tee /dev/stderr | tail -n 1)
 fi
 [[ -f $deb ]] || { echo "deb-test: no package at '$deb'" >&2; exit 1; }
 deb=$(readlink -f "$deb")
