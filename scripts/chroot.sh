@@ -92,15 +92,17 @@ chroot_kill_inside() {
       [[ $(readlink "$link" 2>/dev/null) == "$root" ]] || continue
       kill "-$sig" "$pid" 2>/dev/null || true
     done
-    [[ $sig == TERM ]] && sleep 1
+    if [[ $sig == TERM ]]; then sleep 1; fi
   done
+  return 0
 }
 
 # Unmounts everything chroot_mount mounted (innermost first) and verifies it.
 chroot_umount_all() {
   local i m root left=0
+  # (Safe under set -e: an EXIT trap that stopped here would leave mounts.)
   for root in "${CHROOT_DIRS[@]}"; do
-    [[ -d $root ]] && chroot_kill_inside "$root"
+    if [[ -d $root ]]; then chroot_kill_inside "$root" || true; fi
   done
   for ((i = ${#CHROOT_MOUNTS[@]} - 1; i >= 0; i--)); do
     m=${CHROOT_MOUNTS[i]}
