@@ -1,19 +1,33 @@
 # Build, test and install the rsmemcache PHP extension. See README.md.
-PHP_CONFIG ?= $(shell command -v php-config8.2 || command -v php-config)
+# The PHP to build for: PHP_CONFIG (or PHP) from the environment or the
+# command line, else php-config on PATH (scripts/lib.sh php_resolve, which
+# exports both for build.rs and ext-php-rs).
+SHELL := /bin/bash
+ifdef PHP_CONFIG
+export PHP_CONFIG
+endif
+ifdef PHP
+export PHP
+endif
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: all build test demo bench bench-tier install clean
+.PHONY: all build test test-matrix demo bench bench-tier install deb clean
 
 all: build
 
 build:
-	cargo build --release
+	source scripts/lib.sh && php_resolve && cargo build --release
 	mkdir -p build
 	cp $(TARGET_DIR)/release/librsmemcache.so build/rsmemcache.so
 
 test:
 	bash scripts/run-tests.sh
+
+# The suite on the host and in chroots with PHP 8.4, 8.5 and a ZTS 8.2, and
+# the Debian package in a fresh chroot (root; see scripts/matrix.sh).
+test-matrix:
+	bash scripts/matrix.sh
 
 demo:
 	bash scripts/demo.sh
@@ -25,10 +39,11 @@ bench-tier:
 	bash scripts/tier-bench.sh
 
 install: build
-	install -m 0644 build/rsmemcache.so "$$($(PHP_CONFIG) --extension-dir)/rsmemcache.so"
-	mkdir -p /etc/php/8.2/mods-available
-	printf '; priority=20\nextension=rsmemcache\n' > /etc/php/8.2/mods-available/rsmemcache.ini
-	if command -v phpenmod >/dev/null 2>&1; then phpenmod -v 8.2 rsmemcache; fi
+	bash scripts/install.sh
+
+# build/php<ver>-rsmemcache_<version>_<arch>.deb for the Debian PHP in use.
+deb: build
+	bash scripts/deb.sh
 
 clean:
 	cargo clean

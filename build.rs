@@ -10,7 +10,10 @@
 use std::{env, path::PathBuf, process::Command};
 
 fn php_config() -> String {
-    env::var("PHP_CONFIG").unwrap_or_else(|_| "php-config".to_owned())
+    env::var("PHP_CONFIG")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "php-config".to_owned())
 }
 
 fn main() {
@@ -20,7 +23,9 @@ fn main() {
     let includes = Command::new(php_config())
         .arg("--includes")
         .output()
-        .expect("rsmemcache build: cannot run php-config (install php8.2-dev or set PHP_CONFIG)");
+        .expect(
+            "rsmemcache build: cannot run php-config (install php<version>-dev or set PHP_CONFIG)",
+        );
     assert!(
         includes.status.success(),
         "rsmemcache build: php-config --includes failed"

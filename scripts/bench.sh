@@ -76,7 +76,7 @@ if ! command -v cargo >/dev/null 2>&1 && [[ -x "${HOME:-/root}/.cargo/bin/cargo"
 fi
 command -v cargo >/dev/null 2>&1 || die "cargo (Rust >= 1.85) not found; install it with rustup"
 
-PHP=$(command -v php8.2 || command -v php || true)
+php_resolve
 [[ -n "$PHP" ]] || die "php not found"
 MEMCACHED=$(command -v memcached || true)
 [[ -n "$MEMCACHED" ]] || die "memcached not found"

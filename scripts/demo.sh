@@ -257,8 +257,8 @@ SO=$TARGET_DIR/release/librsmemcache.so
 [[ -f $SO ]] || fail "the build did not produce $SO"
 
 # Run the PHP the extension was built against (build.rs uses php-config).
-PHP=$("${PHP_CONFIG:-php-config}" --php-binary 2>/dev/null) || PHP=""
-[[ -x $PHP ]] || PHP=$(command -v php) || fail "no php binary found"
+php_resolve
+[[ -n $PHP ]] || fail "no php binary found"
 command -v curl >/dev/null || fail "curl is not installed"
 "$PHP" -n -d "extension=$SO" -r 'exit(extension_loaded("rsmemcache") ? 0 : 1);' ||
   fail "$PHP cannot load $SO"

@@ -2,24 +2,82 @@
 # Installs what building, testing and the demo need, from Debian/Ubuntu
 # packages, skipping what is already there. Runs apt-get update first when
 # something is missing. Needs root (or sudo).
-# php8.2-fpm and nginx are for the private web farm (scripts/farm.sh: the
-# e2e test and the demo), which runs them with its own configs, sockets and
+#
+# The PHP is the one in use (scripts/lib.sh php_resolve: PHP_CONFIG, PHP, or
+# php-config/php on PATH); with none installed, PHP_VERSION (e.g. 8.4) or the
+# distribution's default (the version php-cli depends on) is installed. For a
+# Debian PHP the matching php${ver}-dev and -cli are required, and
+# php${ver}-fpm, -memcache and -memcached are installed where the archive
+# has them (there are no php8.5-memcache/-memcached packages: the compat
+# tests then skip, saying so). A PHP that no Debian package owns (a source
+# build such as the ZTS matrix target) gets only the non-PHP packages.
+#
+# php-fpm and nginx are for the private web farm (scripts/farm.sh: the e2e
+# test and the demo), which runs them with its own configs, sockets and
 # ports; nothing here starts or enables their system services (their Debian
 # packages may start them on install; the farm neither needs nor touches them).
 set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
-pkgs=(php8.2-dev php8.2-cli memcached clang libclang-dev curl make
-      php8.2-memcache php8.2-memcached php8.2-fpm nginx)
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+updated=0
+apt_update() {
+  ((updated)) || $sudo apt-get update -qq
+  updated=1
+}
+# (Output captured before matching: grep -q closing the pipe early would
+# fail the pipeline under pipefail.)
+installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]; }
+# True if apt has an installation candidate for package $1.
+available() {
+  local out
+  out=$(apt-cache policy "$1" 2>/dev/null) || return 1
+  grep -Eq '^ +Candidate: [^(]' <<<"$out"
+}
+
+php_resolve
+ver=${PHP_VER:-${PHP_VERSION:-}}
+debian_php=1
+if [[ -n $PHP_CONFIG ]] && ! dpkg-query -S "$(readlink -f "$PHP_CONFIG")" >/dev/null 2>&1; then
+  debian_php=0
+fi
+if [[ -z $ver ]]; then
+  apt_update
+  ver=$(apt-cache depends php-cli 2>/dev/null | sed -n 's/^ *Depends: php\([0-9][0-9.]*\)-cli$/\1/p' | head -n 1)
+  [[ -n $ver ]] || { echo "deps: no PHP found and apt offers no php-cli; set PHP_VERSION (e.g. 8.4)" >&2; exit 1; }
+  echo "deps: no PHP installed; installing PHP $ver"
+fi
+
+required=(memcached clang libclang-dev curl make nginx)
+optional=()
+if ((debian_php)); then
+  required+=("php$ver-dev" "php$ver-cli")
+  optional+=("php$ver-fpm" "php$ver-memcache" "php$ver-memcached")
+fi
+
 missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+for p in "${required[@]}" "${optional[@]}"; do
+  installed "$p" || missing+=("$p")
 done
 if ((${#missing[@]})); then
-  echo "deps: installing ${missing[*]}"
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_update
+  want=()
+  for p in "${missing[@]}"; do
+    if available "$p"; then
+      want+=("$p")
+    elif [[ " ${optional[*]} " == *" $p "* ]]; then
+      echo "deps: $p is not in the archive; skipping it (tests that need it skip)"
+    else
+      want+=("$p")   # let apt-get name what it cannot find
+    fi
+  done
+  if ((${#want[@]})); then
+    echo "deps: installing ${want[*]}"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+  fi
 fi
 if ! command -v cargo >/dev/null 2>&1; then
   # rustup installs put cargo in ~/.cargo/bin, which a non-login shell may lack.

@@ -7,7 +7,9 @@
 #   scripts/failover-figures.sh [--sessions=300] [--timeout=200] [--retry=1] [--lock-wait=1000]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-PHP=$(command -v php8.2 || command -v php || true)
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+php_resolve
 [[ -n "$PHP" ]] || { echo "php not found" >&2; exit 1; }
 command -v memcached >/dev/null 2>&1 || { echo "memcached not found" >&2; exit 1; }
 target_dir=${CARGO_TARGET_DIR:-target}

@@ -270,13 +270,11 @@ farm_start() {
   so=${FARM_SO:-$_FARM_ROOT/build/rsmemcache.so}
   [[ $so == /* ]] || so=$PWD/$so
   [[ -f $so ]] || { _farm_err "no extension at $so (run make build)"; return 1; }
-  PHP=${PHP:-$(command -v php)} || { _farm_err "php not found"; return 1; }
-  # The FPM of the same PHP version as $PHP (Debian: php-fpmX.Y), else php-fpm.
-  local ver
-  ver=$("$PHP" -n -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;') || { _farm_err "$PHP does not run"; return 1; }
-  fpm=${PHP_FPM:-$(_farm_find "php-fpm$ver" php-fpm)} || { _farm_err "php-fpm not found (apt-get install php$ver-fpm)"; return 1; }
+  [[ -n ${PHP:-} ]] || php_resolve
+  fpm=${PHP_FPM:-$(php_fpm_for "${PHP:-php}" || _farm_find php-fpm)} || { _farm_err "php-fpm not found for ${PHP:-php} (apt-get install php<version>-fpm, or set PHP_FPM)"; return 1; }
   nginx=${NGINX:-$(_farm_find nginx)} || { _farm_err "nginx not found (apt-get install nginx)"; return 1; }
   _FARM_MC_BIN=${MEMCACHED:-$(_farm_find memcached)} || { _farm_err "memcached not found"; return 1; }
+  [[ -n ${PHP:-} ]] || { _farm_err "php not found"; return 1; }
   command -v curl >/dev/null || { _farm_err "curl not found"; return 1; }
 
   for port in "${FARM_MC_PORTS[@]}" "$FARM_HTTP_PORT"; do

@@ -54,3 +54,48 @@ wait_ready() {
         }
     }' -- "$@"
 }
+
+# Finds the PHP in use and sets PHP_CONFIG, PHP and PHP_VER (major.minor), in
+# this order of precedence: the PHP_CONFIG and PHP environment variables,
+# then php-config and php on PATH (Debian's alternatives pick the default
+# version). PHP_CONFIG alone gives PHP (its --php-binary) and PHP alone gives
+# the php-config next to it (php8.4 -> php-config8.4). Any of them may stay
+# empty when no PHP is installed yet (scripts/deps.sh installs one).
+php_resolve() {
+  local suffix c
+  PHP_CONFIG=${PHP_CONFIG:-}
+  PHP=${PHP:-}
+  if [[ -z $PHP_CONFIG && -n $PHP ]]; then
+    suffix=${PHP##*/php}
+    for c in "${PHP%/*}/php-config$suffix" "$(command -v "php-config$suffix" 2>/dev/null)"; do
+      if [[ -n $c && $c == */php-config* && -x $c ]]; then PHP_CONFIG=$c; break; fi
+    done
+  fi
+  [[ -n $PHP_CONFIG ]] || PHP_CONFIG=$(command -v php-config 2>/dev/null || true)
+  if [[ -z $PHP && -n $PHP_CONFIG ]]; then
+    PHP=$("$PHP_CONFIG" --php-binary 2>/dev/null || true)
+    [[ -x $PHP ]] || PHP=""
+  fi
+  [[ -n $PHP ]] || PHP=$(command -v php 2>/dev/null || true)
+  PHP_VER=""
+  if [[ -n $PHP ]]; then
+    PHP_VER=$("$PHP" -n -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;' 2>/dev/null || true)
+  elif [[ -n $PHP_CONFIG ]]; then
+    PHP_VER=$("$PHP_CONFIG" --version 2>/dev/null | cut -d. -f1,2)
+  fi
+  export PHP_CONFIG PHP
+}
+
+# The php-fpm binary that belongs to PHP binary $1 (/usr/bin/php8.4 ->
+# /usr/sbin/php-fpm8.4, PREFIX/bin/php -> PREFIX/sbin/php-fpm), or php-fpm on
+# PATH; prints nothing and fails when there is none.
+php_fpm_for() {
+  local php=$1 dir base c
+  dir=${php%/*}
+  base=${php##*/}
+  for c in "${dir%/bin}/sbin/php-fpm${base#php}" "$dir/php-fpm${base#php}" \
+           "$(command -v "php-fpm${base#php}" 2>/dev/null)"; do
+    if [[ -n $c && -x $c && ! -d $c ]]; then echo "$c"; return 0; fi
+  done
+  return 1
+}

@@ -79,11 +79,18 @@ if ! command -v cargo >/dev/null 2>&1 && [[ -x "${HOME:-/root}/.cargo/bin/cargo"
 fi
 command -v cargo >/dev/null 2>&1 || die "cargo (Rust >= 1.85) not found; install it with rustup"
 
-PHP=$(command -v php8.2 || command -v php || true)
+# The PHP in use: PHP_CONFIG / PHP from the environment, else php-config and
+# php on PATH (scripts/lib.sh php_resolve); cargo's build.rs and ext-php-rs
+# read the same PHP_CONFIG.
+php_resolve
 [[ -n "$PHP" ]] || die "php not found"
+[[ -n "$PHP_CONFIG" ]] || die "php-config not found (install php<version>-dev or set PHP_CONFIG)"
 MEMCACHED=$(command -v memcached || true)
 [[ -n "$MEMCACHED" ]] || die "memcached not found"
-PHP_CONFIG=${PHP_CONFIG:-$(command -v php-config8.2 || command -v php-config || true)}
+log "PHP $("$PHP" -n -r 'echo PHP_VERSION, PHP_ZTS ? " ZTS" : " NTS";') ($PHP, $PHP_CONFIG)"
+# The cargo integration tests (tests/common: php_bin) run this PHP too, not
+# whatever "php" is on PATH.
+export TEST_PHP_EXECUTABLE="$PHP"
 
 log "cargo build --release"
 cargo build --release
@@ -203,7 +210,7 @@ shopt -u nullglob
 for c in "${candidates[@]}"; do
   if [[ -f "$c" ]]; then run_tests=$c; break; fi
 done
-[[ -n "$run_tests" ]] || die "run-tests.php not found (install php8.2-dev)"
+[[ -n "$run_tests" ]] || die "run-tests.php not found (install php<version>-dev)"
 
 # Test paths may be given relative to the caller's directory or the repo root.
 rt_args=()

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# The test matrix: runs the README's test command (`make test`) on the host
+# and in debootstrapped Debian chroots with other PHPs, and tests the Debian
+# package in a fresh chroot. Prints per target its setup and extension build
+# times, its "N passed, N failed" line and its skipped tests with their
+# reasons, then the sum as the last line, "N passed, N failed". Exits
+# non-zero if any target failed or no test passed. Needs root (chroot,
+# mount, debootstrap); `make test-matrix` runs it.
+#
+#   bash scripts/matrix.sh
+#   MATRIX_TARGETS="trixie-8.4 zts-8.2" bash scripts/matrix.sh
+#
+# Targets (MATRIX_TARGETS, default all, in this order):
+#   host        make test with the host's PHP (scripts/deps.sh installs it)
+#   trixie-8.4  Debian 13 trixie, PHP 8.4 from Debian packages
+#   sid-8.5     Debian sid with experimental in sources.list, PHP 8.5
+#               (php8.5-dev/-cli; no php8.5-memcache/-memcached exist, so
+#               the compat tests skip)
+#   zts-8.2     Debian 12 bookworm with a thread-safe PHP built from the
+#               Debian source package php8.2 (apt-get source; configure
+#               --enable-zts; about 8 minutes on 2 cores, under nice),
+#               installed in /opt/php-zts inside the chroot
+#   deb         scripts/deb-test.sh: make deb, then install the package with
+#               apt into a fresh chroot of the host's release, use it, remove it
+#
+# Chroots are kept between runs in MATRIX_CACHE (default
+# ${XDG_CACHE_HOME:-~/.cache}/rsmemcache-matrix): one directory per target
+# with the debootstrapped root, the installed packages, the ZTS PHP and the
+# cargo target directory, so a second run only copies the sources and
+# builds incrementally. A fresh machine builds all of it from nothing
+# (debootstrap is installed when missing). MATRIX_FRESH=1 throws the cache
+# of the chosen targets away first.
+#
+# Inside a chroot the host's rustup toolchains are bind-mounted read-only
+# (RUSTUP_HOME, default ~/.rustup) and the host's cargo home (bin, registry)
+# is copied in, so cargo writes only inside the chroot. Every mount is
+# undone on exit, failure and Ctrl-C (scripts/chroot.sh), and checked with
+# findmnt.
+#
+# Other environment: MATRIX_MIRROR (Debian mirror), RSMEMCACHE_TEST_BASE_PORT
+# (passed to every target; targets run one after another),
+# RSMEMCACHE_SKIP_E2E / RSMEMCACHE_SKIP_CARGO_TESTS (passed on).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd -P)
+# shellcheck source=scripts/chroot.sh
+source scripts/chroot.sh
+
+TARGETS=${MATRIX_TARGETS:-host trixie-8.4 sid-8.5 zts-8.2 deb}
+CACHE=${MATRIX_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/rsmemcache-matrix}
+MIRROR=$CHROOT_MIRROR
+HOST_RUSTUP=${RUSTUP_HOME:-${HOME:-/root}/.rustup}
+HOST_CARGO=${CARGO_HOME:-${HOME:-/root}/.cargo}
+ZTS_PREFIX=/opt/php-zts
+ZTS_CONFIGURE="--prefix=$ZTS_PREFIX --enable-zts --disable-all --enable-session --enable-cli --enable-fpm --enable-pcntl --enable-posix --disable-cgi --disable-phpdbg"
+PASS_ENV=(RSMEMCACHE_TEST_BASE_PORT RSMEMCACHE_SKIP_E2E RSMEMCACHE_SKIP_CARGO_TESTS SIGSTOP_BASE_PORT)
+
+log() { printf '== %s\n' "$*"; }
+warn() { printf '!! %s\n' "$*" >&2; }
+
+LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rsmemcache-matrix.XXXXXX")
+# Unmounts whatever is still mounted under the chroots of this run's targets
+# (a target's own trap normally did it already) and fails if anything stays
+# mounted. (Each target's directory is locked by the run using it.)
+sweep_mounts() {
+  local m t dir left=0
+  for t in $TARGETS; do
+    dir=$CACHE/$t
+    [[ -d $dir ]] || continue
+    dir=$(readlink -f "$dir")
+    while read -r m; do
+      [[ -n $m ]] || continue
+      umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done < <(chroot_mounts_under "$dir" | sort -r)
+    while read -r m; do
+      [[ -n $m ]] || continue
+      warn "$m is still mounted"
+      left=1
+    done < <(chroot_mounts_under "$dir")
+  done
+  return "$left"
+}
+on_exit() {
+  local rc=$?
+  set +e
+  sweep_mounts || rc=1
+  rm -rf -- "$LOG_DIR"
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for t in $TARGETS; do
+  case $t in
+    host | trixie-8.4 | sid-8.5 | zts-8.2 | deb) ;;
+    *) warn "unknown matrix target '$t' (known: host trixie-8.4 sid-8.5 zts-8.2 deb)"; exit 2 ;;
+  esac
+done
+if [[ " $TARGETS " != " host " ]]; then
+  [[ $(id -u) == 0 ]] || { warn "the chroot targets need root (chroot, mount)"; exit 2; }
+  if ! command -v debootstrap >/dev/null 2>&1; then
+    log "installing debootstrap"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  fi
+fi
+
+# --- one chroot target ------------------------------------------------------
+
+# Copies the working tree (without build output) to ROOT/src and the host's
+# cargo home (rustup's proxies and the crate registry) to ROOT/root/.cargo.
+copy_in() {
+  local root=$1
+  rm -rf -- "$root/src"
+  mkdir -p "$root/src" "$root/root/.cargo"
+  tar -C "$ROOT" --exclude=./target --exclude=./build --exclude=./.git --exclude=./.run -cf - . \
+    | tar -C "$root/src" -xf -
+  local d
+  for d in bin registry env; do
+    [[ -e $HOST_CARGO/$d ]] && cp -a "$HOST_CARGO/$d" "$root/root/.cargo/"
+  done
+  return 0
+}
+
+# Builds the thread-safe PHP inside ROOT (once; zts.ok records the configure
+# line it was built with).
+build_zts_php() {
+  local dir=$1 root=$1/root
+  if [[ -f $dir/zts.ok && $(<"$dir/zts.ok") == "$ZTS_CONFIGURE" && -x $root$ZTS_PREFIX/bin/php-config ]]; then
+    return 0
+  fi
+  log "zts-8.2: building PHP from Debian's php8.2 source package: ./configure $ZTS_CONFIGURE"
+  chroot_run "$root" -- apt-get update -qq || return 1
+  chroot_run "$root" -- apt-get install -y -qq build-essential pkg-config xz-utils dpkg-dev ca-certificates >/dev/null || return 1
+  chroot_run "$root" ZTS_CONFIGURE="$ZTS_CONFIGURE" -- bash -euc '
+    rm -rf /usr/local/src/php8.2 && mkdir -p /usr/local/src/php8.2 && cd /usr/local/src/php8.2
+    apt-get source --download-only -qq php8.2 2>&1 | grep -v "unsandboxed as root" || true
+    tar xf "$(ls php8.2_*.orig.tar.* | grep -v "\.asc$" | head -n 1)"
+    cd php-8.2.*/
+    t0=$SECONDS
+    # shellcheck disable=SC2086
+    nice ./configure $ZTS_CONFIGURE >configure.log 2>&1 || { tail -n 30 configure.log; exit 1; }
+    echo "== configure: $((SECONDS - t0)) s"
+    t0=$SECONDS
+    nice make -j"$(nproc)" >make.log 2>&1 || { tail -n 40 make.log; exit 1; }
+    echo "== make: $((SECONDS - t0)) s"
+    make install >install.log 2>&1 || { tail -n 30 install.log; exit 1; }' || return 1
+  printf '%s' "$ZTS_CONFIGURE" >"$dir/zts.ok"
+}
+
+# run_chroot_target NAME SUITE SOURCES [VAR=value ...]: bootstrap (cached),
+# mount, install the packages (scripts/deps.sh inside), make test, unmount.
+run_chroot_target() {
+  local name=$1 suite=$2 sources=$3
+  shift 3
+  local dir=$CACHE/$name root=$CACHE/$name/root vars=("$@") v t0 lock_fd
+  [[ -d $HOST_RUSTUP/toolchains ]] || { warn "$name: no rustup toolchains in $HOST_RUSTUP (set RUSTUP_HOME)"; return 1; }
+  [[ -x $HOST_CARGO/bin/cargo ]] || { warn "$name: no cargo in $HOST_CARGO/bin (set CARGO_HOME)"; return 1; }
+  mkdir -p "$CACHE"
+  exec {lock_fd}>"$CACHE/$name.lock"
+  flock -n "$lock_fd" || { warn "$name: another matrix run is using $dir"; return 1; }
+  [[ ${MATRIX_FRESH:-0} != 1 ]] || rm -rf -- "$dir"
+  t0=$SECONDS
+  chroot_bootstrap "$dir" "$suite" || return 1
+  chroot_apt_setup "$root" "$sources"
+  chroot_mount "$root" "$HOST_RUSTUP" || return 1
+  if [[ $name == zts-* ]]; then
+    build_zts_php "$dir" || return 1
+  fi
+  copy_in "$root"
+  for v in "${PASS_ENV[@]}"; do
+    [[ -z ${!v:-} ]] || vars+=("$v=${!v}")
+  done
+  vars+=(CARGO_TARGET_DIR=/var/tmp/rsmemcache-target)
+  if [[ ! -d $root/usr/share/ca-certificates/mozilla ]]; then   # for cargo's downloads
+    chroot_run "$root" -- apt-get update -qq || return 1
+    chroot_run "$root" -- apt-get install -y -qq ca-certificates >/dev/null || return 1
+  fi
+  chroot_run "$root" "${vars[@]}" -- bash /src/scripts/deps.sh || return 1
+  printf '== setup: %d s (chroot, packages%s)\n' "$((SECONDS - t0))" "$([[ $name == zts-* ]] && echo ', ZTS PHP')"
+  local rc=0
+  chroot_run "$root" "${vars[@]}" -- bash -c 'cd /src && make test' || rc=$?
+  chroot_umount_all || rc=1
+  return "$rc"
+}
+
+run_target() {
+  local t=$1
+  case $t in
+    host)
+      make test
+      ;;
+    trixie-8.4)
+      run_chroot_target "$t" trixie "deb $MIRROR trixie main" PHP_VERSION=8.4
+      ;;
+    sid-8.5)
+      run_chroot_target "$t" sid "deb $MIRROR sid main
+deb $MIRROR experimental main" PHP_VERSION=8.5
+      ;;
+    zts-8.2)
+      run_chroot_target "$t" bookworm "deb $MIRROR bookworm main
+deb-src $MIRROR bookworm main" PHP_CONFIG="$ZTS_PREFIX/bin/php-config" PHP="$ZTS_PREFIX/bin/php"
+      ;;
+    deb)
+      MATRIX_CACHE=$CACHE bash scripts/deb-test.sh
+      ;;
+  esac
+}
+
+# --- the matrix ---------------------------------------------------------------
+summary_re='^[0-9]+ passed, [0-9]+ failed$'
+total_passed=0
+total_failed=0
+report=()
+for t in $TARGETS; do
+  log "matrix target $t"
+  t0=$SECONDS
+  set +e
+  (
+    trap 'chroot_umount_all || exit 1' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    run_target "$t"
+  ) </dev/null 2>&1 | tee "$LOG_DIR/$t.log"
+  rc=${PIPESTATUS[0]}
+  sweep_mounts || rc=1
+  set -e
+  secs=$((SECONDS - t0))
+  line=$(grep -E "$summary_re" "$LOG_DIR/$t.log" | tail -n 1 || true)
+  if [[ -z $line ]]; then
+    line="0 passed, 1 failed"
+  elif ((rc != 0)) && [[ $line == *" 0 failed" ]]; then
+    line="${line%% *} passed, 1 failed"   # a failure outside the counted tests
+  fi
+  p=${line%% passed*}
+  f=${line#*passed, }
+  f=${f%% failed}
+  total_passed=$((total_passed + p))
+  total_failed=$((total_failed + f))
+  php=$(sed -n 's/^== PHP \([^ ]* [NZ]TS\).*/\1/p' "$LOG_DIR/$t.log" | head -n 1)
+  build=$(sed -n 's/^ *Finished `release` profile.* in \(.*\)$/\1/p' "$LOG_DIR/$t.log" | head -n 1)
+  setup=$(sed -n 's/^== setup: \([0-9]* s\).*/\1/p' "$LOG_DIR/$t.log" | head -n 1)
+  report+=("$(printf '%-11s %-15s setup %-6s build %-8s total %4d s   %s' \
+    "$t" "${php:--}" "${setup:--}" "${build:--}" "$secs" "$line")")
+  while IFS= read -r s; do
+    report+=("$(printf '              skipped: %s' "$s")")
+  done < <(tr '\r' '\n' <"$LOG_DIR/$t.log" | sed -n 's/^SKIP .*\[\(php-tests\/[^]]*\)\] *reason: *\(.*\)$/\1: \2/p' | sort -u)
+done
+
+echo
+log "matrix summary (setup: chroot, packages, ZTS PHP; build: cargo build --release of the extension)"
+printf '   %s\n' "${report[@]}"
+log "matrix took $((SECONDS / 60)) min $((SECONDS % 60)) s"
+printf '%d passed, %d failed\n' "$total_passed" "$total_failed"
+((total_failed == 0 && total_passed > 0))
