@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod connection;
+pub mod durable;
 pub mod error;
 #[allow(unsafe_code)]
 pub mod ffi;

@@ -105,6 +105,8 @@ pub struct Handler {
     /// Lines for PHP's error log from the current call (read repairs,
     /// resolved faults); never raised into the page.
     pub(super) notices: RefCell<Vec<String>>,
+    /// The durable tier behind memcached (`rsmemcache.durable_dsn`).
+    pub(super) durable: Option<Arc<crate::durable::Tier>>,
 }
 
 /// Where a session lives, as configured (server health left aside):
@@ -157,6 +159,7 @@ impl Handler {
             io_timeout_ms: i64::try_from(config.pool.timeout_ms).unwrap_or(i64::MAX),
             opened: None,
             notices: RefCell::new(Vec::new()),
+            durable: config.durable.as_ref().map(crate::durable::shared),
         }
     }
 

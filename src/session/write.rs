@@ -42,8 +42,9 @@ impl Handler {
                     refused: "changes not written",
                 });
             }
-            let version = replica::next_version(o.version);
-            h.store_copies(o, data, exptime, version, None)
+            let (previous, version) = (o.version, replica::next_version(o.version));
+            h.store_copies(o, data, exptime, version, None)?;
+            h.durable_write(o, data, previous, maxlifetime)
         })
     }
 
@@ -286,6 +287,11 @@ impl Handler {
     /// (another request holds its lock); connection errors when no server
     /// answered.
     pub fn destroy(&mut self, sid: &[u8]) -> Result<()> {
+        self.destroy_copies(sid)?;
+        self.durable_destroy(sid)
+    }
+
+    fn destroy_copies(&mut self, sid: &[u8]) -> Result<()> {
         self.with_opened(sid, |h, o| {
             if o.readonly.is_some() {
                 // Another request holds this session's lock; deleting under
@@ -410,8 +416,23 @@ impl Handler {
     /// # Errors
     /// As [`Handler::write`].
     pub fn update_timestamp(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
-        let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
         self.with_opened(sid, |h, o| {
+            let previous = o.version;
+            h.touch_copies(o, data, maxlifetime)?;
+            if o.version == previous {
+                h.durable_touch(o, data, maxlifetime)
+            } else {
+                h.durable_write(o, data, previous, maxlifetime)
+            }
+        })
+    }
+
+    fn touch_copies(&mut self, o: &mut Opened, data: &[u8], maxlifetime: i64) -> Result<()> {
+        let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
+        let sid = o.sid.clone();
+        let sid = sid.as_slice();
+        {
+            let h = self;
             if o.readonly.is_some() {
                 return Ok(());
             }
@@ -491,6 +512,6 @@ impl Handler {
                 return Err(h.unreachable(sid, &order, last));
             }
             Ok(())
-        })
+        }
     }
 }
