@@ -9,7 +9,8 @@
 set -euo pipefail
 
 pkgs=(php8.2-dev php8.2-cli memcached clang libclang-dev curl make
-      php8.2-memcache php8.2-memcached php8.2-fpm nginx)
+      php8.2-memcache php8.2-memcached php8.2-fpm nginx
+      mariadb-server)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
