@@ -90,6 +90,18 @@ pub trait Store: Send + std::fmt::Debug {
     /// # Errors
     /// The client's error.
     fn gc(&mut self, now: i64) -> Result<u64, StoreError>;
+    /// Tries once to take the database's named lock `name` for this
+    /// connection (`GET_LOCK(name, 0)`); `true` when taken. It is freed by
+    /// [`Store::unlock`] or when the connection closes.
+    ///
+    /// # Errors
+    /// The client's error.
+    fn try_lock(&mut self, name: &str) -> Result<bool, StoreError>;
+    /// Frees the named lock `name` (`RELEASE_LOCK`).
+    ///
+    /// # Errors
+    /// The client's error.
+    fn unlock(&mut self, name: &str) -> Result<(), StoreError>;
 }
 
 /// Rows whose expiry this process knows, kept at most (then forgotten).

@@ -135,4 +135,18 @@ impl super::Store for MysqlStore {
         self.conn.exec_drop(sql, (now,)).map_err(|e| err(&e))?;
         Ok(self.conn.affected_rows())
     }
+
+    fn try_lock(&mut self, name: &str) -> Result<bool, StoreError> {
+        let got: Option<Option<i64>> = self
+            .conn
+            .exec_first("SELECT GET_LOCK(?, 0)", (name,))
+            .map_err(|e| err(&e))?;
+        Ok(got.flatten() == Some(1))
+    }
+
+    fn unlock(&mut self, name: &str) -> Result<(), StoreError> {
+        self.conn
+            .exec_drop("SELECT RELEASE_LOCK(?)", (name,))
+            .map_err(|e| err(&e))
+    }
 }

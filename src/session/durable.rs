@@ -8,8 +8,9 @@
 use super::handler::{Handler, Opened, id_text};
 use crate::{
     durable::{Row, plan},
-    error::Result,
+    error::{Error, Result},
     keys::now_unix,
+    lock::{self, Backoff, LockFailure, RealClock, Waited},
 };
 
 impl Handler {
@@ -159,5 +160,155 @@ impl Handler {
         });
         self.notices.borrow_mut().append(&mut log);
         Ok(r?.unwrap_or(0))
+    }
+
+    /// Whether no memcached server of the pool may be used now.
+    pub(super) fn none_usable(&self) -> bool {
+        (0..self.pool.server_count()).all(|s| !self.usable(s))
+    }
+
+    /// With no memcached server reachable (`unreachable` is why): takes the
+    /// session's database lock (`GET_LOCK`, polled with the same wait budget
+    /// and `lock_failure` as the memcached lock) and reads its row. The
+    /// session is then written, touched and destroyed in the database only
+    /// ([`Opened::db_only`]).
+    ///
+    /// # Errors
+    /// `unreachable` when the database cannot be used either (whatever
+    /// `durable_failure`: there is nowhere to read from);
+    /// [`Error::LockTimeout`] as for the memcached lock.
+    pub(super) fn durable_only_read(&self, o: &mut Opened, unreachable: Error) -> Result<Vec<u8>> {
+        let Some(tier) = self.durable.as_ref() else {
+            return Err(unreachable);
+        };
+        let mut log = Vec::new();
+        let key = o.keys.data.clone();
+        if self.lock.enabled {
+            let name = plan::lock_name(&key);
+            let seed = u64::from_str_radix(&name[name.len() - 16..], 16).unwrap_or(7);
+            let waited = lock::wait_for(
+                self.lock.wait,
+                &mut Backoff::new(seed),
+                &mut RealClock::start(),
+                || match tier.call(true, &mut log, |s, _| s.try_lock(&name)) {
+                    Ok(Some(true)) => Ok(Some(())),
+                    Ok(Some(false)) => Ok(None),
+                    Ok(None) | Err(_) => Err(()),
+                },
+            );
+            match waited {
+                Ok(Waited::Acquired(())) => o.db_lock = Some(name),
+                Ok(Waited::GaveUp(after)) => {
+                    if self.lock.failure == LockFailure::Error {
+                        self.notices.borrow_mut().append(&mut log);
+                        return Err(Error::LockTimeout {
+                            id: id_text(&o.sid),
+                            waited_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
+                        });
+                    }
+                    o.readonly = Some(Vec::new());
+                }
+                Err(()) => {
+                    self.notices.borrow_mut().append(&mut log);
+                    return Err(unreachable);
+                }
+            }
+        }
+        let row = tier.call(false, &mut log, |s, known| {
+            let row = s.load(&key)?;
+            if let Some(r) = &row {
+                known.insert(key.clone(), r.expires_at);
+            }
+            Ok(row)
+        });
+        self.notices.borrow_mut().append(&mut log);
+        let Ok(Some(row)) = row else {
+            // Nowhere to read from: never an empty session in its place.
+            if let Some(name) = o.db_lock.take() {
+                self.durable_unlock(&name);
+            }
+            return Err(unreachable);
+        };
+        o.db_only = true;
+        self.notices.borrow_mut().push(format!(
+            "session {}: no memcached server reachable; served by the durable tier",
+            id_text(&o.sid)
+        ));
+        let data = row
+            .filter(|r| plan::alive(r.expires_at, now_unix()))
+            .map_or_else(Vec::new, |r| {
+                o.version = r.version;
+                r.data
+            });
+        if let Some(copy) = o.readonly.as_mut() {
+            copy.clone_from(&data);
+        }
+        Ok(data)
+    }
+
+    /// Writes a session read from the durable tier alone at `version`
+    /// (a touch passes the version it read), then frees its database lock.
+    ///
+    /// # Errors
+    /// [`Error::Durable`] when the database cannot take it (whatever
+    /// `durable_failure`: no memcached server has it either).
+    pub(super) fn durable_only_write(
+        &self,
+        o: &mut Opened,
+        data: &[u8],
+        version: u32,
+        maxlifetime: i64,
+    ) -> Result<()> {
+        let previous = o.version;
+        o.version = version;
+        let r = self.durable_save(o, data, now_unix(), maxlifetime);
+        if let Some(name) = o.db_lock.take() {
+            self.durable_unlock(&name);
+        }
+        match r {
+            Ok(()) if self.durable.as_ref().is_some_and(|t| !t.missed_write()) => Ok(()),
+            Ok(()) | Err(_) => {
+                o.version = previous;
+                let dsn = self
+                    .durable
+                    .as_ref()
+                    .map_or_else(String::new, |t| t.settings().dsn.label());
+                Err(Error::Durable {
+                    dsn,
+                    detail: format!(
+                        "session {} not written: no memcached server is reachable and the database failed",
+                        id_text(&o.sid)
+                    ),
+                })
+            }
+        }
+    }
+
+    /// Destroys a session read from the durable tier alone: deletes its
+    /// row and frees its database lock.
+    ///
+    /// # Errors
+    /// [`Error::Durable`] with `durable_failure = error`.
+    pub(super) fn durable_only_destroy(&mut self) -> Result<()> {
+        let Some(mut o) = self.opened.take() else {
+            return Ok(());
+        };
+        let r = self.durable_destroy(&o.sid);
+        if let Some(name) = o.db_lock.take() {
+            self.durable_unlock(&name);
+        }
+        o.version = 0;
+        self.opened = Some(o);
+        r
+    }
+
+    /// Frees database lock `name` (best effort: a lost connection frees it
+    /// too).
+    pub(super) fn durable_unlock(&self, name: &str) {
+        if let Some(tier) = self.durable.as_ref() {
+            let mut log = Vec::new();
+            let _ = tier.call(false, &mut log, |s, _| s.unlock(name));
+            self.notices.borrow_mut().append(&mut log);
+        }
     }
 }

@@ -51,6 +51,11 @@ impl Handler {
             Ok(d) if o.version == 0 && self.durable.is_some() => self
                 .durable_read(&mut o)
                 .map(|r| if r.is_empty() { d } else { r }),
+            // No memcached server at all: the durable tier serves the
+            // session, under its database lock.
+            Err(e) if self.durable.is_some() && e.is_server_fault() && self.none_usable() => {
+                self.durable_only_read(&mut o, e)
+            }
             r => r,
         };
         // Kept even on error: close then releases a lock taken before it.

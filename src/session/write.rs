@@ -43,6 +43,9 @@ impl Handler {
                 });
             }
             let (previous, version) = (o.version, replica::next_version(o.version));
+            if o.db_only {
+                return h.durable_only_write(o, data, version, maxlifetime);
+            }
             h.store_copies(o, data, exptime, version, None)?;
             h.durable_write(o, data, previous, maxlifetime)
         })
@@ -287,6 +290,13 @@ impl Handler {
     /// (another request holds its lock); connection errors when no server
     /// answered.
     pub fn destroy(&mut self, sid: &[u8]) -> Result<()> {
+        if self
+            .opened
+            .as_ref()
+            .is_some_and(|o| o.db_only && o.sid == sid)
+        {
+            return self.durable_only_destroy();
+        }
         self.destroy_copies(sid)?;
         self.durable_destroy(sid)
     }
@@ -418,6 +428,9 @@ impl Handler {
     pub fn update_timestamp(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
         self.with_opened(sid, |h, o| {
             let previous = o.version;
+            if o.db_only && o.readonly.is_none() {
+                return h.durable_only_write(o, data, previous, maxlifetime);
+            }
             h.touch_copies(o, data, maxlifetime)?;
             if o.version == previous {
                 h.durable_touch(o, data, maxlifetime)
