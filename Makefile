@@ -20,6 +20,7 @@ demo:
 
 bench:
 	bash scripts/bench.sh
+	bash scripts/bench-durable.sh
 
 install: build
 	install -m 0644 build/rsmemcache.so "$$($(PHP_CONFIG) --extension-dir)/rsmemcache.so"

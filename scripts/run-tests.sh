@@ -172,41 +172,13 @@ done
 # dir, never the system service; stopped by the PID in its pid file (the
 # fault test restarts it through $run_dir/mariadb/start.sh). Without it the
 # durable tests skip, saying so.
-MARIADBD=$(command -v mariadbd || { [[ -x /usr/sbin/mariadbd ]] && echo /usr/sbin/mariadbd; } || true)
 db_dir=""
-if [[ -n "$MARIADBD" ]] && command -v mariadb-install-db >/dev/null 2>&1 && command -v mariadb >/dev/null 2>&1; then
+if { command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]]; } \
+  && command -v mariadb-install-db >/dev/null 2>&1 && command -v mariadb >/dev/null 2>&1; then
   db_dir="$run_dir/mariadb"
   db_port=$((BASE + 100))
   port_in_use "$db_port" && die "port $db_port (MariaDB) is already in use; set RSMEMCACHE_TEST_BASE_PORT to a free range"
-  mkdir -p "$db_dir"
-  db_user=$(id -un)
-  mariadb-install-db --no-defaults --datadir="$db_dir/data" --user="$db_user" \
-    --auth-root-authentication-method=normal >"$db_dir/install.log" 2>&1 \
-    || die "mariadb-install-db failed: $(tail -n 5 "$db_dir/install.log")"
-  cat >"$db_dir/start.sh" <<START
-#!/usr/bin/env bash
-# Starts the test run's private mariadbd in the background (pid in $db_dir/pid).
-"$MARIADBD" --no-defaults --datadir="$db_dir/data" --socket="$db_dir/sock" --port=$db_port \\
-  --bind-address=127.0.0.1 --user="$db_user" --pid-file="$db_dir/pid" --skip-name-resolve \\
-  --innodb-buffer-pool-size=32M --log-error="$db_dir/error.log" </dev/null >/dev/null 2>&1 &
-START
-  bash "$db_dir/start.sh"
-  for ((i = 0; i < 600; i++)); do
-    [[ -S "$db_dir/sock" && -s "$db_dir/pid" ]] && mariadb --no-defaults -S "$db_dir/sock" -u root -e 'SELECT 1' >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  [[ -s "$db_dir/pid" ]] || die "mariadbd did not start: $(tail -n 5 "$db_dir/error.log" 2>/dev/null)"
-  db_secret=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  mariadb --no-defaults -S "$db_dir/sock" -u root <<SQL || die "could not create the test database"
-CREATE DATABASE rsm_test;
-CREATE USER 'rsm'@'localhost' IDENTIFIED BY '$db_secret';
-CREATE USER 'rsm'@'127.0.0.1' IDENTIFIED BY '$db_secret';
-GRANT ALL ON rsm_test.* TO 'rsm'@'localhost';
-GRANT ALL ON rsm_test.* TO 'rsm'@'127.0.0.1';
-SQL
-  mariadb --no-defaults -S "$db_dir/sock" -u root rsm_test <stubs/rsmemcache-durable.sql \
-    || die "stubs/rsmemcache-durable.sql did not load"
-  printf 'rsm:%s\n' "$db_secret" >"$db_dir/credentials"
+  mariadb_private "$db_dir" "$db_port" rsm_test || die "the private MariaDB did not start"
   export RSMEMCACHE_TEST_MARIADB_DIR="$db_dir"
   export RSMEMCACHE_TEST_MARIADB_PORT="$db_port"
   log "MariaDB up: 127.0.0.1:$db_port $db_dir/sock (pid $(cat "$db_dir/pid"))"

@@ -13,6 +13,21 @@ use crate::{
     lock::{self, Backoff, LockFailure, RealClock, Waited},
 };
 
+/// Reads the row of `key` through `tier`, remembering its expiry.
+fn load(
+    tier: &crate::durable::Tier,
+    key: &[u8],
+    log: &mut Vec<String>,
+) -> Result<Option<Option<Row>>> {
+    tier.call(false, log, |s, known| {
+        let row = s.load(key)?;
+        if let Some(r) = &row {
+            known.insert(key.to_vec(), r.expires_at);
+        }
+        Ok(row)
+    })
+}
+
 impl Handler {
     /// After a read that found no copy: the session's row, if there is one
     /// and it has not expired, becomes the session (at its version) and is
@@ -27,14 +42,7 @@ impl Handler {
             return Ok(Vec::new());
         };
         let mut log = Vec::new();
-        let key = o.keys.data.clone();
-        let row = tier.call(false, &mut log, |s, known| {
-            let row = s.load(&key)?;
-            if let Some(r) = &row {
-                known.insert(key.clone(), r.expires_at);
-            }
-            Ok(row)
-        });
+        let row = load(tier, &o.keys.data, &mut log);
         self.notices.borrow_mut().append(&mut log);
         let now = now_unix();
         let Some(row) = row?.flatten().filter(|r| plan::alive(r.expires_at, now)) else {
@@ -214,13 +222,7 @@ impl Handler {
                 }
             }
         }
-        let row = tier.call(false, &mut log, |s, known| {
-            let row = s.load(&key)?;
-            if let Some(r) = &row {
-                known.insert(key.clone(), r.expires_at);
-            }
-            Ok(row)
-        });
+        let row = load(tier, &key, &mut log);
         self.notices.borrow_mut().append(&mut log);
         let Ok(Some(row)) = row else {
             // Nowhere to read from: never an empty session in its place.
