@@ -35,6 +35,11 @@ cargo build --release
 target_dir=${CARGO_TARGET_DIR:-target}
 [[ "$target_dir" = /* ]] || target_dir="$ROOT/$target_dir"
 SO="$target_dir/release/librsmemcache.so"
+# As scripts/bench.sh: everything started from here on (memcached, mariadbd,
+# every PHP process) runs on the last CPU we may use, so a loopback round
+# trip never waits for another vCPU to wake up.
+cpu=$(taskset -pc $$ | grep -o '[0-9]*$')
+taskset -pc "$cpu" $$ >/dev/null
 
 PORT=${RSMEMCACHE_BENCH_DURABLE_PORT:-22241}
 for p in "$PORT" "$((PORT + 1))"; do
