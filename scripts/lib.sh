@@ -73,7 +73,13 @@ mariadb_private() {
     || { echo "mariadb-install-db failed: $(tail -n 5 "$dir/install.log")" >&2; return 1; }
   cat >"$dir/start.sh" <<START
 #!/usr/bin/env bash
-# Starts a private mariadbd in the background (pid in $dir/pid).
+# Starts a private mariadbd in the background (pid in $dir/pid). Descriptors
+# the caller left open (a test's sockets and pipes) are closed first, so the
+# daemon never keeps a port or a pipe of its caller alive.
+for fd in /proc/\$\$/fd/*; do
+  fd=\${fd##*/}
+  if ((fd > 2)); then eval "exec \$fd>&-" 2>/dev/null; fi
+done
 "$mariadbd" --no-defaults --datadir="$dir/data" --socket="$dir/sock" --port=$port \\
   --bind-address=127.0.0.1 --user="$user" --pid-file="$dir/pid" --skip-name-resolve \\
   --innodb-buffer-pool-size=32M --log-error="$dir/error.log" </dev/null >/dev/null 2>&1 &
