@@ -34,6 +34,7 @@ demo:
 
 bench:
 	bash scripts/bench.sh
+	bash scripts/bench-durable.sh
 
 bench-tier:
 	bash scripts/tier-bench.sh

@@ -51,7 +51,7 @@ if [[ -z $ver ]]; then
   echo "deps: no PHP installed; installing PHP $ver"
 fi
 
-required=(memcached clang libclang-dev curl make nginx openssl)
+required=(memcached clang libclang-dev curl make nginx openssl mariadb-server)
 optional=()
 if ((debian_php)); then
   required+=("php$ver-dev" "php$ver-cli")

@@ -99,3 +99,54 @@ php_fpm_for() {
   done
   return 1
 }
+
+# Starts a private MariaDB (Debian's mariadb-server) for the durable tier:
+#   mariadb_private DIR PORT DATABASE
+# bootstraps DIR/data with mariadb-install-db, writes DIR/start.sh (starts
+# mariadbd in the background: socket DIR/sock, 127.0.0.1:PORT, pid file
+# DIR/pid, never the system service), starts it, waits until it answers,
+# creates DATABASE with the table of stubs/rsmemcache-durable.sql and a user
+# rsm whose random password goes to DIR/credentials (user:password). Stop it
+# with: stop_pids "$(cat DIR/pid)". Returns non-zero, saying why on stderr,
+# when something fails. Needs mariadbd, mariadb-install-db and mariadb.
+mariadb_private() {
+  local dir=$1 port=$2 db=$3 mariadbd user secret i
+  mariadbd=$(command -v mariadbd || { [[ -x /usr/sbin/mariadbd ]] && echo /usr/sbin/mariadbd; } || true)
+  [[ -n "$mariadbd" ]] || { echo "mariadbd not found" >&2; return 1; }
+  user=$(id -un)
+  mkdir -p "$dir"
+  mariadb-install-db --no-defaults --datadir="$dir/data" --user="$user" \
+    --auth-root-authentication-method=normal >"$dir/install.log" 2>&1 \
+    || { echo "mariadb-install-db failed: $(tail -n 5 "$dir/install.log")" >&2; return 1; }
+  cat >"$dir/start.sh" <<START
+#!/usr/bin/env bash
+# Starts a private mariadbd in the background (pid in $dir/pid). Descriptors
+# the caller left open (a test's sockets and pipes) are closed first, so the
+# daemon never keeps a port or a pipe of its caller alive.
+for fd in /proc/\$\$/fd/*; do
+  fd=\${fd##*/}
+  if ((fd > 2)); then eval "exec \$fd>&-" 2>/dev/null; fi
+done
+"$mariadbd" --no-defaults --datadir="$dir/data" --socket="$dir/sock" --port=$port \\
+  --bind-address=127.0.0.1 --user="$user" --pid-file="$dir/pid" --skip-name-resolve \\
+  --innodb-buffer-pool-size=32M --log-error="$dir/error.log" </dev/null >/dev/null 2>&1 &
+START
+  bash "$dir/start.sh"
+  for ((i = 0; i < 600; i++)); do
+    [[ -S "$dir/sock" && -s "$dir/pid" ]] \
+      && mariadb --no-defaults -S "$dir/sock" -u root -e 'SELECT 1' >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  [[ -s "$dir/pid" ]] || { echo "mariadbd did not start: $(tail -n 5 "$dir/error.log" 2>/dev/null)" >&2; return 1; }
+  secret=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  mariadb --no-defaults -S "$dir/sock" -u root <<SQL || { echo "could not create database $db" >&2; return 1; }
+CREATE DATABASE $db;
+CREATE USER 'rsm'@'localhost' IDENTIFIED BY '$secret';
+CREATE USER 'rsm'@'127.0.0.1' IDENTIFIED BY '$secret';
+GRANT ALL ON $db.* TO 'rsm'@'localhost';
+GRANT ALL ON $db.* TO 'rsm'@'127.0.0.1';
+SQL
+  mariadb --no-defaults -S "$dir/sock" -u root "$db" <stubs/rsmemcache-durable.sql \
+    || { echo "stubs/rsmemcache-durable.sql did not load" >&2; return 1; }
+  printf 'rsm:%s\n' "$secret" >"$dir/credentials"
+}

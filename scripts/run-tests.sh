@@ -45,6 +45,7 @@ warn() { printf '!! %s\n' "$*" >&2; }
 cleanup() {
   stop_pids "${pids[@]}"
   pids=()
+  stop_mariadb
   if [[ -n "$run_dir" && -d "$run_dir" ]]; then
     rm -rf -- "$run_dir"
   fi
@@ -70,6 +71,15 @@ trap 'exit 143' TERM
 die() {
   warn "$*"
   exit 1
+}
+
+# Stops the private mariadbd (by the PID in its pid file; a fault test may
+# have restarted it under a new PID).
+stop_mariadb() {
+  if [[ -n "${db_dir:-}" && -s "$db_dir/pid" ]]; then
+    stop_pids "$(cat "$db_dir/pid")"
+    rm -f "$db_dir/pid"
+  fi
 }
 
 # --- dependencies and build -------------------------------------------------
@@ -166,6 +176,26 @@ while port_in_use "$refused"; do
   refused=$((refused + 1))
   ((refused < BASE + 100)) || die "no free port for RSMEMCACHE_TEST_REFUSED_PORT near $((BASE + 88))"
 done
+
+# --- private MariaDB for the durable tier (php-tests/durable_*.phpt) ------------
+# Started once per run when mariadbd exists (Debian's mariadb-server): own
+# datadir, unix socket and loopback port (BASE+100) under the run's temp
+# dir, never the system service; stopped by the PID in its pid file (the
+# fault test restarts it through $run_dir/mariadb/start.sh). Without it the
+# durable tests skip, saying so.
+db_dir=""
+if { command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]]; } \
+  && command -v mariadb-install-db >/dev/null 2>&1 && command -v mariadb >/dev/null 2>&1; then
+  db_dir="$run_dir/mariadb"
+  db_port=$((BASE + 100))
+  port_in_use "$db_port" && die "port $db_port (MariaDB) is already in use; set RSMEMCACHE_TEST_BASE_PORT to a free range"
+  mariadb_private "$db_dir" "$db_port" rsm_test || die "the private MariaDB did not start"
+  export RSMEMCACHE_TEST_MARIADB_DIR="$db_dir"
+  export RSMEMCACHE_TEST_MARIADB_PORT="$db_port"
+  log "MariaDB up: 127.0.0.1:$db_port $db_dir/sock (pid $(cat "$db_dir/pid"))"
+else
+  warn "mariadbd not found (Debian package mariadb-server): the durable tier tests will skip"
+fi
 
 RSMEMCACHE_TEST_SERVERS=$(IFS=,; echo "${servers[*]}")
 export RSMEMCACHE_TEST_SERVERS
@@ -276,6 +306,7 @@ fi
 # The phpt run's daemons are not needed any more; the e2e test starts its own.
 stop_pids "${pids[@]}"
 pids=()
+stop_mariadb
 
 # --- end-to-end farm tests ----------------------------------------------------
 # Each starts its own farm (nginx + php-fpm A and B + three memcached) and

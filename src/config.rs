@@ -95,8 +95,25 @@ pub const TLS_SERVER_NAME: &CStr = c"rsmemcache.tls_server_name";
 /// (chain and name); 0 only for tests (a warning line in `php --ri`).
 pub const TLS_VERIFY_PEER: &CStr = c"rsmemcache.tls_verify_peer";
 
+/// `rsmemcache.durable_dsn`: the durable tier's database
+/// (`mysql://host:port/database` or `/path/to/socket?database=NAME`);
+/// empty = no durable tier.
+pub const DURABLE_DSN: &CStr = c"rsmemcache.durable_dsn";
+/// `rsmemcache.durable_credentials_file`: file whose first line is
+/// `user:password` for the database (its content is never shown).
+pub const DURABLE_CREDENTIALS_FILE: &CStr = c"rsmemcache.durable_credentials_file";
+/// `rsmemcache.durable_table`: the session table.
+pub const DURABLE_TABLE: &CStr = c"rsmemcache.durable_table";
+/// `rsmemcache.durable_write_every`: write to the database on every Nth
+/// change (and always on create, regenerate, destroy).
+pub const DURABLE_WRITE_EVERY: &CStr = c"rsmemcache.durable_write_every";
+/// `rsmemcache.durable_timeout`: database connect/read/write timeout, ms.
+pub const DURABLE_TIMEOUT: &CStr = c"rsmemcache.durable_timeout";
+/// `rsmemcache.durable_failure`: `degrade` or `error`.
+pub const DURABLE_FAILURE: &CStr = c"rsmemcache.durable_failure";
+
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 22] = [
+pub const DIRECTIVES: [Directive; 28] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
@@ -229,6 +246,42 @@ pub const DIRECTIVES: [Directive; 22] = [
         unit: "-",
         doc: "1: verify the servers' certificates (chain and name); 0: do not (php --ri warns)",
     },
+    Directive {
+        name: DURABLE_DSN,
+        default: c"",
+        unit: "-",
+        doc: "durable tier behind memcached: mysql://host:port/database or /path/to/socket?database=NAME; empty: off",
+    },
+    Directive {
+        name: DURABLE_CREDENTIALS_FILE,
+        default: c"",
+        unit: "-",
+        doc: "file whose first line is user:password for the durable tier (never shown)",
+    },
+    Directive {
+        name: DURABLE_TABLE,
+        default: c"rsmemcache_sessions",
+        unit: "-",
+        doc: "session table of the durable tier (stubs/rsmemcache-durable.sql)",
+    },
+    Directive {
+        name: DURABLE_WRITE_EVERY,
+        default: c"1",
+        unit: "-",
+        doc: "write a session to the database on every Nth change, always on create (1-1000000)",
+    },
+    Directive {
+        name: DURABLE_TIMEOUT,
+        default: c"1000",
+        unit: "ms",
+        doc: "durable tier connect/read/write timeout (1-600000)",
+    },
+    Directive {
+        name: DURABLE_FAILURE,
+        default: c"degrade",
+        unit: "-",
+        doc: "degrade | error: database down: work from memcached alone, or fail writes",
+    },
 ];
 
 const fn ini_table() -> [IniEntryDef; DIRECTIVES.len() + 1] {
@@ -273,6 +326,8 @@ pub struct Config {
     pub pool: PoolSettings,
     /// Session locking.
     pub lock: LockSettings,
+    /// The durable tier, when `rsmemcache.durable_dsn` is set.
+    pub durable: Option<crate::durable::Settings>,
 }
 
 fn directive_error(name: &CStr, value: &str, reason: &str) -> Error {
@@ -304,7 +359,7 @@ fn int_in(name: &CStr, value: &str, lo: u64, hi: u64) -> Result<u64> {
 
 /// The integer directives and their inclusive ranges (units as in
 /// [`DIRECTIVES`]).
-const RANGES: [(&CStr, u64, u64); 8] = [
+const RANGES: [(&CStr, u64, u64); 10] = [
     (CONNECT_TIMEOUT, 1, 600_000),
     (TIMEOUT, 1, 600_000),
     (RETRY_INTERVAL, 0, 86_400),
@@ -313,6 +368,8 @@ const RANGES: [(&CStr, u64, u64); 8] = [
     (LOCK_WAIT_TIME, 0, 600_000),
     (LOCK_EXPIRE, 1, 86_400),
     (LOCK_WAIT_LOG, 0, 600_000),
+    (DURABLE_WRITE_EVERY, 1, 1_000_000),
+    (DURABLE_TIMEOUT, 1, 600_000),
 ];
 
 /// The value of integer directive `name` (one of [`RANGES`]).
@@ -404,6 +461,33 @@ fn failure_of(value: &str) -> Result<LockFailure> {
     )
 }
 
+fn durable_failure_of(value: &str) -> Result<crate::durable::plan::Failure> {
+    use crate::durable::plan::Failure;
+    pick(
+        DURABLE_FAILURE,
+        value,
+        &[("degrade", Failure::Degrade), ("error", Failure::Error)],
+        "expected degrade or error",
+    )
+}
+
+fn dsn_of(value: &str) -> Result<Option<crate::durable::plan::Dsn>> {
+    crate::durable::plan::parse_dsn(value).map_err(|why| directive_error(DURABLE_DSN, value, why))
+}
+
+fn table_of(value: &str) -> Result<String> {
+    let t = value.trim();
+    if crate::durable::plan::identifier_ok(t) {
+        Ok(t.to_owned())
+    } else {
+        Err(directive_error(
+            DURABLE_TABLE,
+            value,
+            "expected 1-64 letters, digits or _",
+        ))
+    }
+}
+
 /// Checks one directive's value alone, by the same rules (and with the same
 /// error) as [`Config::load`]: the `on_modify` handler uses it to refuse a
 /// bad `ini_set()`. A directive that is not ours is accepted.
@@ -425,6 +509,12 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
         function_of(value).map(drop)
     } else if name == LOCK_FAILURE {
         failure_of(value).map(drop)
+    } else if name == DURABLE_FAILURE {
+        durable_failure_of(value).map(drop)
+    } else if name == DURABLE_DSN {
+        dsn_of(value).map(drop)
+    } else if name == DURABLE_TABLE {
+        table_of(value).map(drop)
     } else if name == ALLOW_FAILOVER || name == LOCKING || name == TLS || name == TLS_VERIFY_PEER {
         bool_of(name, value).map(drop)
     } else if RANGES.iter().any(|r| r.0 == name) {
@@ -501,15 +591,33 @@ impl Config {
                 &value(LOCK_WAIT_LOG),
             )?),
         };
+        let retry_interval_s = int_of(RETRY_INTERVAL, &value(RETRY_INTERVAL))?;
+        // Every durable directive is checked even when the tier is off, so
+        // a typo is reported before the day the DSN is set.
+        let table = table_of(&value(DURABLE_TABLE))?;
+        let write_every = u32::try_from(int_of(DURABLE_WRITE_EVERY, &value(DURABLE_WRITE_EVERY))?)
+            .expect("range checked");
+        let durable_timeout_ms = int_of(DURABLE_TIMEOUT, &value(DURABLE_TIMEOUT))?;
+        let durable_failure = durable_failure_of(&value(DURABLE_FAILURE))?;
+        let durable = dsn_of(&value(DURABLE_DSN))?.map(|dsn| crate::durable::Settings {
+            dsn,
+            credentials_file: value(DURABLE_CREDENTIALS_FILE).trim().to_owned(),
+            table,
+            write_every,
+            timeout_ms: durable_timeout_ms,
+            failure: durable_failure,
+            retry_interval_s,
+        });
         Ok(Self {
             lock,
+            durable,
             prefix,
             compat,
             placement,
             pool: PoolSettings {
                 connect_timeout_ms: int_of(CONNECT_TIMEOUT, &value(CONNECT_TIMEOUT))?,
                 timeout_ms: int_of(TIMEOUT, &value(TIMEOUT))?,
-                retry_interval_s: int_of(RETRY_INTERVAL, &value(RETRY_INTERVAL))?,
+                retry_interval_s,
                 strategy,
                 function,
                 auth_file: value(AUTH_FILE).trim().to_owned(),

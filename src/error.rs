@@ -116,6 +116,16 @@ pub enum Error {
         answer: String,
     },
 
+    /// The durable tier's database failed (or is left alone for its retry
+    /// interval) and `rsmemcache.durable_failure = error`.
+    #[error("durable tier {dsn}: {detail}")]
+    Durable {
+        /// The DSN's label (never holds credentials).
+        dsn: String,
+        /// What failed.
+        detail: String,
+    },
+
     /// A session larger than the server stores; it is not sent (memcached
     /// would drop the previous copy on such a set), so that copy stays.
     #[error(

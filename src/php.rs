@@ -431,6 +431,20 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
         let _ = row.insert("shared", s.shared);
         let _ = rows.push(row);
     }
+    // The durable tiers this process used (rsmemcache.durable_dsn).
+    for t in crate::durable::all() {
+        let s = t.status();
+        let mut row = ZendHashTable::new();
+        let _ = row.insert("server", s.label);
+        let _ = row.insert("state", s.state);
+        let _ = row.insert(
+            "retry_in_ms",
+            s.retry_in_ms.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
+        );
+        let _ = row.insert("failures", i64::try_from(s.failures).unwrap_or(i64::MAX));
+        let _ = row.insert("last_error", s.last_error);
+        let _ = rows.push(row);
+    }
     out.set_hashtable(rows);
     out
 }

@@ -315,17 +315,24 @@ unsafe extern "C" fn ps_destroy(mod_data: ModData, key: *mut zend_string) -> c_i
 }
 
 unsafe extern "C" fn ps_gc(
-    _mod_data: ModData,
+    mod_data: ModData,
     _maxlifetime: zend_long,
     nrdels: *mut zend_long,
 ) -> zend_long {
-    // memcached expires sessions by TTL: nothing to collect. Report 0 deleted
-    // so session_gc() returns 0, not false.
+    // memcached expires its copies by TTL; the durable tier (when on)
+    // deletes its expired rows and reports how many.
+    // SAFETY: mod_data is PHP's PS(mod_data) slot, holding NULL or the
+    // Handler that ps_open boxed.
+    let h = unsafe { handler(mod_data) };
+    let h: Option<&Handler> = h.map(|h| &*h);
+    let deleted = guarded(None, || h.map_or(Ok(0), Handler::gc).map(Some));
+    notices(h);
+    let n = deleted.map(|n| zend_long::try_from(n).unwrap_or(zend_long::MAX));
     // SAFETY: nrdels is NULL or a valid out-pointer from PHP.
-    if let Some(n) = unsafe { nrdels.as_mut() } {
-        *n = 0;
+    if let Some(out) = unsafe { nrdels.as_mut() } {
+        *out = n.unwrap_or(0);
     }
-    0
+    n.unwrap_or(-1)
 }
 
 unsafe extern "C" fn ps_create_sid(mod_data: ModData) -> *mut zend_string {

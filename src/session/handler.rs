@@ -86,6 +86,11 @@ pub(super) struct Opened {
     /// the bytes read, so an unchanged write (lazy_write off) can be told
     /// from a change.
     pub(super) readonly: Option<Vec<u8>>,
+    /// Read from the durable tier because no memcached server was
+    /// reachable: written there too, under its database lock.
+    pub(super) db_only: bool,
+    /// The database lock (`GET_LOCK`) this request holds, by name.
+    pub(super) db_lock: Option<String>,
 }
 
 /// Per-request handler state (lives in PHP's `PS(mod_data)` between open
@@ -110,6 +115,8 @@ pub struct Handler {
     /// The last lock value seen held by another request during a lock wait
     /// (for the lock-wait log line).
     pub(super) seen_lock: RefCell<Option<Vec<u8>>>,
+    /// The durable tier behind memcached (`rsmemcache.durable_dsn`).
+    pub(super) durable: Option<Arc<crate::durable::Tier>>,
 }
 
 /// Where a session lives, as configured (server health left aside):
@@ -198,6 +205,7 @@ impl Handler {
             notices: RefCell::new(Vec::new()),
             holder: None,
             seen_lock: RefCell::new(None),
+            durable: config.durable.as_ref().map(crate::durable::shared),
         }
     }
 
@@ -319,6 +327,8 @@ impl Handler {
             version: 0,
             lock: None,
             readonly: None,
+            db_only: false,
+            db_lock: None,
         })
     }
 
@@ -418,6 +428,9 @@ impl Handler {
         let Some(mut o) = self.opened.take() else {
             return Ok(());
         };
+        if let Some(name) = o.db_lock.take() {
+            self.durable_unlock(&name);
+        }
         match o.lock.take() {
             Some(l) => self.release_lock(&o.keys.lock, l),
             None => Ok(()),

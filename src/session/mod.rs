@@ -4,6 +4,7 @@
 //! [`transport::Transport`] and sleeps for lock waits, and [`ffi`] is the
 //! `ps_module` PHP calls.
 
+mod durable;
 pub mod ffi;
 pub mod handler;
 pub mod plan;

@@ -47,7 +47,18 @@ impl Handler {
         // give back the lock of the first.
         self.release()?;
         let mut o = self.fresh(sid)?;
-        let r = self.read_into(&mut o);
+        let r = match self.read_into(&mut o) {
+            // No copy anywhere: the durable tier may have the session.
+            Ok(d) if o.version == 0 && self.durable.is_some() => self
+                .durable_read(&mut o)
+                .map(|r| if r.is_empty() { d } else { r }),
+            // No memcached server at all: the durable tier serves the
+            // session, under its database lock.
+            Err(e) if self.durable.is_some() && e.is_server_fault() && self.none_usable() => {
+                self.durable_only_read(&mut o, e)
+            }
+            r => r,
+        };
         // Kept even on error: close then releases a lock taken before it.
         self.opened = Some(o);
         r
@@ -536,7 +547,7 @@ impl Handler {
     /// effort: a copy that cannot be repaired now is rewritten by the next
     /// write (unconditionally: it is marked not `read`), and is never read
     /// over the newest one meanwhile.
-    fn repair(&self, o: &mut Opened, stale: &[usize], data: &[u8], ttl: Option<i64>) {
+    pub(super) fn repair(&self, o: &mut Opened, stale: &[usize], data: &[u8], ttl: Option<i64>) {
         let exptime = match ttl {
             Some(t) if t > 0 => t,
             Some(_) => 0,

@@ -44,8 +44,12 @@ impl Handler {
                     refused: "changes not written",
                 });
             }
-            let version = replica::next_version(o.version);
-            h.store_copies(o, data, exptime, version, None)
+            let (previous, version) = (o.version, replica::next_version(o.version));
+            if o.db_only {
+                return h.durable_only_write(o, data, version, maxlifetime);
+            }
+            h.store_copies(o, data, exptime, version, None)?;
+            h.durable_write(o, data, previous, maxlifetime)
         })
     }
 
@@ -295,6 +299,18 @@ impl Handler {
     /// (another request holds its lock); connection errors when no server
     /// answered.
     pub fn destroy(&mut self, sid: &[u8]) -> Result<()> {
+        if self
+            .opened
+            .as_ref()
+            .is_some_and(|o| o.db_only && o.sid == sid)
+        {
+            return self.durable_only_destroy();
+        }
+        self.destroy_copies(sid)?;
+        self.durable_destroy(sid)
+    }
+
+    fn destroy_copies(&mut self, sid: &[u8]) -> Result<()> {
         self.with_opened(sid, |h, o| {
             if o.readonly.is_some() {
                 // Another request holds this session's lock; deleting under
@@ -420,8 +436,26 @@ impl Handler {
     /// # Errors
     /// As [`Handler::write`].
     pub fn update_timestamp(&mut self, sid: &[u8], data: &[u8], maxlifetime: i64) -> Result<()> {
-        let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
         self.with_opened(sid, |h, o| {
+            let previous = o.version;
+            if o.db_only && o.readonly.is_none() {
+                return h.durable_only_write(o, data, previous, maxlifetime);
+            }
+            h.touch_copies(o, data, maxlifetime)?;
+            if o.version == previous {
+                h.durable_touch(o, data, maxlifetime)
+            } else {
+                h.durable_write(o, data, previous, maxlifetime)
+            }
+        })
+    }
+
+    fn touch_copies(&mut self, o: &mut Opened, data: &[u8], maxlifetime: i64) -> Result<()> {
+        let exptime = keys::ttl_for(maxlifetime, keys::now_unix());
+        let sid = o.sid.clone();
+        let sid = sid.as_slice();
+        {
+            let h = self;
             if o.readonly.is_some() {
                 return Ok(());
             }
@@ -501,6 +535,6 @@ impl Handler {
                 return Err(h.unreachable(sid, &order, last));
             }
             Ok(())
-        })
+        }
     }
 }

@@ -1,0 +1,316 @@
+//! The driver's hooks into the durable tier ([`crate::durable`]): a read
+//! that found no copy asks the database and writes the row back to the
+//! copies; a write, an expiry refresh, a destroy and gc reach the database
+//! after memcached, as [`crate::durable::plan`] decides. Failures follow
+//! `rsmemcache.durable_failure` inside [`crate::durable::Tier::call`]; the
+//! log lines it returns go to this request's notices (PHP's error log).
+
+use super::handler::{Handler, Opened, id_text};
+use crate::{
+    durable::{Row, plan},
+    error::{Error, Result},
+    keys::now_unix,
+    lock::{self, Backoff, LockFailure, RealClock, Waited},
+};
+
+/// Reads the row of `key` through `tier`, remembering its expiry.
+fn load(
+    tier: &crate::durable::Tier,
+    key: &[u8],
+    log: &mut Vec<String>,
+) -> Result<Option<Option<Row>>> {
+    tier.call(false, log, |s, known| {
+        let row = s.load(key)?;
+        if let Some(r) = &row {
+            known.insert(key.to_vec(), r.expires_at);
+        }
+        Ok(row)
+    })
+}
+
+impl Handler {
+    /// After a read that found no copy: the session's row, if there is one
+    /// and it has not expired, becomes the session (at its version) and is
+    /// written back to the copies (best effort, keeping what is left of its
+    /// life). `Ok(empty)` when there is no row, or with `degrade` when the
+    /// database failed.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Durable`] with `durable_failure = error`.
+    pub(super) fn durable_read(&self, o: &mut Opened) -> Result<Vec<u8>> {
+        let Some(tier) = self.durable.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let mut log = Vec::new();
+        let row = load(tier, &o.keys.data, &mut log);
+        self.notices.borrow_mut().append(&mut log);
+        let now = now_unix();
+        let Some(row) = row?.flatten().filter(|r| plan::alive(r.expires_at, now)) else {
+            return Ok(Vec::new());
+        };
+        o.version = row.version;
+        let all: Vec<usize> = (0..o.copies.len()).collect();
+        self.notices.borrow_mut().push(format!(
+            "session {}: no copy in memcached; version {} restored from the durable tier",
+            id_text(&o.sid),
+            row.version
+        ));
+        self.repair(
+            o,
+            &all,
+            &row.data,
+            Some(plan::ttl_left(row.expires_at, now)),
+        );
+        Ok(row.data)
+    }
+
+    /// After memcached confirmed a write of `data` (the session was at
+    /// `previous` before, at `o.version` now): upserts the row when
+    /// `durable_write_every` (or a missed write, or a row near its expiry)
+    /// says so.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Durable`] with `durable_failure = error`.
+    pub(super) fn durable_write(
+        &self,
+        o: &Opened,
+        data: &[u8],
+        previous: u32,
+        maxlifetime: i64,
+    ) -> Result<()> {
+        let Some(tier) = self.durable.as_ref() else {
+            return Ok(());
+        };
+        let now = now_unix();
+        let every = tier.settings().write_every;
+        let due = plan::write_due(previous, o.version, every, tier.missed_write())
+            || plan::touch_due(tier.known_expiry(&o.keys.data), now, maxlifetime);
+        if due {
+            self.durable_save(o, data, now, maxlifetime)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// After an expiry refresh of an unchanged session (lazy_write): pushes
+    /// the row's expiry out only when it could fall due before the next
+    /// likely refresh ([`plan::touch_due`]); otherwise no database I/O.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Durable`] with `durable_failure = error`.
+    pub(super) fn durable_touch(&self, o: &Opened, data: &[u8], maxlifetime: i64) -> Result<()> {
+        let Some(tier) = self.durable.as_ref() else {
+            return Ok(());
+        };
+        let now = now_unix();
+        if tier.missed_write() || plan::touch_due(tier.known_expiry(&o.keys.data), now, maxlifetime)
+        {
+            self.durable_save(o, data, now, maxlifetime)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn durable_save(&self, o: &Opened, data: &[u8], now: i64, maxlifetime: i64) -> Result<()> {
+        let Some(tier) = self.durable.as_ref() else {
+            return Ok(());
+        };
+        let row = Row {
+            data: data.to_vec(),
+            version: o.version,
+            expires_at: plan::expires_at(now, maxlifetime),
+        };
+        let key = &o.keys.data;
+        let mut log = Vec::new();
+        let r = tier.call(true, &mut log, |s, known| {
+            s.save(key, &row, now)?;
+            known.insert(key.clone(), row.expires_at);
+            Ok(())
+        });
+        self.notices.borrow_mut().append(&mut log);
+        r.map(drop)
+    }
+
+    /// Deletes the session's row (after its copies were deleted).
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Durable`] with `durable_failure = error`.
+    pub(super) fn durable_destroy(&self, sid: &[u8]) -> Result<()> {
+        let Some(tier) = self.durable.as_ref() else {
+            return Ok(());
+        };
+        let key = self.keys_for(sid)?.data;
+        let mut log = Vec::new();
+        let r = tier.call(true, &mut log, |s, known| {
+            s.delete(&key)?;
+            known.remove(&key);
+            Ok(())
+        });
+        self.notices.borrow_mut().append(&mut log);
+        r.map(drop)
+    }
+
+    /// `session_gc()`: deletes the expired rows of the durable tier and
+    /// returns how many (0 without the tier: memcached expires its copies
+    /// by TTL).
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Durable`] with `durable_failure = error`.
+    pub fn gc(&self) -> Result<u64> {
+        let Some(tier) = self.durable.as_ref() else {
+            return Ok(0);
+        };
+        let mut log = Vec::new();
+        let now = now_unix();
+        let r = tier.call(false, &mut log, |s, known| {
+            known.retain(|_, exp| *exp > now);
+            s.gc(now)
+        });
+        self.notices.borrow_mut().append(&mut log);
+        Ok(r?.unwrap_or(0))
+    }
+
+    /// Whether no memcached server of the pool may be used now.
+    pub(super) fn none_usable(&self) -> bool {
+        (0..self.pool.server_count()).all(|s| !self.usable(s))
+    }
+
+    /// With no memcached server reachable (`unreachable` is why): takes the
+    /// session's database lock (`GET_LOCK`, polled with the same wait budget
+    /// and `lock_failure` as the memcached lock) and reads its row. The
+    /// session is then written, touched and destroyed in the database only
+    /// ([`Opened::db_only`]).
+    ///
+    /// # Errors
+    /// `unreachable` when the database cannot be used either (whatever
+    /// `durable_failure`: there is nowhere to read from);
+    /// [`Error::LockTimeout`] as for the memcached lock.
+    pub(super) fn durable_only_read(&self, o: &mut Opened, unreachable: Error) -> Result<Vec<u8>> {
+        let Some(tier) = self.durable.as_ref() else {
+            return Err(unreachable);
+        };
+        let mut log = Vec::new();
+        let key = o.keys.data.clone();
+        if self.lock.enabled {
+            let name = plan::lock_name(&key);
+            let seed = u64::from_str_radix(&name[name.len() - 16..], 16).unwrap_or(7);
+            let waited = lock::wait_for(
+                self.lock.wait,
+                &mut Backoff::new(seed),
+                &mut RealClock::start(),
+                || match tier.call(true, &mut log, |s, _| s.try_lock(&name)) {
+                    Ok(Some(true)) => Ok(Some(())),
+                    Ok(Some(false)) => Ok(None),
+                    Ok(None) | Err(_) => Err(()),
+                },
+            );
+            match waited {
+                Ok(Waited::Acquired(())) => o.db_lock = Some(name),
+                Ok(Waited::GaveUp(after)) => {
+                    if self.lock.failure == LockFailure::Error {
+                        self.notices.borrow_mut().append(&mut log);
+                        return Err(Error::LockTimeout {
+                            id: id_text(&o.sid),
+                            waited_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
+                        });
+                    }
+                    o.readonly = Some(Vec::new());
+                }
+                Err(()) => {
+                    self.notices.borrow_mut().append(&mut log);
+                    return Err(unreachable);
+                }
+            }
+        }
+        let row = load(tier, &key, &mut log);
+        self.notices.borrow_mut().append(&mut log);
+        let Ok(Some(row)) = row else {
+            // Nowhere to read from: never an empty session in its place.
+            if let Some(name) = o.db_lock.take() {
+                self.durable_unlock(&name);
+            }
+            return Err(unreachable);
+        };
+        o.db_only = true;
+        self.notices.borrow_mut().push(format!(
+            "session {}: no memcached server reachable; served by the durable tier",
+            id_text(&o.sid)
+        ));
+        let data = row
+            .filter(|r| plan::alive(r.expires_at, now_unix()))
+            .map_or_else(Vec::new, |r| {
+                o.version = r.version;
+                r.data
+            });
+        if let Some(copy) = o.readonly.as_mut() {
+            copy.clone_from(&data);
+        }
+        Ok(data)
+    }
+
+    /// Writes a session read from the durable tier alone at `version`
+    /// (a touch passes the version it read), then frees its database lock.
+    ///
+    /// # Errors
+    /// [`Error::Durable`] when the database cannot take it (whatever
+    /// `durable_failure`: no memcached server has it either).
+    pub(super) fn durable_only_write(
+        &self,
+        o: &mut Opened,
+        data: &[u8],
+        version: u32,
+        maxlifetime: i64,
+    ) -> Result<()> {
+        let previous = o.version;
+        o.version = version;
+        let r = self.durable_save(o, data, now_unix(), maxlifetime);
+        if let Some(name) = o.db_lock.take() {
+            self.durable_unlock(&name);
+        }
+        match r {
+            Ok(()) if self.durable.as_ref().is_some_and(|t| !t.missed_write()) => Ok(()),
+            Ok(()) | Err(_) => {
+                o.version = previous;
+                let dsn = self
+                    .durable
+                    .as_ref()
+                    .map_or_else(String::new, |t| t.settings().dsn.label());
+                Err(Error::Durable {
+                    dsn,
+                    detail: format!(
+                        "session {} not written: no memcached server is reachable and the database failed",
+                        id_text(&o.sid)
+                    ),
+                })
+            }
+        }
+    }
+
+    /// Destroys a session read from the durable tier alone: deletes its
+    /// row and frees its database lock.
+    ///
+    /// # Errors
+    /// [`Error::Durable`] with `durable_failure = error`.
+    pub(super) fn durable_only_destroy(&mut self) -> Result<()> {
+        let Some(mut o) = self.opened.take() else {
+            return Ok(());
+        };
+        let r = self.durable_destroy(&o.sid);
+        if let Some(name) = o.db_lock.take() {
+            self.durable_unlock(&name);
+        }
+        o.version = 0;
+        self.opened = Some(o);
+        r
+    }
+
+    /// Frees database lock `name` (best effort: a lost connection frees it
+    /// too).
+    pub(super) fn durable_unlock(&self, name: &str) {
+        if let Some(tier) = self.durable.as_ref() {
+            let mut log = Vec::new();
+            let _ = tier.call(false, &mut log, |s, _| s.unlock(name));
+            self.notices.borrow_mut().append(&mut log);
+        }
+    }
+}
