@@ -105,38 +105,6 @@ pub struct Server {
     late: Mutex<Vec<Connection>>,
 }
 
-/// The identity of a server in the state shared by a master's workers
-/// ([`shared::cells`]) and in the counters: its label, plus — where how it
-/// is reached can make it fail for one pool and not another — a tag for
-/// TLS or authentication and a CRC-32 of those settings (paths and flags
-/// only, never a secret): a TLS name mismatch or refused credentials under
-/// one pool's settings says nothing of the same daemon under another's.
-/// E.g. `127.0.0.1:11211 [tls 1a2b3c4d]`.
-fn shared_identity(spec: &ServerSpec, label: &str, s: &PoolSettings) -> String {
-    let tls =
-        spec.tls || (s.tls.all && matches!(spec.addr, crate::save_path::ServerAddr::Tcp { .. }));
-    let auth = !s.auth_file.is_empty();
-    let tag = match (tls, auth) {
-        (false, false) => return label.to_owned(),
-        (false, true) => "auth",
-        (true, false) => "tls",
-        (true, true) => "tls+auth",
-    };
-    let t = &s.tls;
-    let settings = if tls {
-        format!(
-            "{}\n{}\n{}\n{}\n{}\n{}",
-            t.ca_file, t.cert_file, t.key_file, t.server_name, t.verify_peer, s.auth_file
-        )
-    } else {
-        s.auth_file.clone()
-    };
-    format!(
-        "{label} [{tag} {:08x}]",
-        crc32fast::hash(settings.as_bytes())
-    )
-}
-
 /// Timed-out connections kept per server for [`crate::late`].
 pub const MAX_LATE_PER_SERVER: usize = 2;
 
@@ -145,7 +113,7 @@ impl Server {
         let timeout = spec.timeout_ms;
         let label = spec.label();
         Self {
-            cells: shared::cells(&shared_identity(&spec, &label, s)),
+            cells: shared::cells(&identity::shared_identity(&spec, &label, s)),
             last_error: Mutex::new(None),
             label,
             connect_timeout: Duration::from_millis(timeout.unwrap_or(s.connect_timeout_ms)),
@@ -608,3 +576,5 @@ enum Retry {
     /// Any other error.
     No(Error),
 }
+
+mod identity;

@@ -9,6 +9,7 @@ pub mod ffi;
 pub mod handler;
 pub mod plan;
 pub mod read;
+mod repair;
 pub mod settle;
 pub mod transport;
 pub mod write;

@@ -1,0 +1,265 @@
+//! The directives' names and the table of their defaults, units and
+//! meanings: the single source of truth that `README.md`,
+//! `stubs/rsmemcache.ini`, `php --ri` and PHP's ini registration follow.
+
+use std::ffi::CStr;
+
+/// One directive: name, default, unit and meaning (for docs and `--ri`).
+#[derive(Debug, Clone, Copy)]
+pub struct Directive {
+    /// Full name, e.g. `rsmemcache.prefix`.
+    pub name: &'static CStr,
+    /// Default value as PHP sees it.
+    pub default: &'static CStr,
+    /// Unit of the value (`ms`, `s`, or `-`).
+    pub unit: &'static str,
+    /// One-line meaning.
+    pub doc: &'static str,
+}
+
+/// `rsmemcache.prefix`: prepended to every session id to form the key.
+pub const PREFIX: &CStr = c"rsmemcache.prefix";
+/// `rsmemcache.connect_timeout`: TCP/unix connect timeout, milliseconds.
+pub const CONNECT_TIMEOUT: &CStr = c"rsmemcache.connect_timeout";
+/// `rsmemcache.timeout`: read/write timeout per reply, milliseconds.
+pub const TIMEOUT: &CStr = c"rsmemcache.timeout";
+/// `rsmemcache.retry_interval`: seconds a failed server is skipped.
+pub const RETRY_INTERVAL: &CStr = c"rsmemcache.retry_interval";
+/// `rsmemcache.compat`: `none`, `memcache` or `memcached` — whose key layout
+/// and placement defaults to follow.
+pub const COMPAT: &CStr = c"rsmemcache.compat";
+/// `rsmemcache.allow_failover`: 1 to serve a session from the next server
+/// when its own is unreachable.
+pub const ALLOW_FAILOVER: &CStr = c"rsmemcache.allow_failover";
+/// `rsmemcache.max_failover_attempts`: probes made to find servers for a key.
+pub const MAX_FAILOVER_ATTEMPTS: &CStr = c"rsmemcache.max_failover_attempts";
+/// `rsmemcache.session_redundancy`: copies written of each session.
+pub const SESSION_REDUNDANCY: &CStr = c"rsmemcache.session_redundancy";
+/// `rsmemcache.hash_strategy`: `consistent`, `standard` or `ketama`.
+pub const HASH_STRATEGY: &CStr = c"rsmemcache.hash_strategy";
+/// `rsmemcache.hash_function`: `crc32` or `fnv`.
+pub const HASH_FUNCTION: &CStr = c"rsmemcache.hash_function";
+
+/// `rsmemcache.locking`: 1 to lock sessions for the request, 0 not to.
+pub const LOCKING: &CStr = c"rsmemcache.locking";
+/// `rsmemcache.lock_wait_time`: how long to wait for a held lock, milliseconds.
+pub const LOCK_WAIT_TIME: &CStr = c"rsmemcache.lock_wait_time";
+/// `rsmemcache.lock_expire`: lock TTL, seconds.
+pub const LOCK_EXPIRE: &CStr = c"rsmemcache.lock_expire";
+/// `rsmemcache.lock_failure`: `error` or `readonly`.
+pub const LOCK_FAILURE: &CStr = c"rsmemcache.lock_failure";
+/// `rsmemcache.lock_wait_log`: log lock waits longer than this, milliseconds
+/// (0 = off).
+pub const LOCK_WAIT_LOG: &CStr = c"rsmemcache.lock_wait_log";
+
+/// `rsmemcache.auth_file`: path of a file whose first line is
+/// `user:password`, for memcached ASCII authentication (`memcached -Y`);
+/// empty: none. Only the path is ever shown.
+pub const AUTH_FILE: &CStr = c"rsmemcache.auth_file";
+
+/// `rsmemcache.tls`: 1 to use TLS to every TCP server of save_path (for
+/// php-memcached-style lists, which have no scheme).
+pub const TLS: &CStr = c"rsmemcache.tls";
+/// `rsmemcache.tls_ca_file`: PEM file of the CA(s) that signed the servers'
+/// certificates; empty: the system's roots.
+pub const TLS_CA_FILE: &CStr = c"rsmemcache.tls_ca_file";
+/// `rsmemcache.tls_cert_file`: PEM client certificate (memcached
+/// `ssl_verify_mode=2`); empty: none.
+pub const TLS_CERT_FILE: &CStr = c"rsmemcache.tls_cert_file";
+/// `rsmemcache.tls_key_file`: PEM private key of the client certificate.
+pub const TLS_KEY_FILE: &CStr = c"rsmemcache.tls_key_file";
+/// `rsmemcache.tls_server_name`: the name to verify in the servers'
+/// certificates (for save_paths of IP addresses); empty: the host.
+pub const TLS_SERVER_NAME: &CStr = c"rsmemcache.tls_server_name";
+/// `rsmemcache.tls_verify_peer`: 1 to verify the servers' certificates
+/// (chain and name); 0 only for tests (a warning line in `php --ri`).
+pub const TLS_VERIFY_PEER: &CStr = c"rsmemcache.tls_verify_peer";
+
+/// `rsmemcache.durable_dsn`: the durable tier's database
+/// (`mysql://host:port/database` or `/path/to/socket?database=NAME`);
+/// empty = no durable tier.
+pub const DURABLE_DSN: &CStr = c"rsmemcache.durable_dsn";
+/// `rsmemcache.durable_credentials_file`: file whose first line is
+/// `user:password` for the database (its content is never shown).
+pub const DURABLE_CREDENTIALS_FILE: &CStr = c"rsmemcache.durable_credentials_file";
+/// `rsmemcache.durable_table`: the session table.
+pub const DURABLE_TABLE: &CStr = c"rsmemcache.durable_table";
+/// `rsmemcache.durable_write_every`: write to the database on every Nth
+/// change (and always on create, regenerate, destroy).
+pub const DURABLE_WRITE_EVERY: &CStr = c"rsmemcache.durable_write_every";
+/// `rsmemcache.durable_timeout`: database connect/read/write timeout, ms.
+pub const DURABLE_TIMEOUT: &CStr = c"rsmemcache.durable_timeout";
+/// `rsmemcache.durable_failure`: `degrade` or `error`.
+pub const DURABLE_FAILURE: &CStr = c"rsmemcache.durable_failure";
+
+/// Every directive, in the order `php --ri rsmemcache` shows them.
+pub const DIRECTIVES: [Directive; 28] = [
+    Directive {
+        name: PREFIX,
+        default: c"rsmemcache.sess.",
+        unit: "-",
+        doc: "key prefix; key = prefix + session id (at most 250 bytes in all); left at this default, rsmemcache.compat supplies its own",
+    },
+    Directive {
+        name: COMPAT,
+        default: c"none",
+        unit: "-",
+        doc: "none | memcache | memcached: key layout and placement of the handler you migrate from",
+    },
+    Directive {
+        name: CONNECT_TIMEOUT,
+        default: c"1000",
+        unit: "ms",
+        doc: "connect timeout per server (1-600000)",
+    },
+    Directive {
+        name: TIMEOUT,
+        default: c"1000",
+        unit: "ms",
+        doc: "read/write timeout per reply (1-600000)",
+    },
+    Directive {
+        name: RETRY_INTERVAL,
+        default: c"15",
+        unit: "s",
+        doc: "a failed server is skipped for this long (0-86400); save_path retry_interval overrides",
+    },
+    Directive {
+        name: HASH_STRATEGY,
+        default: c"consistent",
+        unit: "-",
+        doc: "consistent | standard (pecl-memcache placement) | ketama (php-memcached placement)",
+    },
+    Directive {
+        name: HASH_FUNCTION,
+        default: c"crc32",
+        unit: "-",
+        doc: "crc32 | fnv (consistent and standard only)",
+    },
+    Directive {
+        name: ALLOW_FAILOVER,
+        default: c"1",
+        unit: "-",
+        doc: "1: a session whose server is unreachable is served by the next server in its probe order",
+    },
+    Directive {
+        name: MAX_FAILOVER_ATTEMPTS,
+        default: c"20",
+        unit: "-",
+        doc: "probes (key-0, key-1, ...) made to find a session's servers (1-1000)",
+    },
+    Directive {
+        name: SESSION_REDUNDANCY,
+        default: c"1",
+        unit: "-",
+        doc: "copies of each session, on distinct reachable servers (1-16); compat=memcache makes it 2",
+    },
+    Directive {
+        name: LOCKING,
+        default: c"1",
+        unit: "-",
+        doc: "1: lock the session from read to write/close; 0: no lock traffic",
+    },
+    Directive {
+        name: LOCK_WAIT_TIME,
+        default: c"30000",
+        unit: "ms",
+        doc: "how long session_start() waits for another request's lock (0-600000)",
+    },
+    Directive {
+        name: LOCK_EXPIRE,
+        default: c"20",
+        unit: "s",
+        doc: "lock TTL, so a crashed worker's lock frees itself (1-86400, never 0)",
+    },
+    Directive {
+        name: LOCK_FAILURE,
+        default: c"error",
+        unit: "-",
+        doc: "error | readonly: what happens when the wait runs out",
+    },
+    Directive {
+        name: LOCK_WAIT_LOG,
+        default: c"1000",
+        unit: "ms",
+        doc: "a lock wait longer than this writes one error-log line naming the holder (0 = off; 0-600000)",
+    },
+    Directive {
+        name: AUTH_FILE,
+        default: c"",
+        unit: "-",
+        doc: "file whose first line is user:password, sent on each new connection (memcached -Y); empty: no authentication",
+    },
+    Directive {
+        name: TLS,
+        default: c"0",
+        unit: "-",
+        doc: "1: TLS to every TCP server of save_path (tls:// URLs use TLS anyway)",
+    },
+    Directive {
+        name: TLS_CA_FILE,
+        default: c"",
+        unit: "-",
+        doc: "PEM file of the CA(s) of the servers' certificates; empty: the system's roots",
+    },
+    Directive {
+        name: TLS_CERT_FILE,
+        default: c"",
+        unit: "-",
+        doc: "PEM client certificate (memcached ssl_verify_mode=2); empty: none",
+    },
+    Directive {
+        name: TLS_KEY_FILE,
+        default: c"",
+        unit: "-",
+        doc: "PEM private key of rsmemcache.tls_cert_file",
+    },
+    Directive {
+        name: TLS_SERVER_NAME,
+        default: c"",
+        unit: "-",
+        doc: "name verified in the servers' certificates (for IP addresses in save_path); empty: the host",
+    },
+    Directive {
+        name: TLS_VERIFY_PEER,
+        default: c"1",
+        unit: "-",
+        doc: "1: verify the servers' certificates (chain and name); 0: do not (php --ri warns)",
+    },
+    Directive {
+        name: DURABLE_DSN,
+        default: c"",
+        unit: "-",
+        doc: "durable tier behind memcached: mysql://host:port/database or /path/to/socket?database=NAME; empty: off",
+    },
+    Directive {
+        name: DURABLE_CREDENTIALS_FILE,
+        default: c"",
+        unit: "-",
+        doc: "file whose first line is user:password for the durable tier (never shown)",
+    },
+    Directive {
+        name: DURABLE_TABLE,
+        default: c"rsmemcache_sessions",
+        unit: "-",
+        doc: "session table of the durable tier (stubs/rsmemcache-durable.sql)",
+    },
+    Directive {
+        name: DURABLE_WRITE_EVERY,
+        default: c"1",
+        unit: "-",
+        doc: "write a session to the database on every Nth change, always on create (1-1000000)",
+    },
+    Directive {
+        name: DURABLE_TIMEOUT,
+        default: c"1000",
+        unit: "ms",
+        doc: "durable tier connect/read/write timeout (1-600000)",
+    },
+    Directive {
+        name: DURABLE_FAILURE,
+        default: c"degrade",
+        unit: "-",
+        doc: "degrade | error: database down: work from memcached alone, or fail writes",
+    },
+];
