@@ -42,7 +42,8 @@ chroot_bootstrap() {
 
 # chroot_apt_setup ROOT SOURCES_LIST_TEXT: sources.list, an apt setting that
 # accepts expired Release files (sid's and experimental's on some mirrors are),
-# a policy-rc.d that keeps packages from starting daemons, and resolv.conf.
+# a policy-rc.d that keeps packages from starting daemons, resolv.conf and
+# /etc/hosts.
 chroot_apt_setup() {
   local root=$1 sources=$2
   printf '%s\n' "$sources" >"$root/etc/apt/sources.list"
@@ -51,6 +52,10 @@ chroot_apt_setup() {
   printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
   chmod 755 "$root/usr/sbin/policy-rc.d"
   cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+  # A minbase chroot has no /etc/hosts; mariadb-install-db refuses to run
+  # when neither the host name nor localhost resolves.
+  [[ -s $root/etc/hosts ]] \
+    || printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
 }
 
 _chroot_mount() {
