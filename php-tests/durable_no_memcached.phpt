@@ -8,6 +8,7 @@ session.use_cookies=0
 session.cache_limiter=
 session.use_strict_mode=0
 session.serialize_handler=php
+session.gc_probability=0
 display_errors=1
 error_reporting=-1
 --FILE--

@@ -13,6 +13,7 @@ session.use_cookies=0
 session.cache_limiter=
 session.use_strict_mode=0
 session.serialize_handler=php
+session.gc_probability=0
 rsmemcache.retry_interval=0
 --FILE--
 <?php

@@ -52,7 +52,7 @@ MIRROR=$CHROOT_MIRROR
 HOST_RUSTUP=${RUSTUP_HOME:-${HOME:-/root}/.rustup}
 HOST_CARGO=${CARGO_HOME:-${HOME:-/root}/.cargo}
 ZTS_PREFIX=/opt/php-zts
-ZTS_CONFIGURE="--prefix=$ZTS_PREFIX --enable-zts --disable-all --enable-session --enable-cli --enable-fpm --enable-pcntl --enable-posix --disable-cgi --disable-phpdbg"
+ZTS_CONFIGURE="--prefix=$ZTS_PREFIX --enable-zts --disable-all --enable-session --enable-cli --enable-fpm --enable-pcntl --enable-posix --with-zlib --disable-cgi --disable-phpdbg"
 PASS_ENV=(RSMEMCACHE_TEST_BASE_PORT RSMEMCACHE_SKIP_E2E RSMEMCACHE_SKIP_CARGO_TESTS SIGSTOP_BASE_PORT)
 
 log() { printf '== %s\n' "$*"; }
@@ -131,7 +131,7 @@ build_zts_php() {
   fi
   log "zts-8.2: building PHP from Debian's php8.2 source package: ./configure $ZTS_CONFIGURE"
   chroot_run "$root" -- apt-get update -qq || return 1
-  chroot_run "$root" -- apt-get install -y -qq build-essential pkg-config xz-utils dpkg-dev ca-certificates >/dev/null || return 1
+  chroot_run "$root" -- apt-get install -y -qq build-essential pkg-config xz-utils dpkg-dev ca-certificates zlib1g-dev >/dev/null || return 1
   chroot_run "$root" ZTS_CONFIGURE="$ZTS_CONFIGURE" -- bash -euc '
     rm -rf /usr/local/src/php8.2 && mkdir -p /usr/local/src/php8.2 && cd /usr/local/src/php8.2
     apt-get source --download-only -qq php8.2 2>&1 | grep -v "unsandboxed as root" || true
