@@ -15,23 +15,25 @@
 #   MATRIX_MIRROR   Debian mirror (default http://deb.debian.org/debian)
 
 CHROOT_MIRROR=${MATRIX_MIRROR:-http://deb.debian.org/debian}
+# root's home inside the Debian chroots (their /etc/passwd).
+CHROOT_HOME=/root
 CHROOT_MOUNTS=()
 CHROOT_DIRS=()
 
 chroot_log() { printf '== %s\n' "$*"; }
 
-# chroot_bootstrap DIR SUITE: a minbase Debian SUITE in DIR/root, made once
+# chroot_bootstrap DIR SUITE: a minbase Debian SUITE in DIR/tree, made once
 # (DIR/debootstrap.ok marks a finished one; a half-made one is started over).
 chroot_bootstrap() {
   local dir=$1 suite=$2 t0
-  if [[ -f $dir/debootstrap.ok && -x $dir/root/bin/bash ]]; then
+  if [[ -f $dir/debootstrap.ok && -x $dir/tree/bin/bash ]]; then
     return 0
   fi
-  rm -rf -- "$dir/root"
+  rm -rf -- "$dir/tree"
   mkdir -p "$dir"
   t0=$SECONDS
-  chroot_log "debootstrap --variant=minbase $suite $dir/root"
-  if ! debootstrap --variant=minbase "$suite" "$dir/root" "$CHROOT_MIRROR" >"$dir/debootstrap.log" 2>&1; then
+  chroot_log "debootstrap --variant=minbase $suite $dir/tree"
+  if ! debootstrap --variant=minbase "$suite" "$dir/tree" "$CHROOT_MIRROR" >"$dir/debootstrap.log" 2>&1; then
     tail -n 20 "$dir/debootstrap.log" >&2
     echo "chroot: debootstrap of $suite failed (log: $dir/debootstrap.log)" >&2
     return 1
@@ -67,7 +69,7 @@ _chroot_mount() {
 }
 
 # chroot_mount ROOT [RUSTUP_HOME]: proc, sys, dev, dev/pts; with RUSTUP_HOME
-# also that directory read-only on ROOT/root/.rustup.
+# also that directory read-only on .rustup in root's home in the chroot.
 chroot_mount() {
   local root=$1 rustup=${2:-}
   CHROOT_DIRS+=("$root")
@@ -76,8 +78,8 @@ chroot_mount() {
   _chroot_mount "$root/dev" --bind /dev || return 1
   _chroot_mount "$root/dev/pts" --bind /dev/pts || return 1
   if [[ -n $rustup ]]; then
-    _chroot_mount "$root/root/.rustup" --bind "$rustup" || return 1
-    mount -o remount,bind,ro "$root/root/.rustup" || return 1
+    _chroot_mount "$root$CHROOT_HOME/.rustup" --bind "$rustup" || return 1
+    mount -o remount,bind,ro "$root$CHROOT_HOME/.rustup" || return 1
   fi
 }
 
@@ -126,7 +128,7 @@ chroot_umount_all() {
 }
 
 # chroot_run ROOT [VAR=value ...] -- COMMAND...: runs COMMAND in ROOT with a
-# clean environment (HOME=/root, cargo's bin on PATH) plus the given variables.
+# clean environment (HOME=$CHROOT_HOME, cargo's bin on PATH) plus the given variables.
 chroot_run() {
   local root=$1
   shift
@@ -136,7 +138,7 @@ chroot_run() {
     shift
   done
   shift
-  chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
-    PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  chroot "$root" /usr/bin/env -i HOME="$CHROOT_HOME" LANG=C.UTF-8 TERM=dumb \
+    PATH="$CHROOT_HOME/.cargo/bin":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     DEBIAN_FRONTEND=noninteractive "${vars[@]}" "$@"
 }

@@ -33,8 +33,8 @@ done_summary=0
 on_exit() {
   local rc=$?
   set +e
-  if [[ -n $work && -f $work/root/tmp/memcached.pid ]]; then
-    stop_pids "$(<"$work/root/tmp/memcached.pid")"
+  if [[ -n $work && -f $work/tree/tmp/memcached.pid ]]; then
+    stop_pids "$(<"$work/tree/tmp/memcached.pid")"
   fi
   chroot_umount_all || rc=1
   [[ -z $work ]] || rm -rf -- "$work"
@@ -84,8 +84,8 @@ chroot_bootstrap "$CACHE/deb-$suite" "$suite"
 mkdir -p "$CACHE/tmp"
 work=$(mktemp -d "$CACHE/tmp/deb-test.XXXXXX")
 echo "== fresh chroot: copy of the $suite base in $work"
-cp -a "$CACHE/deb-$suite/root" "$work/root"
-root=$work/root
+cp -a "$CACHE/deb-$suite/tree" "$work/tree"
+root=$work/tree
 chroot_apt_setup "$root" "deb $CHROOT_MIRROR $suite main"
 chroot_mount "$root"
 cp "$deb" "$root/tmp/"

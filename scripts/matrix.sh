@@ -108,16 +108,16 @@ fi
 # --- one chroot target ------------------------------------------------------
 
 # Copies the working tree (without build output) to ROOT/src and the host's
-# cargo home (rustup's proxies and the crate registry) to ROOT/root/.cargo.
+# cargo home (rustup's proxies and the crate registry) to .cargo in root's home in the chroot.
 copy_in() {
   local root=$1
   rm -rf -- "$root/src"
-  mkdir -p "$root/src" "$root/root/.cargo"
+  mkdir -p "$root/src" "$root$CHROOT_HOME/.cargo"
   tar -C "$ROOT" --exclude=./target --exclude=./build --exclude=./.git --exclude=./.run -cf - . \
     | tar -C "$root/src" -xf -
   local d
   for d in bin registry env; do
-    [[ -e $HOST_CARGO/$d ]] && cp -a "$HOST_CARGO/$d" "$root/root/.cargo/"
+    [[ -e $HOST_CARGO/$d ]] && cp -a "$HOST_CARGO/$d" "$root$CHROOT_HOME/.cargo/"
   done
   return 0
 }
@@ -125,7 +125,7 @@ copy_in() {
 # Builds the thread-safe PHP inside ROOT (once; zts.ok records the configure
 # line it was built with).
 build_zts_php() {
-  local dir=$1 root=$1/root
+  local dir=$1 root=$1/tree
   if [[ -f $dir/zts.ok && $(<"$dir/zts.ok") == "$ZTS_CONFIGURE" && -x $root$ZTS_PREFIX/bin/php-config ]]; then
     return 0
   fi
@@ -153,7 +153,7 @@ build_zts_php() {
 run_chroot_target() {
   local name=$1 suite=$2 sources=$3
   shift 3
-  local dir=$CACHE/$name root=$CACHE/$name/root vars=("$@") v t0 lock_fd
+  local dir=$CACHE/$name root=$CACHE/$name/tree vars=("$@") v t0 lock_fd
   [[ -d $HOST_RUSTUP/toolchains ]] || { warn "$name: no rustup toolchains in $HOST_RUSTUP (set RUSTUP_HOME)"; return 1; }
   [[ -x $HOST_CARGO/bin/cargo ]] || { warn "$name: no cargo in $HOST_CARGO/bin (set CARGO_HOME)"; return 1; }
   mkdir -p "$CACHE"
