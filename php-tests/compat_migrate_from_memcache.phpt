@@ -108,7 +108,7 @@ try {
     $held = [];
     foreach ($want as $id => $data) {
         foreach (cp_where("$id.lock") as $s) {
-            $v = mc_get($s, "$id.lock");
+            $v = mc_lock_get($s, "$id.lock", static fn (?string $v): bool => $v !== null && $v !== '0');
             if ($v !== null && $v !== '0') { $held[] = "$id.lock on $s = '$v'"; }
         }
     }

@@ -47,7 +47,7 @@ echo "exit code: $code", $code === 134 || $code === 6 ? ' (SIGABRT)' : '', "\n";
 echo "warning names the cap: ", preg_grep('/^warning: .*rsmemcache: session .* cannot be read: compressed value .* inflates to more than 33554432 bytes/', $lines) ? 'yes' : 'no', "\n";
 foreach ($lines as $l) { if (preg_match('/^(session_start|peak memory|child survived)/', $l)) { echo "$l\n"; } }
 if ($code !== 0) { echo "  | ", h4_norm(trim($err)), "\n"; }
-echo "lock left: ", mc_get(MC1, "$key.lock") === null ? 'no' : 'YES', "\n";
+echo "lock left: ", mc_lock_get(MC1, "$key.lock") === null ? 'no' : 'YES', "\n";
 echo "stored copy left as it is: ", var_export(mc_get(MC1, $key) === $bomb, true), "\n";
 mc_delete(MC1, $key);
 @unlink($child);

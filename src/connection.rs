@@ -75,6 +75,10 @@ pub struct Connection {
     rbuf: Vec<u8>,
     rpos: usize,
     pending: VecDeque<Expect>,
+    /// How many expects at the front of `pending` belong to commands sent
+    /// without awaiting their replies ([`Connection::send_unawaited`]):
+    /// their replies are matched and consumed before the next pipeline's.
+    unawaited: usize,
     replies: Vec<Reply>,
     max_value: usize,
     broken: bool,
@@ -218,6 +222,7 @@ impl Connection {
             rbuf: Vec::with_capacity(READ_CHUNK),
             rpos: 0,
             pending: VecDeque::new(),
+            unawaited: 0,
             replies: Vec::new(),
             max_value: DEFAULT_MAX_VALUE,
             broken: false,
@@ -258,8 +263,24 @@ impl Connection {
     /// Whether an idle connection can be reused: this process's, not
     /// broken, and a non-blocking read finds nothing (no EOF from a server
     /// that closed it, no stray bytes). One `recv` call.
+    ///
+    /// With replies still owed to commands sent unawaited, whatever of them
+    /// arrived is read and matched first (one more `recv`); bytes past them
+    /// are stray. Replies not there yet stay owed and are taken ahead of the
+    /// next pipeline's.
     pub fn looks_open(&mut self) -> bool {
-        if self.broken || !self.owned_by_this_process() || self.rpos < self.rbuf.len() {
+        if self.broken || !self.owned_by_this_process() {
+            return false;
+        }
+        if self.unawaited > 0 {
+            if self.read_some().is_err() || self.broken {
+                return false;
+            }
+            if self.unawaited > 0 {
+                return true;
+            }
+        }
+        if self.rpos < self.rbuf.len() {
             return false;
         }
         let mut byte = [0u8; 1];
@@ -329,7 +350,45 @@ impl Connection {
         self.wbuf.clear();
         self.wpos = 0;
         self.pending.clear();
+        self.unawaited = 0;
         e
+    }
+
+    /// Sends `cmds` without awaiting their replies: they are written now
+    /// (at once where the socket takes them, as it does for a short
+    /// command on an idle connection) and their replies, owed from then on,
+    /// are read and matched by opaque at the connection's next use, ahead
+    /// of that pipeline's own ([`Connection::looks_open`], [`drive`]), and
+    /// dropped unless they are error lines (which break the connection).
+    /// Returns whether everything was written; when not (a full socket
+    /// buffer), nothing is owed unawaited — the caller finishes the
+    /// pipeline with [`drive`] and awaits it.
+    ///
+    /// # Errors
+    /// I/O errors of the write; the connection is then broken.
+    pub fn send_unawaited(&mut self, cmds: &[Command<'_>]) -> Result<bool> {
+        // An authentication queued ahead is consumed on its own (parse).
+        let owed = self
+            .pending
+            .iter()
+            .filter(|e| e.kind != ExpectKind::Stored)
+            .count();
+        for c in cmds {
+            self.queue(c);
+        }
+        self.start();
+        self.write_some()?;
+        if self.wants_write() {
+            return Ok(false);
+        }
+        self.unawaited = owed + cmds.len();
+        Ok(true)
+    }
+
+    /// Replies still owed to commands sent unawaited.
+    #[must_use]
+    pub fn owed_unawaited(&self) -> usize {
+        self.unawaited
     }
 
     fn refused(&mut self, answer: String) -> Error {
@@ -374,7 +433,11 @@ impl Connection {
         if !self.timed_out {
             return None;
         }
-        let at = self.pending.iter().position(|e| e.key == key)?;
+        let at = self
+            .pending
+            .iter()
+            .skip(self.unawaited)
+            .position(|e| e.key == key)?;
         Some(self.replies.len() + at)
     }
 
@@ -492,6 +555,15 @@ impl Connection {
                         // memcached closes the connection.
                         if let Reply::Failed(answer) = reply {
                             return Err(self.refused(answer));
+                        }
+                        continue;
+                    }
+                    if self.unawaited > 0 {
+                        // A reply to a command sent unawaited: matched (by
+                        // opaque and key, as every reply), then dropped.
+                        self.unawaited -= 1;
+                        if matches!(reply, Reply::Failed(_)) {
+                            self.broken = true;
                         }
                         continue;
                     }

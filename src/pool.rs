@@ -350,71 +350,6 @@ impl Pool {
             .unwrap_or_else(|| Ok(Vec::new()))
     }
 
-    /// Remembers that `key` on server `idx` may hold `value`, written by a
-    /// command whose outcome is unknown (it timed out: a stopped or
-    /// partitioned server may still execute it when it resumes — a lock add
-    /// would then leave a lock nobody holds). The next time this process
-    /// gets an answer from the server, the item is deleted if it holds
-    /// exactly `value` (`mg` then `md C<cas>`).
-    ///
-    /// When the command was an add whose pipeline timed out, its connection
-    /// is watched for the late reply instead ([`crate::late::watch`], until
-    /// `lock_ttl` from now): a lock stored late is then removed as soon as
-    /// the server resumes, by any process's next request or none.
-    pub fn delete_when_back(&self, idx: usize, key: Vec<u8>, value: Vec<u8>, lock_ttl: Duration) {
-        let server = &self.servers[idx];
-        if let Some(conn) = server.take_late(&key)
-            && crate::late::watch(conn, key.clone(), std::time::Instant::now() + lock_ttl)
-        {
-            return;
-        }
-        let mut list = server.pending_deletes.lock();
-        if list.len() >= MAX_PENDING_DELETES {
-            list.remove(0);
-        }
-        list.push((key, value));
-    }
-
-    /// Runs the pending deletes of server `idx`, if any (called after a
-    /// round trip to it succeeded, so a server still hanging costs no second
-    /// timeout); those that cannot run now stay pending.
-    fn settle_pending(&self, idx: usize) {
-        let server = &self.servers[idx];
-        let pending = std::mem::take(&mut *server.pending_deletes.lock());
-        if pending.is_empty() {
-            return;
-        }
-        let peeks: Vec<Command<'_>> = pending.iter().map(|(k, _)| Command::peek(k)).collect();
-        let Ok(replies) = self
-            .run(&[Job {
-                server: idx,
-                cmds: peeks,
-            }])
-            .pop()
-            .unwrap_or_else(|| Ok(Vec::new()))
-        else {
-            server.pending_deletes.lock().extend(pending);
-            return;
-        };
-        let deletes: Vec<Command<'_>> = pending
-            .iter()
-            .zip(&replies)
-            .filter_map(|((key, value), r)| match r {
-                Reply::Value(v, meta) if v == value && meta.cas.is_some() => {
-                    Some(Command::Delete { key, cas: meta.cas })
-                }
-                _ => None,
-            })
-            .collect();
-        if !deletes.is_empty() {
-            // Best effort: an item we cannot delete now expires by its TTL.
-            let _ = self.run(&[Job {
-                server: idx,
-                cmds: deletes,
-            }]);
-        }
-    }
-
     /// Sends each job's commands to its server — every pipeline written
     /// before any reply is awaited, all replies awaited together, so N
     /// servers cost one round trip and a silent server only its own
@@ -577,4 +512,5 @@ enum Retry {
     No(Error),
 }
 
+mod deferred;
 mod identity;

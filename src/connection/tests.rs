@@ -188,3 +188,49 @@ fn waiting_for_late_replies_ends_at_its_deadline_or_when_stopped() {
         "still owed: nothing was read"
     );
 }
+
+#[test]
+fn replies_owed_unawaited_are_matched_before_the_next_pipeline() {
+    let (mut c, mut peer, _d) = pair();
+    let release = Command::Delete {
+        key: b"l",
+        cas: Some(7),
+    };
+    assert!(c.send_unawaited(&[release]).expect("sent"));
+    assert_eq!(c.owed_unawaited(), 1);
+    // Not there yet: still reusable, the reply stays owed.
+    assert!(c.looks_open());
+    assert_eq!(c.owed_unawaited(), 1);
+    // It arrives together with the next pipeline's own reply.
+    answer(&mut peer, b"HD O1 kl\r\nEN O2 kk\r\n");
+    let r = c.execute(&[Command::peek(b"k")]).expect("replies");
+    assert_eq!(r, vec![Reply::Miss], "only the pipeline's own reply");
+    assert_eq!(c.owed_unawaited(), 0);
+    assert!(c.looks_open());
+
+    // One that arrived while idle is taken by the reuse check.
+    assert!(c.send_unawaited(&[release]).expect("sent"));
+    answer(&mut peer, b"EX O3 kl\r\n");
+    assert!(c.looks_open(), "a lock that was not ours any more");
+    assert_eq!(c.owed_unawaited(), 0);
+}
+
+#[test]
+fn an_unawaited_reply_for_another_command_or_one_too_many_breaks_the_connection() {
+    // A unix socket's write is in the peer's queue when it returns: no
+    // wait is needed before looking.
+    let (mut c, mut peer, _d) = pair();
+    let release = Command::Delete {
+        key: b"l",
+        cas: Some(7),
+    };
+    assert!(c.send_unawaited(&[release]).expect("sent"));
+    answer(&mut peer, b"HD O9 kl\r\n");
+    assert!(!c.looks_open(), "wrong opaque");
+
+    let (mut c, mut peer, _d) = pair();
+    assert!(c.send_unawaited(&[release]).expect("sent"));
+    answer(&mut peer, b"HD O1 kl\r\nEN\r\n");
+    assert!(!c.looks_open(), "one reply too many");
+    assert!(c.saw_stray_bytes());
+}

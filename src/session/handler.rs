@@ -82,6 +82,9 @@ pub(super) struct Opened {
     /// Newest version read (0 when there was no copy).
     pub(super) version: u32,
     pub(super) lock: Option<HeldLock>,
+    /// The lock's copy on the next server, when held
+    /// ([`super::lock_copy`]).
+    pub(super) lock_copy: Option<HeldLock>,
     /// Read without the lock after a lock timeout (`lock_failure=readonly`):
     /// the bytes read, so an unchanged write (lazy_write off) can be told
     /// from a change.
@@ -326,6 +329,7 @@ impl Handler {
             copies: Vec::new(),
             version: 0,
             lock: None,
+            lock_copy: None,
             readonly: None,
             db_only: false,
             db_lock: None,
@@ -431,29 +435,40 @@ impl Handler {
         if let Some(name) = o.db_lock.take() {
             self.durable_unlock(&name);
         }
+        self.release_lock_copy(&mut o);
         match o.lock.take() {
-            Some(l) => self.release_lock(&o.keys.lock, l),
+            // Nothing left to do after it: unawaited.
+            Some(l) => self.release_lock_unawaited(&o.keys.lock, l),
             None => Ok(()),
         }
     }
 
-    /// Compare-and-deletes lock `l` (key `lock_key`) in a round trip of its
-    /// own. EX/NF: the lock expired and may belong to someone else now; it
-    /// is theirs, so it is left alone. When the round trip fails, whether
-    /// the release landed is unknown: the lock is deleted when the server
-    /// answers again, if it still holds our value.
+    /// Compare-and-deletes lock `l` without awaiting the answer (read at
+    /// its connection's next use; see [`Transport::send_unawaited`]): for a
+    /// release that follows confirmed writes, whose outcome changes nothing
+    /// for this request — EX/NF would mean the lock is someone else's now.
+    /// Saves the release's round trip where it cannot ride with a write
+    /// (copies on other servers than the lock's, `compat=memcached`).
+    ///
+    /// The release is written to the socket before this returns; memcached
+    /// runs it whether or not anyone reads the reply (a process that exits
+    /// first closes the connection after it). What is lost is only the
+    /// knowledge of the outcome: a lock whose server dies before running it
+    /// goes with that server's memory, and one whose connection is cut in
+    /// flight expires by its TTL — as a release whose reply never came.
     ///
     /// # Errors
-    /// The server's error.
-    pub(super) fn release_lock(&self, lock_key: &[u8], l: HeldLock) -> Result<()> {
+    /// The server's error, when the send failed (the lock is then deleted
+    /// when the server answers again, its value still ours).
+    pub(super) fn release_lock_unawaited(&self, lock_key: &[u8], l: HeldLock) -> Result<()> {
         let r = self
             .pool
-            .execute(l.server, &[delete_cas_cmd(lock_key, l.cas)]);
+            .send_unawaited(l.server, &[delete_cas_cmd(lock_key, l.cas)]);
         if r.is_err() {
             self.pool
                 .delete_when_back(l.server, lock_key.to_vec(), l.value, self.lock.expire_s);
         }
-        r.map(drop)
+        r
     }
 }
 

@@ -7,6 +7,7 @@
 mod durable;
 pub mod ffi;
 pub mod handler;
+mod lock_copy;
 pub mod plan;
 pub mod read;
 mod repair;

@@ -13,6 +13,9 @@ use crate::{
 pub enum Tag {
     /// `ms <lock> ME`: take the lock.
     LockAdd,
+    /// `ms <lock> ME` on the next server: the lock's copy
+    /// ([`super::lock_copy`]).
+    LockCopyAdd,
     /// `mg <lock> v c [t]`: what holds the lock.
     LockPeek,
     /// Read, store, touch or delete of the copy at this index.

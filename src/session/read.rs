@@ -4,6 +4,7 @@
 
 use super::{
     handler::{Copy, Handler, HeldLock, Opened, failed_over, id_text, unexpected},
+    lock_copy::CopyStep,
     plan::{
         Batch, LockValue, Tag, delete_cas_cmd, lock_add_cmd, lock_peek_cmd, read_cmd, store_cmd,
     },
@@ -101,6 +102,17 @@ impl Handler {
                     l.value,
                     self.lock.expire_s,
                 );
+                // The lock's copy stands in: it is held on the server a
+                // request failing over would lock next.
+                o.lock = o.lock_copy.take();
+            }
+            if let Some(l) = o.lock_copy.take_if(|l| failed.contains(&l.server)) {
+                self.pool.delete_when_back(
+                    l.server,
+                    o.keys.lock.clone(),
+                    l.value,
+                    self.lock.expire_s,
+                );
             }
             let copies = self.pick_except(&order, n, &failed);
             if copies.is_empty() {
@@ -115,10 +127,15 @@ impl Handler {
                 }
                 _ => None,
             };
+            let copy_server =
+                lock_server.and_then(|s| self.lock_copy_server(&lock_order, s, &failed));
             let value = token.as_ref().map(|t| self.lock_value(t));
             let mut batch = Batch::default();
             if let (Some(s), Some(v)) = (lock_server, value.as_deref()) {
                 self.push_lock_attempt(&mut batch, s, &o.keys.lock, v, false);
+                if let Some(b) = copy_server {
+                    self.push_lock_copy(&mut batch, b, &o.keys.lock, v);
+                }
             }
             // Where no copy shares the lock's server (compat=memcached), a
             // read beside the add could predate the previous holder's write
@@ -131,6 +148,7 @@ impl Handler {
             }
             let mut answers: Vec<Option<Reply>> = vec![None; copies.len()];
             let (mut added, mut peek, mut lock_err) = (None, None, None);
+            let (mut copy_added, mut copy_failed) = (None, false);
             let mut retry = false;
             for (server, tags, res) in self.run(batch) {
                 match res {
@@ -139,6 +157,7 @@ impl Handler {
                             match (tag, reply) {
                                 (Tag::LockAdd, r) => added = Some(r),
                                 (Tag::LockPeek, r) => peek = Some(r),
+                                (Tag::LockCopyAdd, r) => copy_added = Some(r),
                                 (Tag::Copy(i), Reply::Failed(answer)) => {
                                     // The copy could not be read: like a
                                     // failed server for this request.
@@ -157,6 +176,7 @@ impl Handler {
                         }
                     }
                     Err(e) if e.is_server_fault() => {
+                        copy_failed |= tags.contains(&Tag::LockCopyAdd);
                         if tags.contains(&Tag::LockAdd) {
                             // The copies read there are missing: never an
                             // empty session in place of one not read.
@@ -176,7 +196,13 @@ impl Handler {
             let mut contended = false;
             let mut reread = false;
             if let (Some(s), Some(v)) = (lock_server, value.as_ref()) {
-                match self.lock_step(s, &o.keys.lock, v, added, peek, lock_err)? {
+                let step = self.lock_step(s, &o.keys.lock, v, added, peek, lock_err);
+                let copy_step = copy_server.map(|b| {
+                    let held = matches!(step, Ok(Step::Got(_)));
+                    let r = self.settle_lock_copy(o, b, v, held, copy_added, copy_failed);
+                    (b, r)
+                });
+                match step? {
                     Step::Got(cas) => {
                         stats::bump(Total::LocksAcquired);
                         o.lock = Some(HeldLock {
@@ -187,6 +213,14 @@ impl Handler {
                         // Not read beside the add (see `read_now`): read
                         // now that the lock is ours.
                         reread = !read_now;
+                        if let Some((b, CopyStep::Wait)) = copy_step {
+                            if !self.wait_lock_copy(o, b, v)? {
+                                return self.gave_up_on_lock(o, &copies, n);
+                            }
+                            // What was read beside the copy's add may
+                            // predate its holder's write.
+                            reread = true;
+                        }
                     }
                     Step::Contended => contended = true,
                     Step::Again => continue,
@@ -223,8 +257,13 @@ impl Handler {
                         o.lock = Some(HeldLock {
                             server: s,
                             cas,
-                            value: v,
+                            value: v.clone(),
                         });
+                        if let Some(b) = self.lock_copy_server(&lock_order, s, &failed)
+                            && !self.wait_lock_copy(o, b, &v)?
+                        {
+                            return self.gave_up_on_lock(o, &copies, n);
+                        }
                     }
                     Ok(Waited::GaveUp(after)) => {
                         stats::bump(Total::LockWaitTimeouts);
@@ -425,7 +464,7 @@ impl Handler {
     }
 
     /// One poll of a contended lock: `Some(cas)` when taken.
-    fn try_lock(&self, server: usize, key: &[u8], value: &[u8]) -> Result<Option<u64>> {
+    pub(super) fn try_lock(&self, server: usize, key: &[u8], value: &[u8]) -> Result<Option<u64>> {
         for _ in 0..3 {
             let mut batch = Batch::default();
             self.push_lock_attempt(&mut batch, server, key, value, true);
@@ -460,7 +499,12 @@ impl Handler {
     }
 
     /// Reads every copy in one parallel round trip.
-    fn read_copies(&self, key: &[u8], copies: &[usize], ttl: bool) -> Result<Vec<Option<Reply>>> {
+    pub(super) fn read_copies(
+        &self,
+        key: &[u8],
+        copies: &[usize],
+        ttl: bool,
+    ) -> Result<Vec<Option<Reply>>> {
         let batch = Batch::per_copy(copies, read_cmd(key, ttl));
         let mut answers = vec![None; copies.len()];
         for (server, tags, res) in self.run(batch) {
@@ -482,7 +526,7 @@ impl Handler {
     /// Picks the newest copy among `answers` (one per server of `copies`;
     /// `None` for a server that failed), records what was read in `o`, and
     /// repairs stale or missing copies.
-    fn settle_copies(
+    pub(super) fn settle_copies(
         &self,
         o: &mut Opened,
         copies: &[usize],

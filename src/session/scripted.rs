@@ -25,6 +25,9 @@ pub struct Script {
     /// Per round trip: per server, the commands in a short form.
     log: Vec<Vec<(usize, Vec<String>)>>,
     pub pending_deletes: Vec<(usize, Vec<u8>, Vec<u8>)>,
+    /// Commands sent unawaited, in a short form, with the number of round
+    /// trips logged before each (so a test sees where it was sent).
+    pub unawaited: Vec<(usize, usize, Vec<String>)>,
     down: Vec<usize>,
 }
 
@@ -128,6 +131,20 @@ impl Transport for Scripted {
     fn retry_interval(&self, _server: usize) -> Duration {
         Duration::from_secs(15)
     }
+    fn send_unawaited(&self, server: usize, cmds: &[Command<'_>]) -> Result<()> {
+        let mut s = self.script.lock();
+        if s.down.contains(&server) {
+            drop(s);
+            return Err(self.down_error(server).unwrap_or(Error::ServerDown {
+                server: self.label(server),
+                retry_in_ms: 0,
+            }));
+        }
+        let after = s.log.len();
+        s.unawaited
+            .push((after, server, cmds.iter().map(short).collect()));
+        Ok(())
+    }
 }
 
 /// A handler over 3 scripted servers with the given directives.
@@ -168,6 +185,18 @@ impl Scripted {
 
     pub fn log(&self) -> Vec<Vec<(usize, Vec<String>)>> {
         self.script.lock().log.clone()
+    }
+
+    /// The commands sent unawaited so far: (round trips logged before,
+    /// server, commands in short form).
+    pub fn unawaited(&self) -> Vec<(usize, usize, Vec<String>)> {
+        self.script.lock().unawaited.clone()
+    }
+
+    /// The last commands sent unawaited, with their server.
+    pub fn last_unawaited(&self) -> (usize, Vec<String>) {
+        let (_, server, cmds) = self.unawaited().pop().expect("something sent unawaited");
+        (server, cmds)
     }
 
     pub fn unused_steps(&self) -> usize {

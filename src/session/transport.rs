@@ -52,6 +52,14 @@ pub trait Transport: std::fmt::Debug + Send + Sync {
 
     /// The retry interval of a server.
     fn retry_interval(&self, server: usize) -> Duration;
+
+    /// Sends `cmds` to `server` without awaiting their replies (read and
+    /// matched at the connection's next use): no round trip is waited for.
+    /// For commands whose outcome the request does not need.
+    ///
+    /// # Errors
+    /// That server's error, when the send failed.
+    fn send_unawaited(&self, server: usize, cmds: &[Command<'_>]) -> Result<()>;
 }
 
 impl Transport for Pool {
@@ -88,5 +96,8 @@ impl Transport for Pool {
     }
     fn execute(&self, server: usize, cmds: &[Command<'_>]) -> Result<Vec<Reply>> {
         Pool::execute(self, server, cmds)
+    }
+    fn send_unawaited(&self, server: usize, cmds: &[Command<'_>]) -> Result<()> {
+        Pool::send_unawaited(self, server, cmds)
     }
 }

@@ -218,13 +218,18 @@ impl Handler {
                 }
             }
         }
+        // The lock's copy first: a request waiting for the lock then finds
+        // its copy free once it has the lock.
+        self.release_lock_copy(o);
         if released {
             o.lock = None;
         } else if let Some(l) = o.lock.take() {
-            // Every copy's write was answered (or failed): now the lock. A
-            // failed release is not the write's failure; it is retried
-            // when the server answers again.
-            let _ = self.release_lock(&o.keys.lock, l);
+            // Every copy's write was answered (or failed): now the lock,
+            // unawaited — nothing this request does depends on its answer,
+            // so a locked write costs no round trip for it. A failed
+            // release is not the write's failure; it is retried when the
+            // server answers again.
+            let _ = self.release_lock_unawaited(&o.keys.lock, l);
         }
         if let Some(e) = refused {
             return Err(e);
@@ -363,6 +368,7 @@ impl Handler {
             if !released {
                 o.lock = lock;
             }
+            h.release_lock_copy(o);
             o.copies.clear();
             o.version = 0;
             if answered == 0 {
@@ -503,6 +509,7 @@ impl Handler {
             if !released {
                 o.lock = lock;
             }
+            h.release_lock_copy(o);
             // Copies gone (evicted or expired mid-request) are written in
             // full, as adds; copies on servers that failed are replaced by
             // the next usable servers, as a write would.
