@@ -385,6 +385,22 @@ impl Connection {
         Ok(true)
     }
 
+    /// Appends `cmds` to a pipeline that timed out ([`Connection::timed_out`])
+    /// and writes what the socket takes now, without waiting: a server that
+    /// is only slow or stopped runs them after what the connection already
+    /// carries, when it resumes. Their replies are owed like the rest (a
+    /// watcher may read them, [`crate::late`]). Returns whether every byte
+    /// was written.
+    pub fn append_late(&mut self, cmds: &[Command<'_>]) -> bool {
+        if !self.timed_out || !self.owned_by_this_process() {
+            return false;
+        }
+        for c in cmds {
+            self.queue(c);
+        }
+        self.write_some().is_ok() && !self.wants_write()
+    }
+
     /// Replies still owed to commands sent unawaited.
     #[must_use]
     pub fn owed_unawaited(&self) -> usize {

@@ -99,9 +99,10 @@ pub struct Server {
     /// Items to delete if they still hold a given value, once the server
     /// answers again (see [`Pool::delete_when_back`]).
     pending_deletes: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
-    /// Connections whose pipeline held an add and timed out, kept (at most
-    /// [`MAX_LATE_PER_SERVER`], newest) until the caller says whether the
-    /// add's late reply is worth watching (see [`crate::late`]).
+    /// Connections whose pipeline timed out, kept (at most
+    /// [`MAX_LATE_PER_SERVER`], newest): an add's late reply may be watched
+    /// ([`crate::late`]), and a lock release can still reach a server that
+    /// is only slow or stopped ([`Pool::send_unawaited`]).
     late: Mutex<Vec<Connection>>,
 }
 
@@ -215,6 +216,13 @@ impl Server {
             .iter()
             .position(|c| c.owned_by_this_process() && c.owed_reply_for(key).is_some())?;
         Some(late.swap_remove(at))
+    }
+
+    /// Takes the newest kept timed-out connection of this process.
+    fn take_newest_late(&self) -> Option<Connection> {
+        let mut late = self.late.lock();
+        late.retain(Connection::owned_by_this_process);
+        late.pop()
     }
 
     fn release(&self, conn: Connection) {
@@ -489,7 +497,7 @@ impl Pool {
                     if let Some(line) = server.record_error(&e) {
                         self.event(line);
                     }
-                    if s.conn.timed_out() && jobs[s.job].cmds.iter().any(Command::is_add) {
+                    if s.conn.timed_out() {
                         server.keep_late(s.conn);
                     }
                     out[s.job] = Some(Err(Retry::No(e)));

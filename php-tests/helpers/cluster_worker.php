@@ -20,6 +20,10 @@
  *                                        id, stores value; a second request
  *                                        with that id reads it back
  *   {"op":"servers"}                     -> {"servers": rsmemcache_servers()}
+ *   {"op":"open","id":id}                session_start() only: the request
+ *                                        holds the session (and its lock)
+ *   {"op":"commit","value":"..."}        then stores $_SESSION['v'] = value
+ *                                        and session_write_close()
  *
  * Session answers: "started" {id: bool}, "closed" {id: bool}, "read"
  * {id: $_SESSION['v'] seen by session_start(), or null}, "ms" {id: the
@@ -93,6 +97,16 @@ while (($line = fgets(STDIN)) !== false) {
             break;
         case 'servers':
             $out = ['servers' => rsmemcache_servers()];
+            break;
+        case 'open':
+            session_id((string)$cmd['id']);
+            $started = session_start();
+            $out = ['started' => $started, 'read' => $started ? ($_SESSION['v'] ?? null) : null];
+            break;
+        case 'commit':
+            $_SESSION['v'] = $cmd['value'];
+            $t0 = hrtime(true);
+            $out = ['closed' => session_write_close(), 'ms' => (hrtime(true) - $t0) / 1e6];
             break;
         default:
             $out = ['error' => 'unknown op'];

@@ -234,3 +234,49 @@ fn an_unawaited_reply_for_another_command_or_one_too_many_breaks_the_connection(
     assert!(!c.looks_open(), "one reply too many");
     assert!(c.saw_stray_bytes());
 }
+
+#[test]
+fn a_release_appended_to_a_timed_out_pipeline_goes_out_behind_it() {
+    use std::io::Read as _;
+    let (mut c, mut peer, _d) = pair();
+    let write = Command::Set {
+        key: b"data",
+        value: b"v2",
+        exptime: Exptime::from(20_u32),
+        client_flags: 0,
+        mode: SetMode::Set,
+        cas: Some(5),
+    };
+    let release = Command::Delete {
+        key: b"lock",
+        cas: Some(9),
+    };
+    assert!(!c.append_late(&[release]), "only after a timeout");
+    // The server stops before answering the write.
+    let e = c.execute(&[write]).unwrap_err();
+    assert!(matches!(e, Error::Timeout { .. }) && c.timed_out());
+    assert!(c.append_late(&[release]), "written at once");
+    peer.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut got = Vec::new();
+    while !got.ends_with(b"\r\n") || !got.windows(7).any(|w| w == b"md lock") {
+        let mut buf = [0u8; 256];
+        let n = peer.read(&mut buf).expect("peer read");
+        assert!(n > 0, "closed");
+        got.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&got);
+    let (ms, md) = (
+        text.find("ms data").expect("ms"),
+        text.find("md lock").expect("md"),
+    );
+    assert!(ms < md, "the release behind the write: {text}");
+    // When the server resumes, both replies come, in order.
+    answer(&mut peer, b"HD O1 kdata\r\nHD O2 klock\r\n");
+    let stop = AtomicBool::new(false);
+    let until = Instant::now() + Duration::from_secs(5);
+    let r = c
+        .await_late(until, Duration::from_millis(20), &stop)
+        .expect("late replies");
+    assert_eq!(r.len(), 2, "{r:?}");
+}

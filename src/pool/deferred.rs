@@ -25,14 +25,30 @@ impl Pool {
     /// I/O errors of the send (which mark it failed).
     pub fn send_unawaited(&self, idx: usize, cmds: &[Command<'_>]) -> Result<()> {
         let server = &self.servers[idx];
-        if let Some(e) = server.down_error() {
-            return Err(e);
+        let down = server.down_error();
+        if down.is_some()
+            && let Some(mut conn) = server.take_newest_late()
+        {
+            // Marked failed after a timeout (here or in another worker), the
+            // server may be only slow or stopped — a lock left there would
+            // hold up the requests of web servers that still use it, for
+            // its whole TTL. A connection that timed out on it still
+            // reaches it: what is written there runs after what it already
+            // carries (this request's write), when the server resumes.
+            let sent = conn.append_late(cmds);
+            server.keep_late(conn);
+            if sent {
+                return Ok(());
+            }
         }
-        let mut conn = match server.take_idle() {
-            Some(c) => c,
+        let mut conn = match (server.take_idle(), down) {
+            // Idle and still open (a stopped server's socket takes the
+            // bytes): sent there, failed or not, at no wait.
+            (Some(c), _) => c,
+            (None, Some(e)) => return Err(e),
             // A new connection has nothing unawaited to gain over a round
             // trip (its connect is one): send it the normal way.
-            None => return self.execute(idx, cmds).map(drop),
+            (None, None) => return self.execute(idx, cmds).map(drop),
         };
         stats::bump_server(&server.cells, ServerCounter::Requests);
         let sent = match conn.send_unawaited(cmds) {
