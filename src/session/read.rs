@@ -3,7 +3,7 @@
 //! outcome is unknown, pick the newest copy and repair the others.
 
 use super::{
-    handler::{Copy, Handler, HeldLock, Opened, failed_over, id_text, unexpected},
+    handler::{Copy, Handler, HeldLock, Opened, failed_over, id_prefix, id_text, unexpected},
     plan::{
         Batch, LockValue, Tag, delete_cas_cmd, lock_add_cmd, lock_peek_cmd, read_cmd, store_cmd,
     },
@@ -14,7 +14,7 @@ use crate::{
     keys::{Compat, now_ms},
     lock::{self, Backoff, LockFailure, RealClock, Waited},
     protocol::{Command, Exptime, Reply},
-    replica::{self, Found},
+    replica::{self, Found, Unusable},
     stats::{self, Total},
 };
 
@@ -491,18 +491,47 @@ impl Handler {
         let mut found = Vec::new();
         let mut values: Vec<Option<(Vec<u8>, Option<i64>)>> = Vec::new();
         o.copies.clear();
+        o.rewrite = false;
         for (&server, answer) in copies.iter().zip(answers) {
             match answer {
                 None => {}
                 Some(Reply::Value(data, meta)) => {
                     let flags = meta.client_flags.unwrap_or(0);
-                    let d = replica::decode(data, flags, self.max_inflated).map_err(|detail| {
-                        Error::Undecodable {
-                            id: id_text(&o.sid),
-                            server: self.pool.label(server),
-                            detail,
+                    let d = match self
+                        .codec
+                        .open(&o.keys.data, data, flags, self.max_inflated)
+                    {
+                        Ok(d) => d,
+                        Err(Unusable::Undecodable(detail)) => {
+                            return Err(Error::Undecodable {
+                                id: id_text(&o.sid),
+                                server: self.pool.label(server),
+                                detail,
+                            });
                         }
-                    })?;
+                        Err(Unusable::Refused(why)) => {
+                            // Never returned to PHP: absent, logged, and
+                            // overwritten (repair or the next write, CAS
+                            // guarded by the id read here).
+                            self.notices.borrow_mut().push(format!(
+                                "session {}: the copy on server {} is treated as absent: {why}",
+                                id_prefix(&o.sid),
+                                self.pool.label(server)
+                            ));
+                            found.push(Found::Missing);
+                            values.push(None);
+                            o.copies.push(Copy {
+                                server,
+                                cas: meta.cas,
+                                read: true,
+                            });
+                            o.rewrite = true;
+                            continue;
+                        }
+                    };
+                    // Plaintext read with encryption on: sealed by the
+                    // next write, even an unchanged session's.
+                    o.rewrite |= self.codec.ring.is_some() && !d.sealed;
                     found.push(Found::Version(d.version));
                     values.push(Some((d.data, meta.ttl)));
                     o.copies.push(Copy {

@@ -91,12 +91,14 @@ impl Handler {
         if targets.is_empty() {
             return Err(self.unreachable(&o.sid, &order, None));
         }
+        // Sealed once for every copy (a fresh nonce per write).
+        let (value, flags) = self.codec.seal(&o.keys.data, data, version)?;
+        let data: &[u8] = &value;
         // A refused size keeps the lock for close to release.
         for c in &targets {
             self.check_size(&o.sid, &o.keys.data, c.server, data)?;
         }
         let locked = o.lock.is_some() || refill;
-        let flags = replica::flags_for(version);
         let mut with_writes = o
             .lock
             .as_ref()
@@ -245,6 +247,7 @@ impl Handler {
             }
             o.copies = stored;
             o.version = version;
+            o.rewrite = false;
         }
         Ok(())
     }
@@ -465,8 +468,10 @@ impl Handler {
                 .filter(|c| c.cas.is_some() && h.usable(c.server))
                 .map(|c| c.server)
                 .collect();
-            if targets.is_empty() {
-                // Nothing was read (or nothing existed): a full write.
+            if targets.is_empty() || o.rewrite {
+                // Nothing was read (or nothing existed), or a copy read
+                // must be sealed (plaintext) or replaced (refused): a full
+                // write.
                 let version = replica::next_version(o.version);
                 return h.store_copies(o, data, exptime, version, None);
             }
