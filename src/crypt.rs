@@ -110,7 +110,9 @@ fn id_ok(id: &[u8]) -> bool {
 /// A key written as 64 hex digits, or as base64 (standard alphabet, with or
 /// without padding) of 32 bytes.
 fn decode_key(text: &[u8]) -> std::result::Result<[u8; KEY_LEN], String> {
-    let bytes = if text.len() == 2 * KEY_LEN && text.iter().all(u8::is_ascii_hexdigit) {
+    // All hex digits, an even count: hex (base64 of 32 bytes is 43 or 44
+    // characters, with a '=' when even).
+    let bytes = if text.len() % 2 == 0 && text.iter().all(u8::is_ascii_hexdigit) {
         text.chunks(2)
             .map(|p| {
                 let s = std::str::from_utf8(p).unwrap_or("zz");
@@ -397,9 +399,12 @@ mod tests {
             ("# only a comment\n\n".into(), "holds no key"),
             (format!("{HEX_A}\n"), "line 1 is not"),
             (format!("a b {HEX_A}\n"), "line 1 is not"),
-            (format!("a {short}\n"), "line 1: the key is"),
             (
-                format!("a {HEX_A}\n\nb {}\n", "A".repeat(44)),
+                format!("a {short}\n"),
+                "line 1: the key is 31 bytes, not 32",
+            ),
+            (
+                format!("a {HEX_A}\n\nb {}\n", "Q".repeat(44)),
                 "line 3: the key is 33 bytes",
             ),
             (
