@@ -491,7 +491,10 @@ impl Handler {
         let mut found = Vec::new();
         let mut values: Vec<Option<(Vec<u8>, Option<i64>)>> = Vec::new();
         o.copies.clear();
-        o.rewrite = false;
+        // Copies refused by encryption (indexes into `o.copies`), and
+        // whether a plaintext copy was read with encryption on.
+        let mut refused: Vec<usize> = Vec::new();
+        let mut plaintext = false;
         for (&server, answer) in copies.iter().zip(answers) {
             match answer {
                 None => {}
@@ -518,6 +521,7 @@ impl Handler {
                                 id_prefix(&o.sid),
                                 self.pool.label(server)
                             ));
+                            refused.push(o.copies.len());
                             found.push(Found::Missing);
                             values.push(None);
                             o.copies.push(Copy {
@@ -525,13 +529,12 @@ impl Handler {
                                 cas: meta.cas,
                                 read: true,
                             });
-                            o.rewrite = true;
                             continue;
                         }
                     };
                     // Plaintext read with encryption on: sealed by the
                     // next write, even an unchanged session's.
-                    o.rewrite |= self.codec.ring.is_some() && !d.sealed;
+                    plaintext |= self.codec.ring.is_some() && !d.sealed;
                     found.push(Found::Version(d.version));
                     values.push(Some((d.data, meta.ttl)));
                     o.copies.push(Copy {
@@ -552,6 +555,9 @@ impl Handler {
                 Some(other) => return Err(unexpected(&*self.pool, server, "mg", &other)),
             }
         }
+        // A refused copy not repaired below, or a plaintext one: the next
+        // write stores the session in full even if unchanged.
+        o.rewrite = plaintext || !refused.is_empty();
         let Some(best) = replica::newest(&found) else {
             o.version = 0;
             return Ok(Vec::new());
@@ -566,6 +572,8 @@ impl Handler {
         let stale = replica::stale(&found);
         if !stale.is_empty() {
             self.repair(o, &stale, &data, ttl);
+            // `repair` leaves `read` set on the copies it stored.
+            o.rewrite = plaintext || refused.iter().any(|&i| !o.copies[i].read);
         }
         Ok(data)
     }
