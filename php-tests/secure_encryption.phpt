@@ -70,6 +70,20 @@ echo "with a lookalike header but no flag: ", enc_forge(MC1, $B, "\x01\x02k1" . 
 echo "B: data ", json_encode($data), "\n";
 foreach (enc_log($ids, $names) as $l) { echo "  logged: $l\n"; }
 
+echo "-- use_strict_mode: a planted value does not make its id known\n";
+ini_set('session.use_strict_mode', '1');
+$F = lc_sid('encF');
+echo "raw ms: ", enc_forge(MC1, $F, "\x01\x02k1" . random_bytes(40), (1 << 12) | 4), "\n";
+foreach (['planted' => $F, 'genuine' => $A] as $what => $sid) {
+    session_id($sid);
+    $ok = session_start();
+    echo "$what id: started ", json_encode($ok), ", id kept ", json_encode(session_id() === $sid), "\n";
+    session_abort();
+}
+ini_set('session.use_strict_mode', '0');
+echo "log: ", json_encode(enc_log($ids, $names)), "\n";
+lc_forget($F);
+
 echo "-- never a warning, never the key\n";
 $w = enc_warnings();
 echo "warnings: ", json_encode($w), "\n";
@@ -108,6 +122,11 @@ B: started true, data []
 with a lookalike header but no flag: HD
 B: data []
   logged: rsmemcache: session <B>: the copy on server MC1 is treated as absent: a plaintext value, and rsmemcache.encryption_accept_plaintext is off
+-- use_strict_mode: a planted value does not make its id known
+raw ms: HD
+planted id: started true, id kept false
+genuine id: started true, id kept true
+log: []
 -- never a warning, never the key
 warnings: []
 key in the log: false

@@ -376,7 +376,10 @@ impl Handler {
     }
 
     /// Whether session `sid` exists on any of its copy servers. A pure
-    /// probe (`mg` without flags): nothing is written, no TTL changes. An
+    /// probe (`mg` without flags): nothing is written, no TTL changes. With
+    /// encryption on, the copies are read (`mg v f`) and only one that
+    /// opens counts: a value planted by someone who can write to memcached
+    /// does not make its id known to `use_strict_mode`. An
     /// id that could never be stored (bytes outside the alphabet, too long
     /// a key) does not exist: it is answered without a warning and without
     /// reaching memcached, so a client sending junk cookies to a
@@ -395,11 +398,28 @@ impl Handler {
             if servers.is_empty() {
                 break;
             }
-            let batch = Batch::per_copy(&servers, Command::probe(&keys.data));
+            // With encryption on, a copy counts only if it opens: a value
+            // planted by someone who can write to memcached must not make
+            // its id known to use_strict_mode (session fixation).
+            let sealed = self.codec.ring.is_some();
+            let probe = if sealed {
+                read_cmd(&keys.data, false)
+            } else {
+                Command::probe(&keys.data)
+            };
+            let batch = Batch::per_copy(&servers, probe);
             let mut answered = false;
             for (server, _, res) in self.run(batch) {
                 match res.map(|mut r| r.pop()) {
                     Ok(Some(Reply::Done(_))) => return Ok(true),
+                    Ok(Some(Reply::Value(v, meta))) if sealed => {
+                        let flags = meta.client_flags.unwrap_or(0);
+                        match self.codec.open(&keys.data, v, flags, self.max_inflated) {
+                            Err(replica::Unusable::Refused(_)) => answered = true,
+                            // Undecodable: read reports it.
+                            _ => return Ok(true),
+                        }
+                    }
                     Ok(Some(Reply::Miss)) => answered = true,
                     Ok(other) => {
                         return Err(unexpected(
