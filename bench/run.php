@@ -291,10 +291,24 @@ if (isset($opt['tls'])) {
         ];
     }
 }
+/* Encryption rows: the plain locked cycle with rsmemcache.encryption_key_file
+ * (XChaCha20-Poly1305); the stored value is checked to hold no plaintext. */
+$KEYS = "$TMP/bench.keys";
+file_put_contents($KEYS, 'bench ' . bin2hex(random_bytes(32)) . "\n");
+chmod($KEYS, 0600);
+foreach ($SIZES as $size => $sl) {
+    $configs[] = [
+        'handler' => 'rsmemcache', 'persist' => 'enc', 'size' => $size, 'lock' => 'on', 'mode' => 'rw',
+        'ini' => ['session.save_handler' => 'rsmemcache', 'rsmemcache.locking' => '1',
+                  'rsmemcache.prefix' => 'rsmemcache.sess.', 'rsmemcache.encryption_key_file' => $KEYS],
+        'path' => static fn(int $p) => "127.0.0.1:$p", 'prefix' => 'rsmemcache.sess.', 'sealed' => true,
+    ];
+}
 @mkdir("$TMP/files", 0700, true);
 foreach ($configs as $i => &$c) {
     $c['name'] = sprintf('%s%s %s %s', $c['handler'],
-        $c['persist'] === '-' ? '' : ($c['persist'] === 'tls' ? ' TLS' : ($c['persist'] === 'yes' ? ' persistent' : ' non-persistent')),
+        $c['persist'] === '-' ? '' : ($c['persist'] === 'tls' ? ' TLS' : ($c['persist'] === 'enc' ? ' encrypted'
+            : ($c['persist'] === 'yes' ? ' persistent' : ' non-persistent'))),
         $SIZES[$c['size']], $c['mode'] === 'ro' ? 'read-only' : 'lock ' . $c['lock']);
 }
 unset($c);
@@ -323,7 +337,7 @@ function run_config(int $i, int $cycles, int $warmup, ?int $port = null, ?int $c
     $ini = $common + $c['ini'] + ['session.save_path' => ($c['path'])($port ?? $c['port'] ?? $PORT)];
     $verify = $c['prefix'] === null
         ? "file:$TMP/files/sess_$id"
-        : "mc:$HOST:" . ($c['vport'] ?? $PORT) . ":{$c['prefix']}$id";
+        : (($c['sealed'] ?? false) ? 'mc-sealed' : 'mc') . ":$HOST:" . ($c['vport'] ?? $PORT) . ":{$c['prefix']}$id";
     $cmd = array_merge([$PHP], $loads[$c['handler']], ini_args($ini), [
         "$DIR/session_cycle.php", "--id=$id", "--size={$c['size']}", "--cycles=$cycles",
         "--warmup=$warmup", "--mode={$c['mode']}", "--verify=$verify",
@@ -387,6 +401,8 @@ for ($r = 1; $r <= $ROUNDS; $r++) {
 $proxied = [
     find_config('rsmemcache', '-', 100, 'on'),
     find_config('rsmemcache', '-', 10000, 'on'),
+    find_config('rsmemcache', 'enc', 100, 'on'),
+    find_config('rsmemcache', 'enc', 10000, 'on'),
     find_config('rsmemcache', '-', 100, 'off'),
     find_config('rsmemcache', '-', 100, 'off', 'ro'),
     find_config('memcached', 'yes', 100, 'on'),
@@ -501,7 +517,7 @@ $rows = [];
 foreach ($order_rows as $i) {
     $c = $configs[$i];
     $ref = null;
-    if ($c['mode'] === 'rw' && ($c['handler'] !== 'rsmemcache' || $c['persist'] === 'tls')) {
+    if ($c['mode'] === 'rw' && ($c['handler'] !== 'rsmemcache' || in_array($c['persist'], ['tls', 'enc'], true))) {
         $lk = in_array($c['lock'], ['on', 'flock'], true) ? 'on' : 'off';
         $ref = $med[find_config('rsmemcache', '-', $c['size'], $lk)];
     }
@@ -562,6 +578,18 @@ if (isset($opt['tls'])) {
     echo "target: TLS / plain <= 1.15\n\n";
 }
 
+/* Encryption: the same locked cycle with every value sealed, against plain;
+ * the round trips per cycle of both come from the delay-proxy table below. */
+echo "== encryption (rsmemcache.encryption_key_file: XChaCha20-Poly1305, a random 192-bit nonce per write)\n";
+$erows = [];
+foreach ($SIZES as $size => $sl) {
+    $plain = $med[find_config('rsmemcache', '-', $size, 'on')];
+    $enc = $med[find_config('rsmemcache', 'enc', $size, 'on')];
+    $erows[] = ["rsmemcache $sl lock on", us($plain), us($enc), sprintf('%.2f×', $enc / $plain), us($enc - $plain)];
+}
+echo table(['configuration', 'plain µs/cycle', 'encrypted µs/cycle', 'encrypted / plain', 'cost (µs)'], $erows, [1, 2, 3, 4]);
+echo "round trips per cycle: see the 'encrypted' rows of the round-trip table (the same as plain)\n\n";
+
 /* Round trips. */
 $ds = array_keys($PROXIES);
 printf("== round trips per cycle, through the delay proxy (each client->server chunk held D µs; %d round%s x %d cycles per D)\n",
@@ -572,7 +600,7 @@ $prows = [];
 foreach ($proxied as $i) {
     $c = $configs[$i];
     $xs = $ys = [];
-    $row = [$labels[$c['handler']] . ($c['persist'] === 'yes' ? ' persistent' : '') . ' ' . $SIZES[$c['size']]
+    $row = [$labels[$c['handler']] . ($c['persist'] === 'yes' ? ' persistent' : ($c['persist'] === 'enc' ? ' encrypted' : '')) . ' ' . $SIZES[$c['size']]
         . ($c['mode'] === 'ro' ? ' read-only' : ' lock ' . $c['lock'])];
     foreach ($ds as $d) {
         $y = median($ptimes[$i][$d]);
@@ -634,7 +662,7 @@ printf("rsmemcache vs floor: %.2f× (target ≤ 1.2) %s  [floor %s µs = 2 RTT %
 echo "round trips per cycle (delay-proxy slope / client writes counted):\n";
 foreach ($proxied as $i) {
     $c = $configs[$i];
-    printf("  %-42s %.2f / %.2f\n", $labels[$c['handler']] . ($c['persist'] === 'yes' ? ' persistent' : '')
+    printf("  %-42s %.2f / %.2f\n", $labels[$c['handler']] . ($c['persist'] === 'yes' ? ' persistent' : ($c['persist'] === 'enc' ? ' encrypted' : ''))
         . ' ' . $SIZES[$c['size']] . ($c['mode'] === 'ro' ? ' read-only' : ' lock ' . $c['lock']),
         $rt[$i][0], $rt[$i][1]);
 }

@@ -6,7 +6,7 @@
  *
  *   php -n -d extension=... -d session.save_handler=... -d session.save_path=...
  *       bench/session_cycle.php --id=ID --size=BYTES --cycles=N [--warmup=N]
- *       [--mode=rw|ro] [--verify=mc:HOST:PORT:KEY | --verify=file:PATH]
+ *       [--mode=rw|ro] [--verify=mc:HOST:PORT:KEY | --verify=mc-sealed:HOST:PORT:KEY | --verify=file:PATH]
  *       [--batch=N] [--control=HOST:PORT] [--rss-at=N,N,...]
  *
  * A cycle (--mode=rw):
@@ -205,6 +205,16 @@ if (preg_match('/^mc:([^:]+):(\d+):(.+)$/', $verify, $m)) {
     }
     if (!str_contains($stored, $needle) || strlen($stored) < $size) {
         fail("verify: key '{$m[3]}' in memcached holds " . strlen($stored) . " bytes without '$needle'");
+    }
+} elseif (preg_match('/^mc-sealed:([^:]+):(\d+):(.+)$/', $verify, $m)) {
+    // Encrypted: present, at least the payload's size, and no plaintext
+    // (the cycles above checked that each read gave the payload back).
+    $stored = memcached_get($m[1], (int)$m[2], $m[3]);
+    if ($stored === null) {
+        fail("verify: key '{$m[3]}' is not in memcached {$m[1]}:{$m[2]}");
+    }
+    if (str_contains($stored, $needle) || strlen($stored) < $size) {
+        fail("verify: key '{$m[3]}' in memcached holds " . strlen($stored) . " bytes, with plaintext or too few");
     }
 } elseif (preg_match('/^file:(.+)$/', $verify, $m)) {
     $stored = @file_get_contents($m[1]);

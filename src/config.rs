@@ -71,6 +71,17 @@ pub struct Config {
     pub lock: LockSettings,
     /// The durable tier, when `rsmemcache.durable_dsn` is set.
     pub durable: Option<crate::durable::Settings>,
+    /// Encryption of session values.
+    pub encryption: Encryption,
+}
+
+/// `rsmemcache.encryption_*`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Encryption {
+    /// `rsmemcache.encryption_key_file` (trimmed); empty: off.
+    pub key_file: String,
+    /// `rsmemcache.encryption_accept_plaintext`.
+    pub accept_plaintext: bool,
 }
 
 fn directive_error(name: &CStr, value: &str, reason: &str) -> Error {
@@ -258,7 +269,15 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
         dsn_of(value).map(drop)
     } else if name == DURABLE_TABLE {
         table_of(value).map(drop)
-    } else if name == ALLOW_FAILOVER || name == LOCKING || name == TLS || name == TLS_VERIFY_PEER {
+    } else if [
+        ALLOW_FAILOVER,
+        LOCKING,
+        TLS,
+        TLS_VERIFY_PEER,
+        ENCRYPTION_ACCEPT_PLAINTEXT,
+    ]
+    .contains(&name)
+    {
         bool_of(name, value).map(drop)
     } else if RANGES.iter().any(|r| r.0 == name) {
         int_of(name, value).map(drop)
@@ -351,9 +370,17 @@ impl Config {
             failure: durable_failure,
             retry_interval_s,
         });
+        let encryption = Encryption {
+            key_file: value(ENCRYPTION_KEY_FILE).trim().to_owned(),
+            accept_plaintext: bool_of(
+                ENCRYPTION_ACCEPT_PLAINTEXT,
+                &value(ENCRYPTION_ACCEPT_PLAINTEXT),
+            )?,
+        };
         Ok(Self {
             lock,
             durable,
+            encryption,
             prefix,
             compat,
             placement,

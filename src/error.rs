@@ -240,6 +240,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// `rsmemcache.encryption_key_file` cannot be read or is not a key
+    /// file ([`crate::crypt::KeyRing::parse`]); its content is never quoted.
+    #[error("rsmemcache.encryption_key_file '{path}' cannot be used: {reason}")]
+    KeyFile {
+        /// The file's path (escaped for printing).
+        path: String,
+        /// Why (a line number at most, never the line).
+        reason: String,
+    },
+
     /// A `rsmemcache.tls_*` file or name cannot be used (not a server
     /// fault: no server is tried with a configuration we cannot build).
     #[error("{directive} '{path}' cannot be used: {reason}")]

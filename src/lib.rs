@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod config;
 pub mod connection;
+pub mod crypt;
 pub mod durable;
 pub mod error;
 #[allow(unsafe_code)]

@@ -9,6 +9,14 @@
 //! * bit 1 (`0x2`): zlib-compressed value — pecl-memcache's
 //!   `MMC_COMPRESSED`, which its session handler sets on sessions of 20000
 //!   bytes or more; rsmemcache reads such values and writes uncompressed;
+//! * bit 2 (`0x4`): sealed value ([`crate::crypt`]: XChaCha20-Poly1305
+//!   under `rsmemcache.encryption_key_file`); never set together with
+//!   `0x2` (sealed values are written uncompressed). The flag, not the
+//!   value's first bytes, says a value is sealed: a plaintext session that
+//!   happens to start like a sealed one is never taken for one, and a
+//!   sealed value whose flag was cleared is plaintext to a reader — refused
+//!   when encryption is on and `encryption_accept_plaintext` off, and
+//!   unreadable bytes to PHP's unserializer otherwise;
 //! * every other bit must be 0. pecl-memcache reads bits 0–1 and 8–11 as
 //!   serialization and type markers and php-memcached's session handler
 //!   ignores flags, so both anchors read rsmemcache's copies as plain
@@ -28,12 +36,101 @@ pub const VERSION_SHIFT: u32 = 12;
 const VERSION_MASK: u32 = (1 << VERSION_BITS) - 1;
 /// pecl-memcache's `MMC_COMPRESSED` flag.
 pub const FLAG_COMPRESSED: u32 = 0x2;
+/// A value sealed by [`crate::crypt::KeyRing::seal`].
+pub const FLAG_ENCRYPTED: u32 = 0x4;
 
-/// The client flags rsmemcache writes for a copy at `version` (always
-/// uncompressed).
+/// The client flags rsmemcache writes for a plaintext copy at `version`
+/// (always uncompressed).
 #[must_use]
 pub fn flags_for(version: u32) -> u32 {
     (version & VERSION_MASK) << VERSION_SHIFT
+}
+
+/// How copies are sealed and opened: the key ring of
+/// `rsmemcache.encryption_key_file` (`None`: plaintext) and
+/// `rsmemcache.encryption_accept_plaintext`.
+#[derive(Debug, Clone, Default)]
+pub struct Codec {
+    /// The keys; `None` when encryption is off.
+    pub ring: Option<std::sync::Arc<crate::crypt::KeyRing>>,
+    /// Whether plaintext copies are read while encryption is on.
+    pub accept_plaintext: bool,
+}
+
+/// Why a copy could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unusable {
+    /// Not a session rsmemcache can decode (unknown flags, a value that
+    /// does not inflate, sealed while encryption is off): an error.
+    Undecodable(String),
+    /// Refused by encryption (failed authentication, unknown key id,
+    /// plaintext not accepted): the copy is treated as absent, and logged.
+    Refused(String),
+}
+
+impl Codec {
+    /// The value and client flags to store for `data` at `version` under
+    /// memcached key `key`: sealed when encryption is on.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Random`] when no nonce can be drawn.
+    pub fn seal<'a>(
+        &self,
+        key: &[u8],
+        data: &'a [u8],
+        version: u32,
+    ) -> crate::error::Result<(std::borrow::Cow<'a, [u8]>, u32)> {
+        let flags = flags_for(version);
+        match &self.ring {
+            None => Ok((std::borrow::Cow::Borrowed(data), flags)),
+            Some(r) => Ok((
+                std::borrow::Cow::Owned(r.seal(key, version & VERSION_MASK, data)?),
+                flags | FLAG_ENCRYPTED,
+            )),
+        }
+    }
+
+    /// Decodes a copy of memcached key `key` read with client flags
+    /// `flags` ([`decode`]), opening it when sealed.
+    ///
+    /// # Errors
+    /// [`Unusable`].
+    pub fn open(
+        &self,
+        key: &[u8],
+        value: Vec<u8>,
+        flags: u32,
+        max_inflated: usize,
+    ) -> Result<Decoded, Unusable> {
+        let version = flags >> VERSION_SHIFT;
+        if flags & FLAG_ENCRYPTED == 0 {
+            if self.ring.is_some() && !self.accept_plaintext {
+                return Err(Unusable::Refused(
+                    "a plaintext value, and rsmemcache.encryption_accept_plaintext is off"
+                        .to_owned(),
+                ));
+            }
+            return decode(value, flags, max_inflated).map_err(Unusable::Undecodable);
+        }
+        if flags & ((1 << VERSION_SHIFT) - 1) != FLAG_ENCRYPTED {
+            return Err(Unusable::Undecodable(format!(
+                "client flags {flags} are not a session's (written by another client?)"
+            )));
+        }
+        let Some(ring) = &self.ring else {
+            return Err(Unusable::Undecodable(
+                "an encrypted value, and rsmemcache.encryption_key_file is not set".to_owned(),
+            ));
+        };
+        let data = ring
+            .open(key, version, &value)
+            .map_err(|r| Unusable::Refused(r.to_string()))?;
+        Ok(Decoded {
+            data,
+            version,
+            sealed: true,
+        })
+    }
 }
 
 /// The version after `v`.
@@ -57,6 +154,8 @@ pub struct Decoded {
     pub data: Vec<u8>,
     /// The copy's version.
     pub version: u32,
+    /// Whether the copy was sealed (encrypted).
+    pub sealed: bool,
 }
 
 /// Most bytes a compressed copy may inflate to when PHP sets no lower
@@ -105,6 +204,7 @@ pub fn decode(value: Vec<u8>, flags: u32, max_inflated: usize) -> Result<Decoded
         0 => Ok(Decoded {
             data: value,
             version,
+            sealed: false,
         }),
         FLAG_COMPRESSED => {
             let mut data = Vec::with_capacity(value.len().saturating_mul(4).min(max_inflated));
@@ -121,7 +221,11 @@ pub fn decode(value: Vec<u8>, flags: u32, max_inflated: usize) -> Result<Decoded
                     value.len()
                 ));
             }
-            Ok(Decoded { data, version })
+            Ok(Decoded {
+                data,
+                version,
+                sealed: false,
+            })
         }
         _ => Err(format!(
             "client flags {flags} are not a session's (written by another client?)"
@@ -216,6 +320,74 @@ mod tests {
             decode(b"a".to_vec(), 1, 100).is_err(),
             "pecl's serialized flag"
         );
+    }
+
+    fn codec(accept_plaintext: bool) -> Codec {
+        let hex = "42".repeat(32);
+        let ring = crate::crypt::KeyRing::parse("/k", format!("k1 {hex}").as_bytes()).unwrap();
+        Codec {
+            ring: Some(std::sync::Arc::new(ring)),
+            accept_plaintext,
+        }
+    }
+
+    #[test]
+    fn sealed_copies_carry_the_flag_and_open_only_under_their_key() {
+        let c = codec(false);
+        let (v, f) = c.seal(b"p.a", b"user|s:5:\"alice\";", 9).unwrap();
+        assert_eq!(f, flags_for(9) | FLAG_ENCRYPTED);
+        assert!(!v.windows(5).any(|w| w == b"alice"));
+        let d = c.open(b"p.a", v.to_vec(), f, 100).unwrap();
+        assert_eq!(
+            (d.data.as_slice(), d.version, d.sealed),
+            (&b"user|s:5:\"alice\";"[..], 9, true)
+        );
+        // Under another key, or with another version in the flags: refused.
+        assert!(matches!(
+            c.open(b"p.b", v.to_vec(), f, 100),
+            Err(Unusable::Refused(_))
+        ));
+        let f10 = flags_for(10) | FLAG_ENCRYPTED;
+        assert!(matches!(
+            c.open(b"p.a", v.to_vec(), f10, 100),
+            Err(Unusable::Refused(_))
+        ));
+        // Sealed and compressed is never written: undecodable.
+        let e = c
+            .open(b"p.a", v.to_vec(), f | FLAG_COMPRESSED, 100)
+            .unwrap_err();
+        assert!(matches!(e, Unusable::Undecodable(_)), "{e:?}");
+        // Encryption off: a sealed copy is an error, never bytes for PHP.
+        let off = Codec::default();
+        let e = off.open(b"p.a", v.to_vec(), f, 100).unwrap_err();
+        assert!(
+            matches!(&e, Unusable::Undecodable(d) if d.contains("encryption_key_file")),
+            "{e:?}"
+        );
+        let (p, pf) = off.seal(b"p.a", b"x", 3).unwrap();
+        assert_eq!((&*p, pf), (&b"x"[..], flags_for(3)));
+    }
+
+    #[test]
+    fn plaintext_is_refused_unless_accepted() {
+        // A plaintext value that starts like a sealed one stays plaintext:
+        // the flag decides, not the bytes.
+        let lookalike = b"\x01\x02k1 and more bytes than a nonce and a tag need".to_vec();
+        let e = codec(false)
+            .open(b"p.a", lookalike.clone(), flags_for(1), 100)
+            .unwrap_err();
+        assert!(
+            matches!(&e, Unusable::Refused(w) if w.contains("accept_plaintext is off")),
+            "{e:?}"
+        );
+        let d = codec(true)
+            .open(b"p.a", lookalike.clone(), flags_for(1), 100)
+            .unwrap();
+        assert_eq!((d.data, d.sealed), (lookalike.clone(), false));
+        let d = Codec::default()
+            .open(b"p.a", lookalike.clone(), flags_for(1), 100)
+            .unwrap();
+        assert_eq!(d.data, lookalike);
     }
 
     #[test]

@@ -57,6 +57,15 @@ pub const LOCK_WAIT_LOG: &CStr = c"rsmemcache.lock_wait_log";
 /// empty: none. Only the path is ever shown.
 pub const AUTH_FILE: &CStr = c"rsmemcache.auth_file";
 
+/// `rsmemcache.encryption_key_file`: path of a file of keys (`<id> <key>`
+/// a line, [`crate::crypt::KeyRing::parse`]) that seal every session value;
+/// empty: values are stored in plaintext. Only the path is ever shown.
+pub const ENCRYPTION_KEY_FILE: &CStr = c"rsmemcache.encryption_key_file";
+/// `rsmemcache.encryption_accept_plaintext`: 1 to read plaintext values
+/// while encryption is on (switching a farm over; they are rewritten
+/// sealed on their next write).
+pub const ENCRYPTION_ACCEPT_PLAINTEXT: &CStr = c"rsmemcache.encryption_accept_plaintext";
+
 /// `rsmemcache.tls`: 1 to use TLS to every TCP server of save_path (for
 /// php-memcached-style lists, which have no scheme).
 pub const TLS: &CStr = c"rsmemcache.tls";
@@ -93,7 +102,7 @@ pub const DURABLE_TIMEOUT: &CStr = c"rsmemcache.durable_timeout";
 pub const DURABLE_FAILURE: &CStr = c"rsmemcache.durable_failure";
 
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 28] = [
+pub const DIRECTIVES: [Directive; 30] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
@@ -225,6 +234,18 @@ pub const DIRECTIVES: [Directive; 28] = [
         default: c"1",
         unit: "-",
         doc: "1: verify the servers' certificates (chain and name); 0: do not (php --ri warns)",
+    },
+    Directive {
+        name: ENCRYPTION_KEY_FILE,
+        default: c"",
+        unit: "-",
+        doc: "file of keys, one '<id> <64 hex digits or base64>' a line: the first seals session values (XChaCha20-Poly1305), all open; empty: plaintext",
+    },
+    Directive {
+        name: ENCRYPTION_ACCEPT_PLAINTEXT,
+        default: c"0",
+        unit: "-",
+        doc: "1: with encryption on, read plaintext values too (rewritten encrypted on their next write); 0: treat them as absent",
     },
     Directive {
         name: DURABLE_DSN,

@@ -3,7 +3,11 @@
 
 use super::*;
 use crate::protocol::{Exptime, SetMode};
-use std::{io::Write, os::unix::net::UnixListener};
+use std::{
+    io::Write,
+    os::unix::net::UnixListener,
+    sync::atomic::{AtomicBool, Ordering::Relaxed},
+};
 
 /// A connection over a unix socket whose other end the test scripts.
 fn pair() -> (Connection, std::os::unix::net::UnixStream, tempdir::Dir) {

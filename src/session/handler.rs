@@ -94,6 +94,10 @@ pub(super) struct Opened {
     pub(super) db_only: bool,
     /// The database lock (`GET_LOCK`) this request holds, by name.
     pub(super) db_lock: Option<String>,
+    /// A copy read was refused by encryption or was plaintext while
+    /// encryption is on: an unchanged session is written in full (sealed,
+    /// over that copy) instead of touched.
+    pub(super) rewrite: bool,
 }
 
 /// Per-request handler state (lives in PHP's `PS(mod_data)` between open
@@ -107,6 +111,8 @@ pub struct Handler {
     pub(super) lock: LockSettings,
     /// Most bytes a compressed copy may inflate to.
     pub(super) max_inflated: usize,
+    /// How copies are sealed and opened (`rsmemcache.encryption_*`).
+    pub(super) codec: crate::replica::Codec,
     /// `rsmemcache.timeout` in ms: when a lock add's sender stops waiting.
     pub(super) io_timeout_ms: i64,
     pub(super) opened: Option<Opened>,
@@ -187,10 +193,24 @@ impl Handler {
     /// lock settings.
     ///
     /// # Errors
-    /// save_path errors ([`Error::SavePath`], [`Error::EmptySavePath`]).
+    /// save_path errors ([`Error::SavePath`], [`Error::EmptySavePath`]);
+    /// [`Error::KeyFile`] when `rsmemcache.encryption_key_file` is set and
+    /// cannot be used (the session never starts in plaintext instead).
     pub fn open(save_path: &str, config: &Config) -> Result<Self> {
+        let ring = match config.encryption.key_file.as_str() {
+            "" => None,
+            path => Some(crate::crypt::load(path)?),
+        };
         let pool: Arc<dyn Transport> = registry::shared(save_path, &config.pool)?;
-        Ok(Self::with_transport(pool, config))
+        let mut h = Self::with_transport(pool, config);
+        h.set_key_ring(ring);
+        Ok(h)
+    }
+
+    /// Seals copies with `ring` (`None`: plaintext); plaintext copies are
+    /// read as `rsmemcache.encryption_accept_plaintext` of the config says.
+    pub fn set_key_ring(&mut self, ring: Option<Arc<crate::crypt::KeyRing>>) {
+        self.codec.ring = ring;
     }
 
     /// A handler over any [`Transport`] (the unit tests script one).
@@ -203,6 +223,10 @@ impl Handler {
             placement: config.placement,
             lock: config.lock,
             max_inflated: crate::replica::MAX_INFLATED,
+            codec: crate::replica::Codec {
+                ring: None,
+                accept_plaintext: config.encryption.accept_plaintext,
+            },
             io_timeout_ms: i64::try_from(config.pool.timeout_ms).unwrap_or(i64::MAX),
             opened: None,
             notices: RefCell::new(Vec::new()),
@@ -333,6 +357,7 @@ impl Handler {
             readonly: None,
             db_only: false,
             db_lock: None,
+            rewrite: false,
         })
     }
 

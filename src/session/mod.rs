@@ -8,6 +8,7 @@ mod durable;
 pub mod ffi;
 pub mod handler;
 mod lock_copy;
+mod lock_try;
 pub mod plan;
 pub mod read;
 mod repair;

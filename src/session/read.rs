@@ -3,33 +3,19 @@
 //! outcome is unknown, pick the newest copy and repair the others.
 
 use super::{
-    handler::{Copy, Handler, HeldLock, Opened, failed_over, id_text, unexpected},
+    handler::{Copy, Handler, HeldLock, Opened, failed_over, id_prefix, id_text, unexpected},
     lock_copy::CopyStep,
-    plan::{
-        Batch, LockValue, Tag, delete_cas_cmd, lock_add_cmd, lock_peek_cmd, read_cmd, store_cmd,
-    },
-    settle::{LockTry, Resolved, lock_outcome, resolve_lock},
+    lock_try::Step,
+    plan::{Batch, LockValue, Tag, read_cmd},
 };
 use crate::{
     error::{Error, Result},
     keys::{Compat, now_ms},
     lock::{self, Backoff, LockFailure, RealClock, Waited},
-    protocol::{Command, Exptime, Reply},
-    replica::{self, Found},
+    protocol::Reply,
+    replica::{self, Found, Unusable},
     stats::{self, Total},
 };
-
-/// How one lock step ended.
-enum Step {
-    /// Ours, with the lock item's CAS id.
-    Got(u64),
-    /// Someone else's: wait.
-    Contended,
-    /// Not ours and not held (our add did not land): add again.
-    Again,
-    /// The lock's server failed: fail over.
-    ServerFailed(Error),
-}
 
 impl Handler {
     /// Reads session `sid` (taking its lock when locking is on): the newest
@@ -311,193 +297,6 @@ impl Handler {
         Err(self.unreachable(&o.sid, &order, last))
     }
 
-    /// Adds a lock attempt for `server` to `batch`: the add, and a look at
-    /// the lock item after it where the answer matters (pecl-memcache
-    /// leaves `0` in a lock it released; in the wait loop, to recognise an
-    /// abandoned lock).
-    fn push_lock_attempt<'a>(
-        &self,
-        batch: &mut Batch<'a>,
-        server: usize,
-        key: &'a [u8],
-        value: &'a [u8],
-        waiting: bool,
-    ) {
-        batch.push(
-            server,
-            lock_add_cmd(key, value, self.lock.expire_s),
-            Tag::LockAdd,
-        );
-        if self.compat == Compat::Memcache || (waiting && self.compat == Compat::None) {
-            batch.push(server, lock_peek_cmd(key), Tag::LockPeek);
-        }
-    }
-
-    /// Acts on a lock attempt — the add's reply, the look at the lock after
-    /// it (if planned), or the server's error ([`lock_outcome`]): takes
-    /// pecl-memcache's `0`, clears an abandoned lock, resolves an unknown add
-    /// by reading the lock.
-    fn lock_step(
-        &self,
-        server: usize,
-        key: &[u8],
-        value: &[u8],
-        added: Option<Reply>,
-        peek: Option<Reply>,
-        err: Option<Error>,
-    ) -> Result<Step> {
-        let outcome = if err.is_some() {
-            LockTry::Unknown
-        } else {
-            lock_outcome(
-                added.as_ref(),
-                peek.as_ref(),
-                self.compat == Compat::Memcache,
-                now_ms(),
-            )
-        };
-        match outcome {
-            LockTry::Acquired(cas) => Ok(Step::Got(cas)),
-            LockTry::Held => Ok(Step::Contended),
-            LockTry::Zero(cas) => Ok(match self.take_zero_lock(server, key, value, cas)? {
-                Some(cas) => Step::Got(cas),
-                None => Step::Contended,
-            }),
-            LockTry::Abandoned(cas) => {
-                let r = self.pool.execute(server, &[delete_cas_cmd(key, cas)]);
-                if r.is_ok() {
-                    self.notices.borrow_mut().push(format!(
-                        "server {}: removed the abandoned lock {} (stored after its sender gave up)",
-                        self.pool.label(server),
-                        crate::error::escape_for_message(key, 80)
-                    ));
-                }
-                Ok(Step::Again)
-            }
-            LockTry::Unknown => {
-                let silent = err.as_ref().is_some_and(|e| {
-                    !self.pool.usable(server)
-                        || matches!(
-                            e,
-                            Error::Timeout { .. }
-                                | Error::Connect { .. }
-                                | Error::ConnectTimeout { .. }
-                                | Error::ServerDown { .. }
-                        )
-                });
-                if silent && let Some(e) = err {
-                    // Marked failed, silent, or never reached: no second
-                    // try now (it would cost another timeout). A sent add
-                    // may still land; it is deleted when the server
-                    // answers again.
-                    self.pool.delete_when_back(
-                        server,
-                        key.to_vec(),
-                        value.to_vec(),
-                        self.lock.expire_s,
-                    );
-                    return Ok(Step::ServerFailed(e));
-                }
-                // Still usable after a fault (a zero retry interval): it is
-                // not used again by this request all the same, as on the
-                // copy path. A connection found closed (not marked failed)
-                // says nothing about the server.
-                let fault = err.filter(|e| !matches!(e, Error::Io { .. }));
-                let resolved = match self.pool.execute(server, &[Command::peek(key)]) {
-                    Ok(replies) => resolve_lock(replies.first(), value),
-                    Err(e) => {
-                        self.pool.delete_when_back(
-                            server,
-                            key.to_vec(),
-                            value.to_vec(),
-                            self.lock.expire_s,
-                        );
-                        return Ok(Step::ServerFailed(e));
-                    }
-                };
-                Ok(match (fault, resolved) {
-                    (None, Resolved::Ours(cas)) => Step::Got(cas),
-                    (None, Resolved::Free) => Step::Again,
-                    (None, Resolved::NotOurs) => Step::Contended,
-                    (Some(e), resolved) => {
-                        if let Resolved::Ours(cas) = resolved {
-                            // Ours on a server this request gives up: give
-                            // it back now, not after lock_expire.
-                            let gone = self.pool.execute(server, &[delete_cas_cmd(key, cas)]);
-                            if gone.is_err() {
-                                self.pool.delete_when_back(
-                                    server,
-                                    key.to_vec(),
-                                    value.to_vec(),
-                                    self.lock.expire_s,
-                                );
-                            }
-                        }
-                        Step::ServerFailed(e)
-                    }
-                })
-            }
-        }
-    }
-
-    /// Replaces pecl-memcache's released marker `0` by our value, if the
-    /// item is still that marker (CAS).
-    fn take_zero_lock(
-        &self,
-        server: usize,
-        key: &[u8],
-        value: &[u8],
-        cas: u64,
-    ) -> Result<Option<u64>> {
-        let set = store_cmd(
-            key,
-            value,
-            Exptime::from(self.lock.expire_s),
-            0,
-            Some(Some(cas)),
-        );
-        match self.pool.execute(server, &[set])?.pop() {
-            Some(Reply::Done(meta)) => Ok(meta.cas),
-            Some(Reply::Exists | Reply::NotFound) | None => Ok(None),
-            Some(other) => Err(unexpected(&*self.pool, server, "ms (lock)", &other)),
-        }
-    }
-
-    /// One poll of a contended lock: `Some(cas)` when taken.
-    pub(super) fn try_lock(&self, server: usize, key: &[u8], value: &[u8]) -> Result<Option<u64>> {
-        for _ in 0..3 {
-            let mut batch = Batch::default();
-            self.push_lock_attempt(&mut batch, server, key, value, true);
-            let (mut added, mut peek, mut err) = (None, None, None);
-            for (_, tags, res) in self.run(batch) {
-                match res {
-                    Ok(replies) => {
-                        for (tag, reply) in tags.into_iter().zip(replies) {
-                            match tag {
-                                Tag::LockAdd => added = Some(reply),
-                                Tag::LockPeek => peek = Some(reply),
-                                _ => {}
-                            }
-                        }
-                    }
-                    Err(e) => err = Some(e),
-                }
-            }
-            if let Some(Reply::Value(v, _)) = &peek
-                && v.as_slice() != value
-            {
-                self.seen_lock.replace(Some(v.clone()));
-            }
-            match self.lock_step(server, key, value, added, peek, err)? {
-                Step::Got(cas) => return Ok(Some(cas)),
-                Step::Contended => return Ok(None),
-                Step::Again => {}
-                Step::ServerFailed(e) => return Err(e),
-            }
-        }
-        Ok(None)
-    }
-
     /// Reads every copy in one parallel round trip.
     pub(super) fn read_copies(
         &self,
@@ -535,18 +334,50 @@ impl Handler {
         let mut found = Vec::new();
         let mut values: Vec<Option<(Vec<u8>, Option<i64>)>> = Vec::new();
         o.copies.clear();
+        // Copies refused by encryption (indexes into `o.copies`), and
+        // whether a plaintext copy was read with encryption on.
+        let mut refused: Vec<usize> = Vec::new();
+        let mut plaintext = false;
         for (&server, answer) in copies.iter().zip(answers) {
             match answer {
                 None => {}
                 Some(Reply::Value(data, meta)) => {
                     let flags = meta.client_flags.unwrap_or(0);
-                    let d = replica::decode(data, flags, self.max_inflated).map_err(|detail| {
-                        Error::Undecodable {
-                            id: id_text(&o.sid),
-                            server: self.pool.label(server),
-                            detail,
+                    let d = match self
+                        .codec
+                        .open(&o.keys.data, data, flags, self.max_inflated)
+                    {
+                        Ok(d) => d,
+                        Err(Unusable::Undecodable(detail)) => {
+                            return Err(Error::Undecodable {
+                                id: id_text(&o.sid),
+                                server: self.pool.label(server),
+                                detail,
+                            });
                         }
-                    })?;
+                        Err(Unusable::Refused(why)) => {
+                            // Never returned to PHP: absent, logged, and
+                            // overwritten (repair or the next write, CAS
+                            // guarded by the id read here).
+                            self.notices.borrow_mut().push(format!(
+                                "session {}: the copy on server {} is treated as absent: {why}",
+                                id_prefix(&o.sid),
+                                self.pool.label(server)
+                            ));
+                            refused.push(o.copies.len());
+                            found.push(Found::Missing);
+                            values.push(None);
+                            o.copies.push(Copy {
+                                server,
+                                cas: meta.cas,
+                                read: true,
+                            });
+                            continue;
+                        }
+                    };
+                    // Plaintext read with encryption on: sealed by the
+                    // next write, even an unchanged session's.
+                    plaintext |= self.codec.ring.is_some() && !d.sealed;
                     found.push(Found::Version(d.version));
                     values.push(Some((d.data, meta.ttl)));
                     o.copies.push(Copy {
@@ -567,6 +398,9 @@ impl Handler {
                 Some(other) => return Err(unexpected(&*self.pool, server, "mg", &other)),
             }
         }
+        // A refused copy not repaired below, or a plaintext one: the next
+        // write stores the session in full even if unchanged.
+        o.rewrite = plaintext || !refused.is_empty();
         let Some(best) = replica::newest(&found) else {
             o.version = 0;
             return Ok(Vec::new());
@@ -581,6 +415,8 @@ impl Handler {
         let stale = replica::stale(&found);
         if !stale.is_empty() {
             self.repair(o, &stale, &data, ttl);
+            // `repair` leaves `read` set on the copies it stored.
+            o.rewrite = plaintext || refused.iter().any(|&i| !o.copies[i].read);
         }
         Ok(data)
     }

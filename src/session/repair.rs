@@ -8,7 +8,6 @@ use super::{
 use crate::{
     keys,
     protocol::Reply,
-    replica,
     stats::{self, Total},
 };
 
@@ -24,21 +23,26 @@ impl Handler {
             Some(_) => 0,
             None => keys::FALLBACK_MAXLIFETIME,
         };
+        // Sealed afresh (a plaintext copy read under accept_plaintext is
+        // repaired sealed); no nonce, no repair: the next write retries.
+        let Ok((value, flags)) = self.codec.seal(&o.keys.data, data, o.version) else {
+            return;
+        };
         let mut batch = Batch::default();
         for &i in stale {
             let c = o.copies[i];
-            if over_limit(self.pool.known_item_size_max(c.server), &o.keys.data, data).is_some() {
+            if over_limit(
+                self.pool.known_item_size_max(c.server),
+                &o.keys.data,
+                &value,
+            )
+            .is_some()
+            {
                 continue;
             }
             batch.push(
                 c.server,
-                store_cmd(
-                    &o.keys.data,
-                    data,
-                    exptime,
-                    replica::flags_for(o.version),
-                    Some(c.cas),
-                ),
+                store_cmd(&o.keys.data, &value, exptime, flags, Some(c.cas)),
                 Tag::Copy(i),
             );
         }

@@ -474,3 +474,103 @@ fn without_failover_a_broken_home_is_an_error_never_an_empty_session() {
     let e = h.read(SID).unwrap_err().to_string();
     assert!(e.contains("protocol error"), "{e}");
 }
+
+/// A handler sealing with one fixed key, and that key ring.
+fn sealing(
+    extra: &[(&'static std::ffi::CStr, &str)],
+) -> (
+    super::handler::Handler,
+    Arc<Scripted>,
+    Arc<crate::crypt::KeyRing>,
+) {
+    let (mut h, t) = setup(extra);
+    let hex = "5a".repeat(32);
+    let ring =
+        Arc::new(crate::crypt::KeyRing::parse("/k", format!("k1 {hex}").as_bytes()).unwrap());
+    h.set_key_ring(Some(Arc::clone(&ring)));
+    (h, t, ring)
+}
+
+/// A sealed copy of `data` for key `key` at `version`, with CAS id `cas`.
+fn sealed_copy(
+    ring: &crate::crypt::KeyRing,
+    key: &[u8],
+    data: &[u8],
+    version: u32,
+    cas: u64,
+) -> Reply {
+    Reply::Value(
+        ring.seal(key, version, data).unwrap(),
+        Meta {
+            ttl: Some(1000),
+            cas: Some(cas),
+            client_flags: Some(replica::flags_for(version) | replica::FLAG_ENCRYPTED),
+        },
+    )
+}
+
+#[test]
+fn a_copy_that_fails_authentication_is_absent_and_repaired_from_the_good_one() {
+    let (mut h, t, ring) = sealing(&[(config::SESSION_REDUNDANCY, "2")]);
+    let at = h.locate(SID).unwrap();
+    let (good, bad) = (at.servers[0], at.servers[1]);
+    let key = at.key.clone();
+    let r = Arc::clone(&ring);
+    t.answer(move |s, c| {
+        if is_lock_add(c) {
+            hd(7)
+        } else if s == good {
+            sealed_copy(&r, &key, b"n|i:5;", 5, 100)
+        } else {
+            // Sealed for another session id: same flags, does not open.
+            sealed_copy(&r, b"rsmemcache.sess.other", b"n|i:9;", 5, 200)
+        }
+    });
+    t.answer(|_, _| hd(201));
+    t.answer(|_, _| hd(0));
+    assert_eq!(h.read(SID).unwrap(), b"n|i:5;");
+    let notices = h.take_notices();
+    let refused = notices
+        .iter()
+        .find(|n| n.contains("treated as absent"))
+        .expect("the refusal is logged");
+    assert!(
+        refused.starts_with("session 012345...: the copy on server")
+            && refused.contains("failed authentication"),
+        "{refused}"
+    );
+    assert!(!refused.contains("0123456789"), "the whole id: {refused}");
+    // Read repair: a CAS-guarded store over the bad copy, sealed anew.
+    let log = t.log();
+    assert_eq!(log[1], [(bad, vec!["ms K C200".to_owned()])], "{log:?}");
+    // Repaired: an unchanged session is only touched (no forced rewrite).
+    h.update_timestamp(SID, b"n|i:5;", 1440).unwrap();
+    let last = ops(&t.log()[2]);
+    assert!(last.iter().all(|c| !c.starts_with("ms K")), "{last:?}");
+}
+
+#[test]
+fn a_lone_forged_copy_reads_as_absent_and_an_unchanged_write_replaces_it() {
+    let (mut h, t, _) = sealing(&[]);
+    t.answer(|_, c| {
+        if is_lock_add(c) {
+            hd(7)
+        } else {
+            Reply::Value(
+                b"\x01\x02k1 forged bytes, no valid tag at all....".to_vec(),
+                Meta {
+                    ttl: Some(1000),
+                    cas: Some(40),
+                    client_flags: Some(replica::flags_for(3) | replica::FLAG_ENCRYPTED),
+                },
+            )
+        }
+    });
+    t.answer(|_, _| hd(41));
+    assert_eq!(h.read(SID).unwrap(), b"", "never the forged bytes");
+    // lazy_write: PHP calls update_timestamp for the unchanged (empty)
+    // session; the forged copy is overwritten, CAS-guarded, not touched.
+    h.update_timestamp(SID, b"", 1440).unwrap();
+    let last = ops(&t.log()[1]);
+    assert_eq!(last[0], "ms K C40", "{last:?}");
+}

@@ -91,12 +91,14 @@ impl Handler {
         if targets.is_empty() {
             return Err(self.unreachable(&o.sid, &order, None));
         }
+        // Sealed once for every copy (a fresh nonce per write).
+        let (value, flags) = self.codec.seal(&o.keys.data, data, version)?;
+        let data: &[u8] = &value;
         // A refused size keeps the lock for close to release.
         for c in &targets {
             self.check_size(&o.sid, &o.keys.data, c.server, data)?;
         }
         let locked = o.lock.is_some() || refill;
-        let flags = replica::flags_for(version);
         let mut with_writes = o
             .lock
             .as_ref()
@@ -250,6 +252,7 @@ impl Handler {
             }
             o.copies = stored;
             o.version = version;
+            o.rewrite = false;
         }
         Ok(())
     }
@@ -379,7 +382,10 @@ impl Handler {
     }
 
     /// Whether session `sid` exists on any of its copy servers. A pure
-    /// probe (`mg` without flags): nothing is written, no TTL changes. An
+    /// probe (`mg` without flags): nothing is written, no TTL changes. With
+    /// encryption on, the copies are read (`mg v f`) and only one that
+    /// opens counts: a value planted by someone who can write to memcached
+    /// does not make its id known to `use_strict_mode`. An
     /// id that could never be stored (bytes outside the alphabet, too long
     /// a key) does not exist: it is answered without a warning and without
     /// reaching memcached, so a client sending junk cookies to a
@@ -398,11 +404,28 @@ impl Handler {
             if servers.is_empty() {
                 break;
             }
-            let batch = Batch::per_copy(&servers, Command::probe(&keys.data));
+            // With encryption on, a copy counts only if it opens: a value
+            // planted by someone who can write to memcached must not make
+            // its id known to use_strict_mode (session fixation).
+            let sealed = self.codec.ring.is_some();
+            let probe = if sealed {
+                read_cmd(&keys.data, false)
+            } else {
+                Command::probe(&keys.data)
+            };
+            let batch = Batch::per_copy(&servers, probe);
             let mut answered = false;
             for (server, _, res) in self.run(batch) {
                 match res.map(|mut r| r.pop()) {
                     Ok(Some(Reply::Done(_))) => return Ok(true),
+                    Ok(Some(Reply::Value(v, meta))) if sealed => {
+                        let flags = meta.client_flags.unwrap_or(0);
+                        match self.codec.open(&keys.data, v, flags, self.max_inflated) {
+                            Err(replica::Unusable::Refused(_)) => answered = true,
+                            // Undecodable: read reports it.
+                            _ => return Ok(true),
+                        }
+                    }
                     Ok(Some(Reply::Miss)) => answered = true,
                     Ok(other) => {
                         return Err(unexpected(
@@ -471,8 +494,10 @@ impl Handler {
                 .filter(|c| c.cas.is_some() && h.usable(c.server))
                 .map(|c| c.server)
                 .collect();
-            if targets.is_empty() {
-                // Nothing was read (or nothing existed): a full write.
+            if targets.is_empty() || o.rewrite {
+                // Nothing was read (or nothing existed), or a copy read
+                // must be sealed (plaintext) or replaced (refused): a full
+                // write.
                 let version = replica::next_version(o.version);
                 return h.store_copies(o, data, exptime, version, None);
             }
