@@ -18,33 +18,17 @@ rsmemcache.retry_interval=15
 rsmemcache.connect_timeout=2000
 --FILE--
 <?php
-require __DIR__ . '/secure.inc';
-require __DIR__ . '/errlog.inc';
+require __DIR__ . '/secure_tls.inc';
 errlog_open();
 ob_start();
 $ca = sec_ca('ca');
 $client = sec_cert($ca, 'php-client', 'extendedKeyUsage=clientAuth');
 
-/** A certificate for 127.0.0.1 signed by $ca that was valid from 2020-01-01 to 2020-01-02 only (openssl ca: x509 -req has no past end date in OpenSSL 3.0). */
-function expired_cert(array $ca): array {
-    $d = sec_dir();
-    sec_openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', "$d/expired.key", '-out', "$d/expired.csr", '-subj', '/CN=expired']);
-    file_put_contents("$d/index.txt", '');
-    file_put_contents("$d/serial", "1000\n");
-    file_put_contents("$d/ca.cnf", "[ca]\ndefault_ca = c\n[c]\ndatabase = $d/index.txt\nnew_certs_dir = $d\nserial = $d/serial\n"
-        . "default_md = sha256\npolicy = p\nunique_subject = no\n[p]\ncommonName = supplied\n[ext]\nsubjectAltName = IP:127.0.0.1\n");
-    sec_openssl(['ca', '-batch', '-config', "$d/ca.cnf", '-cert', $ca['pem'], '-keyfile', $ca['key'], '-in', "$d/expired.csr",
-        '-out', "$d/expired.pem", '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-extensions', 'ext']);
-    chmod("$d/expired.key", 0644);
-    chmod("$d/expired.pem", 0644);
-    return ['pem' => "$d/expired.pem", 'key' => "$d/expired.key"];
-}
-
 [$p1, $p2, $p3, $p4] = sec_ports(13, 4);
 // E and F: the same expired certificate (F for the failover: E is marked
 // failed after the first case); G: good, no client certificate asked; M:
 // good, requires a client certificate.
-$expired = expired_cert($ca);
+$expired = tls_expired_cert($ca);
 $E = sec_start($p1, sec_tls_args($expired, $ca, 0));
 $F = sec_start($p4, sec_tls_args($expired, $ca, 0));
 $G = sec_start($p2, sec_tls_args(sec_cert($ca, 'good', 'subjectAltName=IP:127.0.0.1'), $ca, 0));
@@ -54,49 +38,16 @@ $warnings = [];
 set_error_handler(function (int $no, string $msg) use (&$warnings): bool { $warnings[] = $msg; return true; });
 $base = ['rsmemcache.tls_ca_file' => $ca['pem'], 'rsmemcache.tls_cert_file' => '', 'rsmemcache.tls_key_file' => '', 'rsmemcache.tls' => '0'];
 
-/** One request: session $id on $path with $ini, optionally set v; returns [started, data]. */
-function request(string $path, array $ini, string $id, ?string $set = null): array {
-    ini_set('session.save_path', $path);
-    foreach ($ini as $k => $v) { ini_set($k, $v); }
-    session_id($id);
-    $_SESSION = [];
-    $ok = session_start();
-    $data = $_SESSION;
-    if ($ok && $set !== null) { $_SESSION['v'] = $set; }
-    if ($ok) { session_write_close(); }
-    return [$ok, $data];
-}
-function show(array &$warnings, array $names): void {
-    foreach ($warnings as $w) { echo "  warning: ", preg_replace(['/session \w+:/', '/next retry in \d+ ms/'], ['session <id>:', 'next retry in N ms'], cl_norm($w, $names)), "\n"; }
-    foreach (errlog_take() as $l) { echo "  logged: ", cl_norm($l, $names), "\n"; }
-    $warnings = [];
-}
-function round_trip(string $what, string $path, array $ini, array &$warnings, array $names, ?string $id = null): void {
-    $id ??= 'sectlsx' . bin2hex(random_bytes(6));
-    $v = 'secret-' . bin2hex(random_bytes(4));
-    [$ok] = request($path, $ini, $id, $v);
-    [$ok2, $data] = request($path, $ini, $id);
-    echo "$what: write ", var_export($ok, true), ", read ", var_export($ok2, true), ", same data ", var_export(($data['v'] ?? null) === $v, true), "\n";
-    show($warnings, $names);
-}
-/** A session id whose first server on $path is $addr. */
-function homed_on(string $addr, string $path): string {
-    for ($i = 0; ; $i++) {
-        $id = "sectlsfo$i" . bin2hex(random_bytes(4));
-        if (cl_order($id, $path)[0] === $addr) { return $id; }
-    }
-}
-
 echo "-- expired certificate (E, F)\n";
-round_trip('tls://E alone', "tls://{$E['addr']}", $base, $warnings, $names);
+tls_round_trip('tls://E alone', "tls://{$E['addr']}", $base, $warnings, $names);
 $path = "tls://{$F['addr']}, tls://{$G['addr']}";
-round_trip('tls://F then G (failover)', $path, $base, $warnings, $names, homed_on($F['addr'], $path));
+tls_round_trip('tls://F then G (failover)', $path, $base, $warnings, $names, tls_homed_on($F['addr'], $path));
 
 echo "-- no client certificate, M requires one\n";
 $path = "tls://{$M['addr']}, tls://{$G['addr']}";
-round_trip('tls://M then G (failover)', $path, $base, $warnings, $names, homed_on($M['addr'], $path));
+tls_round_trip('tls://M then G (failover)', $path, $base, $warnings, $names, tls_homed_on($M['addr'], $path));
 echo "-- with the client certificate, M is fine\n";
-round_trip('tls://M', "tls://{$M['addr']}", ['rsmemcache.tls_cert_file' => $client['pem'], 'rsmemcache.tls_key_file' => $client['key']] + $base, $warnings, $names);
+tls_round_trip('tls://M', "tls://{$M['addr']}", ['rsmemcache.tls_cert_file' => $client['pem'], 'rsmemcache.tls_key_file' => $client['key']] + $base, $warnings, $names);
 restore_error_handler();
 cl_stop_all();
 echo "done\n";

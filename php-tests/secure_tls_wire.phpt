@@ -18,8 +18,7 @@ rsmemcache.retry_interval=15
 rsmemcache.connect_timeout=2000
 --FILE--
 <?php
-require __DIR__ . '/secure.inc';
-require __DIR__ . '/errlog.inc';
+require __DIR__ . '/secure_tls.inc';
 errlog_open();
 ob_start();
 $ca = sec_ca('ca');
@@ -50,17 +49,6 @@ function kick(string $dir): void {
     $before = count(events($dir));
     touch("$dir/kick");
     cl_poll(fn () => count(events($dir)) > $before, 10, 'the recorder to close the connection');
-}
-/** One request: session $id on $path, optionally set v; returns [started, data]. */
-function request(string $path, string $id, ?string $set = null): array {
-    ini_set('session.save_path', $path);
-    session_id($id);
-    $_SESSION = [];
-    $ok = session_start();
-    $data = $_SESSION;
-    if ($ok && $set !== null) { $_SESSION['v'] = $set; }
-    if ($ok) { session_write_close(); }
-    return [$ok, $data];
 }
 /** The TLS records of a captured stream: [[type, body], ...], or null if it is not a sequence of whole records. */
 function records(string $bytes): ?array {
@@ -102,9 +90,9 @@ echo "-- TLS, recorded between PHP and memcached -Z\n";
 [, , $rdir] = recorder($pR, $T['addr'], 'tls');
 $id = 'sectlswire' . bin2hex(random_bytes(6));
 $secret = 'wire-secret-' . bin2hex(random_bytes(8));
-[$ok] = request("tls://127.0.0.1:$pR", $id, $secret);
+[$ok] = tls_request("tls://127.0.0.1:$pR", [], $id, $secret);
 kick($rdir);
-[$ok2, $data] = request("tls://127.0.0.1:$pR", $id);
+[$ok2, $data] = tls_request("tls://127.0.0.1:$pR", [], $id);
 echo "write ", var_export($ok, true), ", reconnect and read ", var_export($ok2, true), ", same data ", var_export(($data['v'] ?? null) === $secret, true), "\n";
 echo "recorder: ", implode(', ', events($rdir)), "\n";
 foreach ([1, 2] as $n) {
@@ -128,7 +116,7 @@ echo "logged: ", json_encode(errlog_take()), "\n";
 echo "-- the same in clear (control: the recorder captures what passes)\n";
 [, , $qdir] = recorder($pQ, $P['addr'], 'clear');
 $secret = 'wire-secret-' . bin2hex(random_bytes(8));
-[$ok] = request("127.0.0.1:$pQ", $id, $secret);
+[$ok] = tls_request("127.0.0.1:$pQ", [], $id, $secret);
 $wire = (string)@file_get_contents("$qdir/conn1.c2s") . (string)@file_get_contents("$qdir/conn1.s2c");
 echo "write ", var_export($ok, true), "; on the wire: the value ", var_export(str_contains($wire, $secret), true),
     ", the session id ", var_export(str_contains($wire, $id), true), ", all TLS records ", var_export(records($wire) !== null, true), "\n";
