@@ -276,9 +276,16 @@ fn flush(sock: &Socket, tls: &mut ClientConnection) -> io::Result<()> {
     Ok(())
 }
 
-/// Bytes of TLS records taken from the socket per `recv` (two records of
-/// 16 KiB plaintext at most; see [`take_records`]).
-const RECORD_CHUNK: usize = 32 * 1024;
+/// The most plaintext one TLS record carries (2^14 bytes, RFC 8446 5.1).
+pub const MAX_RECORD_PLAINTEXT: usize = 16 * 1024;
+
+/// Bytes of TLS records taken from the socket per `recv`: one record's
+/// plaintext worth. Never more: rustls refuses to take records while it
+/// holds more than 16 KiB of decrypted plaintext not yet read
+/// ("received plaintext buffer full"), and [`take_records`] runs only when
+/// that buffer is empty, so 16 KiB of records (their plaintext is smaller)
+/// always fit.
+const RECORD_CHUNK: usize = MAX_RECORD_PLAINTEXT;
 
 thread_local! {
     /// The buffer [`take_records`] reads the socket into: one per thread,
@@ -288,7 +295,8 @@ thread_local! {
 
 /// Reads the TLS records that arrived on `sock` (one `recv` of up to
 /// [`RECORD_CHUNK`] bytes) and processes them. `Ok(false)`: the server
-/// closed the socket.
+/// closed the socket. Call it only when rustls holds no plaintext that
+/// was not read yet (see [`RECORD_CHUNK`]).
 ///
 /// rustls' own `read_tls` on a socket reads at most 4 KiB per call (its
 /// deframer grows by that much): a 10 KB session would cost three `recv`
@@ -321,8 +329,8 @@ fn take_records(sock: &Socket, tls: &mut ClientConnection) -> io::Result<bool> {
 }
 
 /// Sends `buf` in clear (`tls` None) or through TLS: the plaintext is
-/// taken whole into rustls and as much of its records as the socket takes
-/// now is written (the rest waits for [`flush_pending`]). Same contract as
+/// taken whole into rustls (its last record ends where `buf` ends) and as
+/// much of its records as the socket takes now is written (the rest waits for [`flush_pending`]). Same contract as
 /// a non-blocking `write`.
 ///
 /// # Errors
