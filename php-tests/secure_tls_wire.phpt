@@ -1,5 +1,5 @@
 --TEST--
-secure: TLS on the wire (a recording proxy between PHP and memcached -Z): every byte captured is a TLS record and none of the session's bytes (value, id, key) appear; a reconnect in the same process resumes the TLS session (the second ServerHello accepts the ticket of the first connection: pre_shared_key); the same capture in clear does show the session (the recorder sees what passes)
+secure: TLS on the wire (a recording proxy between PHP and memcached -Z): every byte captured is a TLS record and none of the session's bytes (value, id, key) appear; a 300 KB session (many records) round-trips; a reconnect in the same process resumes the TLS session (the second ServerHello accepts the ticket of the first connection: pre_shared_key); the same capture in clear does show the session (the recorder sees what passes)
 --SKIPIF--
 <?php
 require __DIR__ . '/skipif.inc';
@@ -94,6 +94,12 @@ $secret = 'wire-secret-' . bin2hex(random_bytes(8));
 kick($rdir);
 [$ok2, $data] = tls_request("tls://127.0.0.1:$pR", [], $id);
 echo "write ", var_export($ok, true), ", reconnect and read ", var_export($ok2, true), ", same data ", var_export(($data['v'] ?? null) === $secret, true), "\n";
+// A value of many TLS records (16 KiB of plaintext each), read in chunks that end inside records.
+$id2 = 'sectlswire' . bin2hex(random_bytes(6));
+$big = bin2hex(random_bytes(150000));
+[$ok] = tls_request("tls://127.0.0.1:$pR", [], $id2, $big);
+[$ok2, $data] = tls_request("tls://127.0.0.1:$pR", [], $id2);
+echo "a 300 KB session on the same connection: write ", var_export($ok, true), ", read ", var_export($ok2, true), ", same data ", var_export(($data['v'] ?? null) === $big, true), "\n";
 echo "recorder: ", implode(', ', events($rdir)), "\n";
 foreach ([1, 2] as $n) {
     $c2s = (string)@file_get_contents("$rdir/conn$n.c2s");
@@ -107,7 +113,7 @@ foreach ([1, 2] as $n) {
         echo ", ServerHello resumes: ", var_export(in_array(PRE_SHARED_KEY, hello_extensions($rs), true), true);
     }
     echo "\n";
-    foreach (['the value' => $secret, 'the session id' => $id, 'the key prefix' => 'rsmemcache.'] as $what => $needle) {
+    foreach (['the value' => $secret, 'the session id' => $id, 'the key prefix' => 'rsmemcache.', 'a piece of the 300 KB value' => substr($big, 1000, 64)] as $what => $needle) {
         if (str_contains($c2s . $s2c, $needle)) { echo "  FOUND $what on the wire\n"; }
     }
 }
@@ -132,6 +138,7 @@ sec_clean(17, 4);
 --EXPECT--
 -- TLS, recorded between PHP and memcached -Z
 write true, reconnect and read true, same data true
+a 300 KB session on the same connection: write true, read true, same data true
 recorder: open 1, kick 1, open 2
 connection 1: bytes both ways, all TLS records: true, application data records: both ways, ClientHello offers a ticket: false, ServerHello resumes: false
 connection 2: bytes both ways, all TLS records: true, application data records: both ways, ClientHello offers a ticket: true, ServerHello resumes: true
