@@ -4,6 +4,10 @@
  *
  *   php -n bench/run.php --php=PHP --so=librsmemcache.so --port=MEMCACHED_PORT
  *       --proxies=D:PORT:CONTROL_PORT,... --tmp=DIR --machine=TEXT
+ *       [--tls=TLS_PORT:PLAIN_PORT:CA_FILE --tls-proxies=D:PORT:CONTROL_PORT,...]
+ *
+ * (--tls: the TLS memcached and its plaintext listener; --tls-proxies: the
+ * delay proxies in front of it, for the TLS rows of the round-trip table.)
  *
  * Every measurement is a separate PHP process (bench/session_cycle.php or
  * bench/rtt.php) started with `php -n` and exactly the extensions its
@@ -43,7 +47,7 @@ function progress(string $msg): void {
 
 $opt = [];
 foreach (array_slice($argv, 1) as $a) {
-    if (!preg_match('/^--([a-z]+)=(.*)$/s', $a, $m)) {
+    if (!preg_match('/^--([a-z-]+)=(.*)$/s', $a, $m)) {
         fail("bad argument '$a'");
     }
     $opt[$m[1]] = $m[2];
@@ -63,6 +67,12 @@ foreach (explode(',', $opt['proxies']) as $p) {
     $PROXIES[$d] = [$pp, $cp];
 }
 ksort($PROXIES);
+$TLS_PROXIES = [];   // the same, in front of the TLS memcached
+foreach (array_filter(explode(',', $opt['tls-proxies'] ?? '')) as $p) {
+    [$d, $pp, $cp] = array_map('intval', explode(':', $p));
+    $TLS_PROXIES[$d] = [$pp, $cp];
+}
+ksort($TLS_PROXIES);
 
 function env_int(string $name, int $default, int $min = 1): int {
     $v = getenv($name);
@@ -375,6 +385,12 @@ foreach (array_keys($PROXIES) as $d) {
         fail("the delay proxy with D=$d counted no writes");
     }
 }
+foreach (array_keys($TLS_PROXIES) as $d) {
+    $r = run_config(find_config('rsmemcache', 'tls', 100, 'on'), 5, 5, $TLS_PROXIES[$d][0], $TLS_PROXIES[$d][1]);
+    if (($r['writes_per_cycle'] ?? 0) <= 0) {
+        fail("the delay proxy in front of the TLS memcached with D=$d counted no writes");
+    }
+}
 
 $times = [];   // config index => [µs per cycle per round: the process's batch median]
 $means = [];   // config index => [µs per cycle per round: the process's mean]
@@ -408,6 +424,15 @@ $proxied = [
     find_config('memcached', 'yes', 100, 'on'),
     find_config('memcache', 'yes', 100, 'on'),
 ];
+if (isset($opt['tls']) && array_keys($TLS_PROXIES) === array_keys($PROXIES)) {
+    // The TLS rows through the same delays in front of the TLS memcached.
+    $proxied[] = find_config('rsmemcache', 'tls', 100, 'on');
+    $proxied[] = find_config('rsmemcache', 'tls', 10000, 'on');
+}
+/** The delay proxies (delay µs => [port, control port]) for configuration $i. */
+function proxies_for(int $i): array {
+    return $GLOBALS['configs'][$i]['persist'] === 'tls' ? $GLOBALS['TLS_PROXIES'] : $GLOBALS['PROXIES'];
+}
 $ptimes = [];  // config => D => [µs]
 $pwrites = []; // config => [writes per cycle]
 $pconns = [];  // config => [connections per cycle]
@@ -421,7 +446,8 @@ for ($r = 1; $r <= $PROXY_ROUNDS; $r++) {
     shuffle($order);
     $t = microtime(true);
     foreach ($order as [$i, $d]) {
-        $res = run_config($i, $PROXY_CYCLES, min($WARMUP, 50), $PROXIES[$d][0], $PROXIES[$d][1],
+        $px = proxies_for($i);
+        $res = run_config($i, $PROXY_CYCLES, min($WARMUP, 50), $px[$d][0], $px[$d][1],
             '--batch=20');
         $ptimes[$i][$d][] = $res['us_per_cycle_batch_median'] ?? $res['us_per_cycle'];
         $pwrites[$i][] = $res['writes_per_cycle'];
@@ -565,19 +591,6 @@ echo table(['configuration', 'µs/cycle', '2 RTT', 'files', 'floor', 'ratio', 'a
     $frows, [1, 2, 3, 4, 5, 6]);
 echo "\n";
 
-/* TLS: the same locked cycle over TLS (pooled connections) against plain. */
-if (isset($opt['tls'])) {
-    echo "== TLS (rustls, pooled connections; the TLS memcached is a second daemon of the same build)\n";
-    $trows = [];
-    foreach ($SIZES as $size => $sl) {
-        $plain = $med[find_config('rsmemcache', '-', $size, 'on')];
-        $tls = $med[find_config('rsmemcache', 'tls', $size, 'on')];
-        $trows[] = ["rsmemcache $sl lock on", us($plain), us($tls), sprintf('%.2f×', $tls / $plain)];
-    }
-    echo table(['configuration', 'plain µs/cycle', 'TLS µs/cycle', 'TLS / plain'], $trows, [1, 2, 3]);
-    echo "target: TLS / plain <= 1.15\n\n";
-}
-
 /* Encryption: the same locked cycle with every value sealed, against plain;
  * the round trips per cycle of both come from the delay-proxy table below. */
 echo "== encryption (rsmemcache.encryption_key_file: XChaCha20-Poly1305, a random 192-bit nonce per write)\n";
@@ -591,6 +604,12 @@ echo table(['configuration', 'plain µs/cycle', 'encrypted µs/cycle', 'encrypte
 echo "round trips per cycle: see the 'encrypted' rows of the round-trip table (the same as plain)\n\n";
 
 /* Round trips. */
+/** A configuration's name in the round-trip table. */
+function rt_label(array $c): string {
+    $p = ['yes' => ' persistent', 'tls' => ' TLS', 'enc' => ' encrypted'][$c['persist']] ?? '';
+    return $GLOBALS['labels'][$c['handler']] . $p . ' ' . $GLOBALS['SIZES'][$c['size']]
+        . ($c['mode'] === 'ro' ? ' read-only' : ' lock ' . $c['lock']);
+}
 $ds = array_keys($PROXIES);
 printf("== round trips per cycle, through the delay proxy (each client->server chunk held D µs; %d round%s x %d cycles per D)\n",
     $PROXY_ROUNDS, $PROXY_ROUNDS > 1 ? 's' : '', $PROXY_CYCLES);
@@ -600,8 +619,7 @@ $prows = [];
 foreach ($proxied as $i) {
     $c = $configs[$i];
     $xs = $ys = [];
-    $row = [$labels[$c['handler']] . ($c['persist'] === 'yes' ? ' persistent' : ($c['persist'] === 'enc' ? ' encrypted' : '')) . ' ' . $SIZES[$c['size']]
-        . ($c['mode'] === 'ro' ? ' read-only' : ' lock ' . $c['lock'])];
+    $row = [rt_label($c)];
     foreach ($ds as $d) {
         $y = median($ptimes[$i][$d]);
         $xs[] = $d;
@@ -628,6 +646,24 @@ foreach ($proxied as $i) {
 echo table(array_merge(['configuration'], array_map(static fn($d) => "D=$d µs/cycle", $ds),
     ['round trips', 'client writes/cycle', 'connects/cycle']), $prows, range(1, count($ds) + 3));
 echo "\n";
+
+/* TLS: the same locked cycle over TLS (pooled connections) against plain,
+ * with the round trips per cycle of both (delay-proxy slope / client writes). */
+if (isset($opt['tls'])) {
+    echo "== TLS (rustls, pooled connections; the TLS memcached is a second daemon of the same build)\n";
+    $trows = [];
+    foreach ($SIZES as $size => $sl) {
+        $ip = find_config('rsmemcache', '-', $size, 'on');
+        $it = find_config('rsmemcache', 'tls', $size, 'on');
+        $rtf = static fn(int $i): string => isset($rt[$i]) ? sprintf('%.2f / %.2f', $rt[$i][0], $rt[$i][1]) : '-';
+        $trows[] = ["rsmemcache $sl lock on", us($med[$ip]), us($med[$it]), sprintf('%.2f×', $med[$it] / $med[$ip]),
+            $rtf($ip), $rtf($it)];
+    }
+    echo table(['configuration', 'plain µs/cycle', 'TLS µs/cycle', 'TLS / plain', 'plain RT / writes', 'TLS RT / writes'],
+        $trows, [1, 2, 3, 4, 5]);
+    echo "target: TLS / plain <= 1.15 and the same round trips per cycle (RT = delay-proxy slope, writes = client writes\n";
+    echo "per cycle, both from the round-trip table). Pinned to one CPU, memcached's own TLS work (OpenSSL) adds to each cycle.\n\n";
+}
 
 /* Memory. */
 [$m1, $m2] = $mem['rss'];
@@ -662,9 +698,7 @@ printf("rsmemcache vs floor: %.2f× (target ≤ 1.2) %s  [floor %s µs = 2 RTT %
 echo "round trips per cycle (delay-proxy slope / client writes counted):\n";
 foreach ($proxied as $i) {
     $c = $configs[$i];
-    printf("  %-42s %.2f / %.2f\n", $labels[$c['handler']] . ($c['persist'] === 'yes' ? ' persistent' : ($c['persist'] === 'enc' ? ' encrypted' : ''))
-        . ' ' . $SIZES[$c['size']] . ($c['mode'] === 'ro' ? ' read-only' : ' lock ' . $c['lock']),
-        $rt[$i][0], $rt[$i][1]);
+    printf("  %-42s %.2f / %.2f\n", rt_label($c), $rt[$i][0], $rt[$i][1]);
 }
 printf("RSS (VmHWM) after %d cycles: %d kB; after %d cycles: %d kB; difference %+d kB\n",
     $m1['cycles'], $m1['hwm_kb'], $m2['cycles'], $m2['hwm_kb'], $m2['hwm_kb'] - $m1['hwm_kb']);

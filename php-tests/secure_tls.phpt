@@ -18,8 +18,7 @@ rsmemcache.retry_interval=15
 rsmemcache.connect_timeout=2000
 --FILE--
 <?php
-require __DIR__ . '/secure.inc';
-require __DIR__ . '/errlog.inc';
+require __DIR__ . '/secure_tls.inc';
 errlog_open();
 ob_start();
 $ca = sec_ca('ca');
@@ -35,54 +34,28 @@ $warnings = [];
 set_error_handler(function (int $no, string $msg) use (&$warnings): bool { $warnings[] = $msg; return true; });
 $base = ['rsmemcache.tls_ca_file' => $ca['pem'], 'rsmemcache.tls_cert_file' => $client['pem'], 'rsmemcache.tls_key_file' => $client['key'], 'rsmemcache.tls_server_name' => '', 'rsmemcache.tls' => '0'];
 
-/** One request: session $id on $path with $ini, optionally set v; returns [started, data]. */
-function request(string $path, array $ini, string $id, ?string $set = null): array {
-    ini_set('session.save_path', $path);
-    foreach ($ini as $k => $v) { ini_set($k, $v); }
-    session_id($id);
-    $_SESSION = [];
-    $ok = session_start();
-    $data = $_SESSION;
-    if ($ok && $set !== null) { $_SESSION['v'] = $set; }
-    if ($ok) { session_write_close(); }
-    return [$ok, $data];
-}
-function show(array &$warnings, array $names): void {
-    foreach ($warnings as $w) { echo "  warning: ", preg_replace(['/session \w+:/', '/next retry in \d+ ms/'], ['session <id>:', 'next retry in N ms'], cl_norm($w, $names)), "\n"; }
-    foreach (errlog_take() as $l) { echo "  logged: ", cl_norm($l, $names), "\n"; }
-    $warnings = [];
-}
-function round_trip(string $what, string $path, array $ini, array &$warnings, array $names, ?string $id = null): void {
-    $id ??= 'sectls' . bin2hex(random_bytes(6));
-    $v = 'secret-' . bin2hex(random_bytes(4));
-    [$ok] = request($path, $ini, $id, $v);
-    [$ok2, $data] = request($path, $ini, $id);
-    echo "$what: write ", var_export($ok, true), ", read ", var_export($ok2, true), ", same data ", var_export(($data['v'] ?? null) === $v, true), "\n";
-    show($warnings, $names);
-}
-
 echo "-- mutual TLS to G\n";
-round_trip('tls://G', "tls://{$G['addr']}", $base, $warnings, $names);
-round_trip('rsmemcache.tls=1, G in a php-memcached list', $G['addr'], ['rsmemcache.tls' => '1'] + $base, $warnings, $names);
+tls_round_trip('tls://G', "tls://{$G['addr']}", $base, $warnings, $names);
+tls_round_trip('rsmemcache.tls=1, G in a php-memcached list', $G['addr'], ['rsmemcache.tls' => '1'] + $base, $warnings, $names);
 echo "a plaintext client at G: ", json_encode(@mc_raw($G['addr'], "mn\r\n")), "\n";
 
 echo "-- untrusted certificate (U)\n";
-round_trip('tls://U alone', "tls://{$U['addr']}", $base, $warnings, $names);
+tls_round_trip('tls://U alone', "tls://{$U['addr']}", $base, $warnings, $names);
 $path = "tls://{$U['addr']}, tls://{$G['addr']}";
 // An id whose home is U, so U is tried first.
 $ids = array_map(fn ($i) => "sectlsfo$i" . bin2hex(random_bytes(4)), range(0, 40));
 $fo = array_values(array_filter($ids, fn ($x) => cl_order($x, $path)[0] === $U['addr']))[0];
 // U is still marked failed for these settings from the phase before (shared
 // failure state): skipped, without a new error-log line.
-round_trip('tls://U then G (failover)', $path, $base, $warnings, $names, $fo);
+tls_round_trip('tls://U then G (failover)', $path, $base, $warnings, $names, $fo);
 
 echo "-- no client certificate, G requires one\n";
-round_trip('tls://G', "tls://{$G['addr']}", ['rsmemcache.tls_cert_file' => '', 'rsmemcache.tls_key_file' => ''] + $base, $warnings, $names);
+tls_round_trip('tls://G', "tls://{$G['addr']}", ['rsmemcache.tls_cert_file' => '', 'rsmemcache.tls_key_file' => ''] + $base, $warnings, $names);
 
 echo "-- N is memcached.test, reached by IP\n";
-round_trip('tls://N, no server name', "tls://{$N['addr']}", $base, $warnings, $names);
-round_trip('tls://N, tls_server_name=memcached.test', "tls://{$N['addr']}", ['rsmemcache.tls_server_name' => 'memcached.test'] + $base, $warnings, $names);
-round_trip('tcp://N (no TLS: never a silent plaintext fallback)', "tcp://{$N['addr']}", ['rsmemcache.connect_timeout' => '300', 'rsmemcache.timeout' => '300'] + $base, $warnings, $names);
+tls_round_trip('tls://N, no server name', "tls://{$N['addr']}", $base, $warnings, $names);
+tls_round_trip('tls://N, tls_server_name=memcached.test', "tls://{$N['addr']}", ['rsmemcache.tls_server_name' => 'memcached.test'] + $base, $warnings, $names);
+tls_round_trip('tcp://N (no TLS: never a silent plaintext fallback)', "tcp://{$N['addr']}", ['rsmemcache.connect_timeout' => '300', 'rsmemcache.timeout' => '300'] + $base, $warnings, $names);
 restore_error_handler();
 cl_stop_all();
 echo "done\n";

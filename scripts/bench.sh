@@ -17,7 +17,9 @@
 #                                 use the next ports: PORT+1..PORT+k, their
 #                                 control ports PORT+k+1..PORT+2k (k delays);
 #                                 a TLS memcached PORT+2k+1 (TLS) and +2k+2
-#                                 (plain, for checks)
+#                                 (plain, for checks); delay proxies in front
+#                                 of the TLS memcached PORT+2k+3..PORT+3k+2,
+#                                 their control ports PORT+3k+3..PORT+4k+2
 #   RSMEMCACHE_BENCH_DELAYS       proxy delays in µs (default "0 500 1000")
 #   RSMEMCACHE_BENCH_ROUNDS       rounds (7)        RSMEMCACHE_BENCH_CYCLES  cycles per run (3000)
 #   RSMEMCACHE_BENCH_WARMUP       warm-up cycles per run (200)
@@ -199,8 +201,29 @@ chmod 644 "$run_dir"/srv.key "$run_dir"/srv.pem
   </dev/null >"$run_dir/memcached-tls.log" 2>&1 &
 pids+=("$!")
 wait_ready "tcp://127.0.0.1:$((TLS_PORT + 1))" || die "TLS memcached did not come up: $(cat "$run_dir/memcached-tls.log")"
+# The same delay proxies in front of the TLS memcached (they relay the TLS
+# records untouched), for the TLS rows of the round-trip table.
+tls_proxies=()
+for ((j = 0; j < k; j++)); do
+  d=${DELAYS[j]}
+  pp=$((TLS_PORT + 2 + j))
+  cp=$((TLS_PORT + 2 + k + j))
+  for p in "$pp" "$cp"; do
+    port_in_use "$p" && die "port $p is already in use on 127.0.0.1; set RSMEMCACHE_BENCH_PORT to a free range"
+  done
+  "$PROXY" --listen "127.0.0.1:$pp" --upstream "127.0.0.1:$TLS_PORT" --delay-us "$d" \
+    --control "127.0.0.1:$cp" </dev/null >"$run_dir/proxy-tls-$d.log" 2>&1 &
+  px_pid=$!
+  pids+=("$px_pid")
+  # (It binds its listening port before the control port; a plain
+  # "version" through it would get no answer from the TLS memcached.)
+  if ! wait_control "$cp"; then
+    die "TLS delay proxy (D=$d) did not come up on 127.0.0.1:$pp/$cp: $(cat "$run_dir/proxy-tls-$d.log")"
+  fi
+  tls_proxies+=("$d:$pp:$cp")
+done
 
-log "memcached on 127.0.0.1:$PORT (pid $mc_pid); TLS memcached on $TLS_PORT; delay proxies (D:port:control) ${proxies[*]}; pinning: $pinning"
+log "memcached on 127.0.0.1:$PORT (pid $mc_pid); TLS memcached on $TLS_PORT; delay proxies (D:port:control) ${proxies[*]}, in front of the TLS memcached ${tls_proxies[*]}; pinning: $pinning"
 
 # --- the run ------------------------------------------------------------------
 php_ver=$("$PHP" -n -r 'echo PHP_VERSION;')
@@ -215,7 +238,8 @@ list=$(IFS=,; echo "${proxies[*]}")
 # In the background so that a signal reaches our trap at once; the trap stops
 # it first (it stops its own measuring process on SIGTERM).
 "$PHP" -n bench/run.php --php="$PHP" --so="$SO" --port="$PORT" --proxies="$list" \
-  --tmp="$run_dir" --machine="$machine" --tls="$TLS_PORT:$((TLS_PORT + 1)):$run_dir/ca.pem" &
+  --tmp="$run_dir" --machine="$machine" --tls="$TLS_PORT:$((TLS_PORT + 1)):$run_dir/ca.pem" \
+  --tls-proxies="$(IFS=,; echo "${tls_proxies[*]}")" &
 runner=$!
 pids=("$runner" "${pids[@]}")
 wait "$runner"

@@ -69,6 +69,8 @@ pub struct Connection {
     next_opaque: u32,
     wbuf: Vec<u8>,
     wpos: usize,
+    /// Where each queued command ends in `wbuf` (see [`Connection::segment_end`]).
+    cuts: Vec<usize>,
     rbuf: Vec<u8>,
     rpos: usize,
     pending: VecDeque<Expect>,
@@ -216,6 +218,7 @@ impl Connection {
             next_opaque: 1,
             wbuf: Vec::with_capacity(1024),
             wpos: 0,
+            cuts: Vec::new(),
             rbuf: Vec::with_capacity(READ_CHUNK),
             rpos: 0,
             pending: VecDeque::new(),
@@ -310,6 +313,7 @@ impl Connection {
         let opaque = self.next_opaque;
         self.next_opaque = self.next_opaque.checked_add(1).unwrap_or(1);
         cmd.encode(opaque, &mut self.wbuf);
+        self.cuts.push(self.wbuf.len());
         self.pending.push_back(cmd.expect(opaque));
     }
 
@@ -345,6 +349,7 @@ impl Connection {
     fn fail(&mut self, e: Error) -> Error {
         self.broken = true;
         self.wbuf.clear();
+        self.cuts.clear();
         self.wpos = 0;
         self.pending.clear();
         self.unawaited = 0;
@@ -379,10 +384,31 @@ impl Connection {
         }
     }
 
+    /// Where the next write from `wbuf` ends: at the end of the pipeline,
+    /// except over TLS when the pipeline is longer than one record's
+    /// plaintext ([`crate::tls::MAX_RECORD_PLAINTEXT`]): then at the end of
+    /// the next command, so that a TLS record ends where each command (and
+    /// its data block) ends. memcached 1.6.18 reads the part of a data block
+    /// that spans records straight from OpenSSL, exactly its length, and
+    /// then waits for the socket again: commands that came in the same
+    /// record after the block stay in OpenSSL's buffer, unanswered, until
+    /// the I/O timeout (a session over 16 KB could not be written).
+    fn segment_end(&self) -> usize {
+        if self.tls.is_none() || self.wbuf.len() <= crate::tls::MAX_RECORD_PLAINTEXT {
+            return self.wbuf.len();
+        }
+        self.cuts
+            .iter()
+            .copied()
+            .find(|&c| c > self.wpos)
+            .unwrap_or(self.wbuf.len())
+    }
+
     /// Writes what the socket takes now.
     fn write_some(&mut self) -> Result<()> {
         while self.wpos < self.wbuf.len() {
-            let buf = &self.wbuf[self.wpos..];
+            let end = self.segment_end();
+            let buf = &self.wbuf[self.wpos..end];
             match crate::tls::send(&self.socket, self.tls.as_deref_mut(), buf) {
                 Ok(0) => {
                     return Err(self.io_error(io::Error::new(
@@ -402,6 +428,7 @@ impl Connection {
             Ok(()) => {}
         }
         self.wbuf.clear();
+        self.cuts.clear();
         self.wpos = 0;
         Ok(())
     }

@@ -276,25 +276,61 @@ fn flush(sock: &Socket, tls: &mut ClientConnection) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads the TLS records that arrived on `sock` and processes them.
-/// `Ok(false)`: the server closed the socket.
+/// The most plaintext one TLS record carries (2^14 bytes, RFC 8446 5.1).
+pub const MAX_RECORD_PLAINTEXT: usize = 16 * 1024;
+
+/// Bytes of TLS records taken from the socket per `recv`: one record's
+/// plaintext worth. Never more: rustls refuses to take records while it
+/// holds more than 16 KiB of decrypted plaintext not yet read
+/// ("received plaintext buffer full"), and [`take_records`] runs only when
+/// that buffer is empty, so 16 KiB of records (their plaintext is smaller)
+/// always fit.
+const RECORD_CHUNK: usize = MAX_RECORD_PLAINTEXT;
+
+thread_local! {
+    /// The buffer [`take_records`] reads the socket into: one per thread,
+    /// allocated (and zeroed) once, not per read.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; RECORD_CHUNK]);
+}
+
+/// Reads the TLS records that arrived on `sock` (one `recv` of up to
+/// [`RECORD_CHUNK`] bytes) and processes them. `Ok(false)`: the server
+/// closed the socket. Call it only when rustls holds no plaintext that
+/// was not read yet (see [`RECORD_CHUNK`]).
+///
+/// rustls' own `read_tls` on a socket reads at most 4 KiB per call (its
+/// deframer grows by that much): a 10 KB session would cost three `recv`
+/// calls. So the socket is read here in one call and the bytes are handed
+/// to rustls from memory, 4 KiB at a time, processing the records after
+/// each piece (which keeps rustls' buffer within one record).
 fn take_records(sock: &Socket, tls: &mut ClientConnection) -> io::Result<bool> {
-    match tls.read_tls(&mut &*sock) {
-        Ok(0) => Ok(false),
-        Ok(_) => {
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        let n = (&*sock).read(&mut scratch[..])?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let mut rest = &scratch[..n];
+        while !rest.is_empty() {
+            // From a slice, read_tls fails only on rustls' own limits.
+            let took = tls.read_tls(&mut rest)?;
             let processed = tls.process_new_packets();
             // Send what it answers (an alert, a key update), best effort.
             let _ = flush(sock, tls);
             processed.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-            Ok(true)
+            if took == 0 {
+                // After the server's close_notify rustls takes nothing
+                // more; what followed it is not part of the session.
+                break;
+            }
         }
-        Err(e) => Err(e),
-    }
+        Ok(true)
+    })
 }
 
 /// Sends `buf` in clear (`tls` None) or through TLS: the plaintext is
-/// taken whole into rustls and as much of its records as the socket takes
-/// now is written (the rest waits for [`flush_pending`]). Same contract as
+/// taken whole into rustls (its last record ends where `buf` ends) and as
+/// much of its records as the socket takes now is written (the rest waits for [`flush_pending`]). Same contract as
 /// a non-blocking `write`.
 ///
 /// # Errors
