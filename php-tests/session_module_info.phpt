@@ -117,4 +117,4 @@ string(19) "rsmemcache_sessions"
 string(1) "1"
 string(4) "1000"
 string(7) "degrade"
-int(28)
+int(29)

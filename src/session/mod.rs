@@ -10,6 +10,7 @@ pub mod handler;
 pub mod plan;
 pub mod read;
 mod repair;
+mod resize;
 pub mod settle;
 pub mod transport;
 pub mod write;

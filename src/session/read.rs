@@ -18,6 +18,9 @@ use crate::{
     stats::{self, Total},
 };
 
+/// One reply per server asked (`None` where it failed).
+type Answers = Vec<Option<Reply>>;
+
 /// How one lock step ended.
 enum Step {
     /// Ours, with the lock item's CAS id.
@@ -129,7 +132,13 @@ impl Handler {
                 // follow the add in the same pipeline.
                 batch.push(c, read_cmd(&o.keys.data, n > 1), Tag::Copy(i));
             }
+            // After a resize: the old home is read in the same round trip.
+            let previous = self.previous_servers(&o.keys.data_hash, &copies, &failed);
+            for (j, &s) in previous.iter().enumerate().filter(|_| read_now) {
+                batch.push(s, read_cmd(&o.keys.data, true), Tag::Previous(j));
+            }
             let mut answers: Vec<Option<Reply>> = vec![None; copies.len()];
+            let mut old: Vec<Option<Reply>> = vec![None; previous.len()];
             let (mut added, mut peek, mut lock_err) = (None, None, None);
             let mut retry = false;
             for (server, tags, res) in self.run(batch) {
@@ -139,6 +148,7 @@ impl Handler {
                             match (tag, reply) {
                                 (Tag::LockAdd, r) => added = Some(r),
                                 (Tag::LockPeek, r) => peek = Some(r),
+                                (Tag::Previous(j), r) => old[j] = Some(r),
                                 (Tag::Copy(i), Reply::Failed(answer)) => {
                                     // The copy could not be read: like a
                                     // failed server for this request.
@@ -250,8 +260,8 @@ impl Handler {
             if contended || reread {
                 // What we read before the wait is out of date, or was not
                 // read yet.
-                match self.read_copies(&o.keys.data, &copies, n > 1) {
-                    Ok(a) => answers = a,
+                match self.read_copies(&o.keys.data, &copies, &previous, n > 1) {
+                    Ok((a, p)) => (answers, old) = (a, p),
                     Err(e) if e.is_server_fault() => {
                         failed.push(copies[0]);
                         last = Some(e);
@@ -260,7 +270,7 @@ impl Handler {
                     Err(e) => return Err(e),
                 }
             }
-            let data = self.settle_copies(o, &copies, answers)?;
+            let data = self.settle_copies(o, &copies, answers, &previous, old)?;
             if failed_over(&order, n, copies.iter().copied()) {
                 stats::bump(Total::Failovers);
             }
@@ -459,16 +469,29 @@ impl Handler {
         Ok(None)
     }
 
-    /// Reads every copy in one parallel round trip.
-    fn read_copies(&self, key: &[u8], copies: &[usize], ttl: bool) -> Result<Vec<Option<Reply>>> {
-        let batch = Batch::per_copy(copies, read_cmd(key, ttl));
+    /// Reads every copy, and the copies at the `previous` placement (after
+    /// a resize), in one parallel round trip.
+    fn read_copies(
+        &self,
+        key: &[u8],
+        copies: &[usize],
+        previous: &[usize],
+        ttl: bool,
+    ) -> Result<(Answers, Answers)> {
+        let mut batch = Batch::per_copy(copies, read_cmd(key, ttl));
+        for (j, &s) in previous.iter().enumerate() {
+            batch.push(s, read_cmd(key, true), Tag::Previous(j));
+        }
         let mut answers = vec![None; copies.len()];
+        let mut old = vec![None; previous.len()];
         for (server, tags, res) in self.run(batch) {
             match res {
                 Ok(replies) => {
                     for (tag, reply) in tags.into_iter().zip(replies) {
-                        if let Tag::Copy(i) = tag {
-                            answers[i] = Some(reply);
+                        match tag {
+                            Tag::Copy(i) => answers[i] = Some(reply),
+                            Tag::Previous(j) => old[j] = Some(reply),
+                            _ => {}
                         }
                     }
                 }
@@ -476,17 +499,21 @@ impl Handler {
                 Err(e) => return Err(e),
             }
         }
-        Ok(answers)
+        Ok((answers, old))
     }
 
     /// Picks the newest copy among `answers` (one per server of `copies`;
     /// `None` for a server that failed), records what was read in `o`, and
-    /// repairs stale or missing copies.
+    /// repairs stale or missing copies. When no copy exists, the newest of
+    /// `old` (the replies of the `previous` placement's servers after a
+    /// resize) is moved in ([`Handler::move_from_previous`]).
     fn settle_copies(
         &self,
         o: &mut Opened,
         copies: &[usize],
         answers: Vec<Option<Reply>>,
+        previous: &[usize],
+        old: Vec<Option<Reply>>,
     ) -> Result<Vec<u8>> {
         let mut found = Vec::new();
         let mut values: Vec<Option<(Vec<u8>, Option<i64>)>> = Vec::new();
@@ -525,7 +552,8 @@ impl Handler {
         }
         let Some(best) = replica::newest(&found) else {
             o.version = 0;
-            return Ok(Vec::new());
+            let moved = self.move_from_previous(o, &found, previous, old)?;
+            return Ok(moved.unwrap_or_default());
         };
         let Found::Version(version) = found[best] else {
             return Ok(Vec::new());

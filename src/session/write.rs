@@ -330,13 +330,19 @@ impl Handler {
             if servers.is_empty() {
                 return Err(h.unreachable(sid, &order, None));
             }
-            let mut batch = Batch::per_copy(
-                &servers,
-                Command::Delete {
-                    key: &o.keys.data,
-                    cas: None,
-                },
-            );
+            let delete = Command::Delete {
+                key: &o.keys.data,
+                cas: None,
+            };
+            let mut batch = Batch::per_copy(&servers, delete);
+            // After a resize, a copy not moved yet goes too.
+            for (j, s) in h
+                .previous_servers(&o.keys.data_hash, &servers, &[])
+                .into_iter()
+                .enumerate()
+            {
+                batch.push(s, delete, Tag::Previous(j));
+            }
             let lock = o.lock.take();
             if let Some(l) = &lock {
                 batch.push(l.server, delete_cas_cmd(&o.keys.lock, l.cas), Tag::Release);
@@ -350,6 +356,7 @@ impl Handler {
                             match (tag, reply) {
                                 (Tag::Release, _) => released = true,
                                 (Tag::Copy(_), Reply::Done(_) | Reply::NotFound) => answered += 1,
+                                (Tag::Previous(_), _) => {}
                                 (_, other) => {
                                     return Err(unexpected(&*h.pool, server, "md", &other));
                                 }
@@ -392,9 +399,24 @@ impl Handler {
             if servers.is_empty() {
                 break;
             }
-            let batch = Batch::per_copy(&servers, Command::probe(&keys.data));
+            let mut batch = Batch::per_copy(&servers, Command::probe(&keys.data));
+            // After a resize: a session not moved yet exists too.
+            for (j, s) in self
+                .previous_servers(&keys.data_hash, &servers, &failed)
+                .into_iter()
+                .enumerate()
+            {
+                batch.push(s, Command::probe(&keys.data), Tag::Previous(j));
+            }
             let mut answered = false;
-            for (server, _, res) in self.run(batch) {
+            for (server, tags, res) in self.run(batch) {
+                if let Some(Tag::Previous(_)) = tags.first() {
+                    // An old home that fails is read as missing.
+                    if let Ok(Some(Reply::Done(_))) = res.map(|mut r| r.pop()) {
+                        return Ok(true);
+                    }
+                    continue;
+                }
                 match res.map(|mut r| r.pop()) {
                     Ok(Some(Reply::Done(_))) => return Ok(true),
                     Ok(Some(Reply::Miss)) => answered = true,
