@@ -31,7 +31,10 @@
  *     last_error: string|null,   // the last one's text as this process saw it; from another
  *                                // worker only its kind: "server <label>: no answer (seen by another process)"
  *     idle_connections: int,     // pooled connections this process keeps for reuse
- *     shared: bool               // whether the state is shared by the workers of the master
+ *     shared: bool,              // whether the state is shared by the workers of the master
+ *     role: string               // "current": in session.save_path; "current+previous": also in
+ *                                // rsmemcache.previous_save_path; "previous": only there (a resize:
+ *                                // read for sessions not moved yet, never a session's home)
  * }>|false
  */
 function rsmemcache_servers(?string $save_path = null): array|false {}
