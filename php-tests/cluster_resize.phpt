@@ -64,6 +64,16 @@ function holders(string $id, array $servers): array {
 
 function moved(): int { return rsmemcache_stats()['sessions_moved']; }
 
+/** printf, also appended to the file named by RSMEMCACHE_RESIZE_FIGURES
+ *  (scripts/resize-figures.sh), which run-tests.php leaves nowhere else on
+ *  a pass. */
+function figure(string $format, ...$args): void {
+    $line = sprintf($format, ...$args);
+    echo $line;
+    $file = getenv('RSMEMCACHE_RESIZE_FIGURES');
+    if ($file !== false && $file !== '') { file_put_contents($file, $line, FILE_APPEND); }
+}
+
 /** One resize from $before to $now; prints the figures. */
 function resize(string $what, string $tag, string $before, string $now, array $servers): void {
     use_list($before, '');
@@ -74,14 +84,14 @@ function resize(string $what, string $tag, string $before, string $now, array $s
     use_list($now, '');
     $kept = read_all($ids, false);
     $lost = array_diff($ids, $kept);
-    printf("%s, without previous_save_path: %d/%d read back, %d lost (%.1f per cent); some and not all: %s\n",
+    figure("%s, without previous_save_path: %d/%d read back, %d lost (%.1f per cent); some and not all: %s\n",
         $what, count($kept), N, count($lost), 100 * count($lost) / N, var_export(count($lost) > 0 && count($lost) < N, true));
 
     use_list($now, $before);
     $m0 = moved();
     $with = read_all($ids, true);
     $moved = moved() - $m0;
-    printf("%s, with previous_save_path: %d/%d read back; moved %d = the %d lost without: %s\n",
+    figure("%s, with previous_save_path: %d/%d read back; moved %d = the %d lost without: %s\n",
         $what, count($with), N, $moved, count($lost), var_export($moved === count($lost), true));
 
     // Where they are now: one copy each, at the new home; the moved
@@ -95,7 +105,7 @@ function resize(string $what, string $tag, string $before, string $now, array $s
             if (count($h) === 1 && mc_meta($h[0], PREFIX . $id)['f'] === $flags[$id]) { $kept_version++; }
         }
     }
-    printf("%s: on exactly one server: %d/%d; moved unchanged sessions with their version: %d/%d\n",
+    figure("%s: on exactly one server: %d/%d; moved unchanged sessions with their version: %d/%d\n",
         $what, $one, N, $kept_version, $unchanged);
 
     use_list($now, '');
@@ -107,7 +117,7 @@ function resize(string $what, string $tag, string $before, string $now, array $s
         if (($_SESSION['changed'] ?? false) === ($i % 2 === 0)) { $changed++; }
         session_abort();
     }
-    printf("%s, then without previous_save_path: %d/%d read back, the changes of the moved request kept: %d/%d\n",
+    figure("%s, then without previous_save_path: %d/%d read back, the changes of the moved request kept: %d/%d\n",
         $what, count($after), N, $changed, N);
 }
 
