@@ -81,6 +81,7 @@ function rsmemcache_locate(string $id, ?string $save_path = null): array|false {
  *     read_repairs: int,           // reads that rewrote stale or missing copies
  *     write_conflicts: int,        // writes refused because a copy changed since it was read
  *     failovers: int,              // reads and writes served away from their home servers
+ *     sessions_moved: int,         // sessions read where rsmemcache.previous_save_path placed them and moved to their new home
  *     requests: int,               // pipelines sent, all servers
  *     errors_connect: int, errors_connect_timeout: int, errors_timeout: int,
  *     errors_io: int, errors_protocol: int, errors_server: int,   // errors by kind, all servers

@@ -309,6 +309,27 @@ impl Handler {
             .collect()
     }
 
+    /// Decodes a copy of session `sid` read from `server` with client
+    /// flags `flags` ([`crate::replica::decode`]).
+    ///
+    /// # Errors
+    /// [`Error::Undecodable`] naming the session and the server.
+    pub(super) fn decode_copy(
+        &self,
+        sid: &[u8],
+        server: usize,
+        data: Vec<u8>,
+        flags: Option<u32>,
+    ) -> Result<crate::replica::Decoded> {
+        crate::replica::decode(data, flags.unwrap_or(0), self.max_inflated).map_err(|detail| {
+            Error::Undecodable {
+                id: id_text(sid),
+                server: self.pool.label(server),
+                detail,
+            }
+        })
+    }
+
     pub(super) fn keys_for(&self, sid: &[u8]) -> Result<SessionKeys> {
         SessionKeys::new(
             self.compat,

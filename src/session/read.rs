@@ -522,14 +522,7 @@ impl Handler {
             match answer {
                 None => {}
                 Some(Reply::Value(data, meta)) => {
-                    let flags = meta.client_flags.unwrap_or(0);
-                    let d = replica::decode(data, flags, self.max_inflated).map_err(|detail| {
-                        Error::Undecodable {
-                            id: id_text(&o.sid),
-                            server: self.pool.label(server),
-                            detail,
-                        }
-                    })?;
+                    let d = self.decode_copy(&o.sid, server, data, meta.client_flags)?;
                     found.push(Found::Version(d.version));
                     values.push(Some((d.data, meta.ttl)));
                     o.copies.push(Copy {

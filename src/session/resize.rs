@@ -29,14 +29,14 @@
 //!   ([`crate::stats::Total::SessionsMoved`]), not logged one by one.
 
 use super::{
-    handler::{Handler, Opened, id_text},
+    handler::{Handler, Opened},
     plan::{Batch, Tag, delete_cas_cmd, previous_reads},
     settle::from_previous,
 };
 use crate::{
-    error::{Error, Result},
+    error::Result,
     protocol::Reply,
-    replica::{self, Found},
+    replica::Found,
     stats::{self, Total},
 };
 
@@ -79,14 +79,7 @@ impl Handler {
         for (&server, answer) in previous.iter().zip(old) {
             match answer {
                 Some(Reply::Value(data, meta)) => {
-                    let flags = meta.client_flags.unwrap_or(0);
-                    let d = replica::decode(data, flags, self.max_inflated).map_err(|detail| {
-                        Error::Undecodable {
-                            id: id_text(&o.sid),
-                            server: self.pool.label(server),
-                            detail,
-                        }
-                    })?;
+                    let d = self.decode_copy(&o.sid, server, data, meta.client_flags)?;
                     found.push(Found::Version(d.version));
                     values.push(Some((d.data, meta.ttl)));
                     cas.push(meta.cas);
