@@ -125,7 +125,7 @@ impl Handler {
 
 #[cfg(test)]
 mod tests {
-    use super::super::scripted::{copy, hd, is_lock_add, ops, setup_resized, short};
+    use super::super::scripted::{copy, hd, is_lock_add, ops, setup_resized};
     use crate::{
         protocol::{Command, Reply},
         replica,
@@ -136,20 +136,16 @@ mod tests {
     const NOW: &str = "a:1, b:2, c:3, d:4";
     const BEFORE: &str = "a:1, b:2, c:3";
 
-    /// A session id whose new home is `new` and whose home under
-    /// [`BEFORE`] is (`true`) or is not (`false`) another server.
+    /// A session id whose home under [`BEFORE`] is (`moved`) or is not
+    /// another server than its home under [`NOW`], with both homes (new,
+    /// old).
     fn sid_moved(moved: bool) -> (Vec<u8>, usize, usize) {
+        let sid = sid_where(&[], |new, old, _| (new[0] != old[0]) == moved);
         let (h, t) = setup_resized(&[], NOW, Some(BEFORE));
-        for k in 0..10_000u32 {
-            let sid = format!("{k:032x}").into_bytes();
-            let hash = h.keys_for(&sid).unwrap().data_hash;
-            let new = h.locate(&sid).unwrap().servers[0];
-            let old = crate::session::transport::Transport::previous_order(&*t, &hash, 20)[0];
-            if (new != old) == moved {
-                return (sid, new, old);
-            }
-        }
-        unreachable!("some id moves and some does not")
+        let hash = h.keys_for(&sid).unwrap().data_hash;
+        let old = crate::session::transport::Transport::previous_order(&*t, &hash, 20)[0];
+        let new = h.locate(&sid).unwrap().servers[0];
+        (sid, new, old)
     }
 
     #[test]
@@ -284,6 +280,85 @@ mod tests {
         h.destroy(&sid).unwrap();
         let round = &t.log()[1];
         assert!(round.contains(&(old, vec!["md K".to_owned()])), "{round:?}");
-        let _ = short;
+    }
+
+    /// A session id (under `dirs`) for which `pick(new copies, old
+    /// placement's first servers, lock server)` holds.
+    fn sid_where(
+        dirs: &[(&'static std::ffi::CStr, &str)],
+        pick: impl Fn(&[usize], &[usize], usize) -> bool,
+    ) -> Vec<u8> {
+        let (h, t) = setup_resized(dirs, NOW, Some(BEFORE));
+        (0..10_000u32)
+            .map(|k| format!("{k:032x}").into_bytes())
+            .find(|sid| {
+                let at = h.locate(sid).unwrap();
+                let hash = h.keys_for(sid).unwrap().data_hash;
+                let old = crate::session::transport::Transport::previous_order(&*t, &hash, 20);
+                pick(&at.servers, &old, at.lock_server)
+            })
+            .expect("such an id")
+    }
+
+    #[test]
+    fn with_the_lock_apart_the_old_home_is_read_with_the_copies_once_the_lock_is_ours() {
+        let dirs = [(crate::config::COMPAT, "memcached")];
+        let sid = sid_where(&dirs, |new, old, lock| new[0] != old[0] && lock != new[0]);
+        let (mut h, t) = setup_resized(&dirs, NOW, Some(BEFORE));
+        let at = h.locate(&sid).unwrap();
+        let (new, lock) = (at.servers[0], at.lock_server);
+        t.answer(|_, _| hd(7));
+        t.answer(move |s, _| {
+            if s == new {
+                Reply::Miss
+            } else {
+                copy(b"m|i:1;", 3, 9)
+            }
+        });
+        t.answer(|_, _| hd(10));
+        t.answer(|_, _| Reply::Done(crate::protocol::Meta::default()));
+        assert_eq!(h.read(&sid).unwrap(), b"m|i:1;");
+        let log = t.log();
+        assert_eq!(log[0], [(lock, vec!["ms L ME".to_owned()])]);
+        assert_eq!(
+            log[1].len(),
+            2,
+            "new home and old home together: {:?}",
+            log[1]
+        );
+        assert_eq!(ops(&log[1]), ["mg K", "mg K"]);
+        assert_eq!(log[2], [(new, vec!["ms K ME".to_owned()])]);
+        assert_eq!(ops(&log[3]), ["md K C9"]);
+        release(&mut h, &t);
+    }
+
+    #[test]
+    fn with_two_copies_the_moved_session_goes_to_both_new_copies() {
+        let dirs = [(crate::config::SESSION_REDUNDANCY, "2")];
+        let sid = sid_where(&dirs, |new, old, _| {
+            !new[..2].contains(&old[0]) && !new[..2].contains(&old[1])
+        });
+        let (mut h, t) = setup_resized(&dirs, NOW, Some(BEFORE));
+        let copies = h.locate(&sid).unwrap().servers[..2].to_vec();
+        let news = copies.clone();
+        t.answer(move |s, c| match s {
+            _ if is_lock_add(c) => hd(7),
+            s if news.contains(&s) => Reply::Miss,
+            s => copy(b"r|i:2;", 5, 20 + s as u64),
+        });
+        t.answer(|_, _| hd(30));
+        t.answer(|_, _| Reply::Done(crate::protocol::Meta::default()));
+        assert_eq!(h.read(&sid).unwrap(), b"r|i:2;");
+        let log = t.log();
+        assert_eq!(
+            log[0].len(),
+            4,
+            "two new copies and two old ones: {:?}",
+            log[0]
+        );
+        assert_eq!(ops(&log[1]), ["ms K ME", "ms K ME"]);
+        assert_eq!(log[2].len(), 2, "both old copies deleted");
+        assert!(ops(&log[2]).iter().all(|o| o.starts_with("md K C2")));
+        release(&mut h, &t);
     }
 }
