@@ -22,6 +22,11 @@
 //! once, returns the newest and repairs the others; a write stores the next
 //! version on every copy, in parallel.
 //!
+//! Resize (`rsmemcache.previous_save_path`): the read also asks, in the
+//! same round trip, the servers where the list before the resize placed
+//! the session, and moves a copy found only there to its new home;
+//! `exists` and `destroy` reach those servers too (`session/resize.rs`).
+//!
 //! Locking (`rsmemcache.locking = 1`, see [`crate::lock`]): `read` takes the
 //! lock and reads every copy in one round trip (`ms <lock> … ME c` and
 //! `mg <key> v c f t` written together, to several servers in parallel);
