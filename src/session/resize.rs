@@ -35,7 +35,7 @@ use super::{
 };
 use crate::{
     error::Result,
-    protocol::Reply,
+    protocol::{Command, Reply},
     replica::Found,
     stats::{self, Total},
 };
@@ -57,6 +57,26 @@ impl Handler {
             .into_iter()
             .filter(|s| !failed.contains(s) && self.usable(*s))
             .collect()
+    }
+
+    /// Adds `cmd` for each of [`Handler::previous_servers`] to `batch`,
+    /// tagged [`Tag::Previous`] (`exists` probes there, `destroy` deletes
+    /// there too: a session not moved yet exists, and goes).
+    pub(super) fn push_previous<'a>(
+        &self,
+        batch: &mut Batch<'a>,
+        hash_key: &[u8],
+        copies: &[usize],
+        failed: &[usize],
+        cmd: Command<'a>,
+    ) {
+        for (j, s) in self
+            .previous_servers(hash_key, copies, failed)
+            .into_iter()
+            .enumerate()
+        {
+            batch.push(s, cmd, Tag::Previous(j));
+        }
     }
 
     /// After every copy at the new home (`new`, as found) missed: takes the

@@ -335,14 +335,7 @@ impl Handler {
                 cas: None,
             };
             let mut batch = Batch::per_copy(&servers, delete);
-            // After a resize, a copy not moved yet goes too.
-            for (j, s) in h
-                .previous_servers(&o.keys.data_hash, &servers, &[])
-                .into_iter()
-                .enumerate()
-            {
-                batch.push(s, delete, Tag::Previous(j));
-            }
+            h.push_previous(&mut batch, &o.keys.data_hash, &servers, &[], delete);
             let lock = o.lock.take();
             if let Some(l) = &lock {
                 batch.push(l.server, delete_cas_cmd(&o.keys.lock, l.cas), Tag::Release);
@@ -400,14 +393,8 @@ impl Handler {
                 break;
             }
             let mut batch = Batch::per_copy(&servers, Command::probe(&keys.data));
-            // After a resize: a session not moved yet exists too.
-            for (j, s) in self
-                .previous_servers(&keys.data_hash, &servers, &failed)
-                .into_iter()
-                .enumerate()
-            {
-                batch.push(s, Command::probe(&keys.data), Tag::Previous(j));
-            }
+            let probe = Command::probe(&keys.data);
+            self.push_previous(&mut batch, &keys.data_hash, &servers, &failed, probe);
             let mut answered = false;
             for (server, tags, res) in self.run(batch) {
                 if let Some(Tag::Previous(_)) = tags.first() {
