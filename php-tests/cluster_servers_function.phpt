@@ -85,7 +85,7 @@ echo "done\n";
 -- before any request
   UP weight=1 state=up failed_until=null retry_in_ms=null failures=0 last_error=NULL idle=0
   REFUSED weight=2 state=up failed_until=null retry_in_ms=null failures=0 last_error=NULL idle=0
-  keys: server,weight,state,failed_until,retry_in_ms,failures,last_error,idle_connections,shared
+  keys: server,weight,state,failed_until,retry_in_ms,failures,last_error,idle_connections,shared,role
   server UP => up
   server REFUSED => up
 -- one request on a session homed on REFUSED
@@ -95,20 +95,20 @@ bool(true)
   logged: rsmemcache: server REFUSED: connect failed: Connection refused (os error 111); the server is skipped for 1 s
   UP weight=1 state=up failed_until=null retry_in_ms=null failures=0 last_error=NULL idle=>0
   REFUSED weight=2 state=failed failed_until=float, within 1 s retry_in_ms=int in (0, 1000] failures=1 last_error='server REFUSED: connect failed: Connection refused (os error 111)' idle=0
-  keys: server,weight,state,failed_until,retry_in_ms,failures,last_error,idle_connections,shared
+  keys: server,weight,state,failed_until,retry_in_ms,failures,last_error,idle_connections,shared,role
   server UP => up
   server REFUSED => failed, retry in N ms (server REFUSED: connect failed: Connection refused (os error 111))
 -- once its retry interval (1 s, from save_path) has passed
   UP weight=1 state=up failed_until=null retry_in_ms=null failures=0 last_error=NULL idle=>0
   REFUSED weight=2 state=retry due failed_until=null retry_in_ms=null failures=1 last_error='server REFUSED: connect failed: Connection refused (os error 111)' idle=0
-  keys: server,weight,state,failed_until,retry_in_ms,failures,last_error,idle_connections,shared
+  keys: server,weight,state,failed_until,retry_in_ms,failures,last_error,idle_connections,shared,role
   server UP => up
   server REFUSED => retry due
 -- another save_path (given, not session.save_path), never used
   10.0.0.1:11211 weight=3 state=up failed_until=null retry_in_ms=null failures=0 last_error=NULL idle=0
   unix:///tmp/rsmemcache-nonexistent.sock weight=1 state=up failed_until=null retry_in_ms=null failures=0 last_error=NULL idle=0
   [::1]:11211 weight=1 state=up failed_until=null retry_in_ms=null failures=0 last_error=NULL idle=0
-  keys: server,weight,state,failed_until,retry_in_ms,failures,last_error,idle_connections,shared
+  keys: server,weight,state,failed_until,retry_in_ms,failures,last_error,idle_connections,shared,role
 -- bad input
 bool(false)
 bool(false)

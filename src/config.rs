@@ -269,6 +269,8 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
         dsn_of(value).map(drop)
     } else if name == DURABLE_TABLE {
         table_of(value).map(drop)
+    } else if name == PREVIOUS_SAVE_PATH {
+        crate::pool::previous::parse(value).map(drop)
     } else if [
         ALLOW_FAILOVER,
         LOCKING,
@@ -354,6 +356,8 @@ impl Config {
             )?),
         };
         let retry_interval_s = int_of(RETRY_INTERVAL, &value(RETRY_INTERVAL))?;
+        let previous_save_path = value(PREVIOUS_SAVE_PATH).trim().to_owned();
+        crate::pool::previous::parse(&previous_save_path)?;
         // Every durable directive is checked even when the tier is off, so
         // a typo is reported before the day the DSN is set.
         let table = table_of(&value(DURABLE_TABLE))?;
@@ -399,6 +403,7 @@ impl Config {
                     server_name: value(TLS_SERVER_NAME).trim().to_owned(),
                     verify_peer: bool_of(TLS_VERIFY_PEER, &value(TLS_VERIFY_PEER))?,
                 },
+                previous_save_path,
             },
         })
     }

@@ -29,6 +29,16 @@ pub enum Error {
         reason: String,
     },
 
+    /// One entry of `rsmemcache.previous_save_path` (the server list before a
+    /// resize) could not be parsed: the same rules as `session.save_path`.
+    #[error("invalid rsmemcache.previous_save_path entry '{entry}': {reason}")]
+    PreviousSavePath {
+        /// The offending entry, as written (escaped for printing).
+        entry: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// An `rsmemcache.*` ini directive holds a value we cannot use.
     #[error("invalid value '{value}' for {directive}: {reason}")]
     Directive {

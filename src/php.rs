@@ -248,11 +248,15 @@ fn info_table() {
                 .iter()
                 .map(|s| {
                     let st = s.status();
-                    let state = match (st.retry_in_ms, &st.last_error) {
+                    let mut state = match (st.retry_in_ms, &st.last_error) {
                         (Some(ms), Some(e)) => format!("failed, retry in {ms} ms ({e})"),
                         (Some(ms), None) => format!("failed, retry in {ms} ms"),
                         (None, _) => st.state.to_owned(),
                     };
+                    if st.role != "current" {
+                        // A resize is under way (rsmemcache.previous_save_path).
+                        state = format!("{state} ({} list)", st.role);
+                    }
                     (st.label, state)
                 })
                 .collect::<Vec<_>>()
@@ -429,6 +433,7 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
             i64::try_from(s.idle_connections).unwrap_or(i64::MAX),
         );
         let _ = row.insert("shared", s.shared);
+        let _ = row.insert("role", s.role);
         let _ = rows.push(row);
     }
     // The durable tiers this process used (rsmemcache.durable_dsn).

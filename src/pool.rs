@@ -36,6 +36,7 @@
 //!   it (`stats settings` in front, once per process and server) and then
 //!   bounds the values it may announce and the sessions planned for it.
 
+pub mod previous;
 mod status;
 
 pub use crate::health::{Admit, Fault, Health, State};
@@ -77,6 +78,8 @@ pub struct PoolSettings {
     pub auth_file: String,
     /// The `rsmemcache.tls*` directives.
     pub tls: crate::tls::TlsSettings,
+    /// `rsmemcache.previous_save_path` as set (trimmed; empty: none).
+    pub previous_save_path: String,
 }
 
 /// One server of a pool: its address, idle connections and health.
@@ -104,6 +107,8 @@ pub struct Server {
     /// ([`crate::late`]), and a lock release can still reach a server that
     /// is only slow or stopped ([`Pool::send_unawaited`]).
     late: Mutex<Vec<Connection>>,
+    /// In the current list, the previous one (a resize), or both.
+    role: previous::Role,
 }
 
 /// Timed-out connections kept per server for [`crate::late`].
@@ -127,7 +132,14 @@ impl Server {
             item_size_max: AtomicU64::new(0),
             pending_deletes: Mutex::new(Vec::new()),
             late: Mutex::new(Vec::new()),
+            role: previous::Role::Current,
         }
+    }
+
+    /// The server's part in a resize ([`previous::Role`]).
+    #[must_use]
+    pub fn role(&self) -> previous::Role {
+        self.role
     }
 
     /// The server's label (`host:port` or `unix:///path`).
@@ -279,7 +291,12 @@ pub struct Job<'a> {
 /// A server list with its distribution and connections.
 #[derive(Debug)]
 pub struct Pool {
+    /// The current list, then the servers only in the previous list.
     servers: Vec<Server>,
+    /// How many of `servers` are the current list (`dist` covers them).
+    current: usize,
+    /// Where the list before a resize placed sessions ([`previous`]).
+    previous: Option<previous::Previous>,
     dist: Distribution,
     /// Lines for the error log: servers newly marked failed, connections
     /// dropped for stray bytes (see [`Pool::take_events`]).
@@ -301,17 +318,7 @@ impl Pool {
     /// If `specs` is empty.
     #[must_use]
     pub fn new(specs: Vec<ServerSpec>, settings: &PoolSettings) -> Self {
-        let dist = Distribution::new(settings.strategy, settings.function, &specs);
-        Self {
-            servers: specs
-                .into_iter()
-                .map(|s| Server::new(s, settings))
-                .collect(),
-            dist,
-            events: Mutex::new(Vec::new()),
-            auth_file: Some(settings.auth_file.clone()).filter(|p| !p.is_empty()),
-            tls: settings.tls.clone(),
-        }
+        Self::with_previous(specs, &[], settings)
     }
 
     /// The key distribution over this pool's servers.
@@ -320,7 +327,8 @@ impl Pool {
         &self.dist
     }
 
-    /// The servers, in save_path order.
+    /// The servers, in save_path order (then those only in
+    /// `rsmemcache.previous_save_path`, see [`previous`]).
     #[must_use]
     pub fn servers(&self) -> &[Server] {
         &self.servers

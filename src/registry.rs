@@ -1,6 +1,8 @@
 //! The process's server pools by save_path and settings: built on first
 //! use, reused by every later request of the process (no per-request parse
-//! or ring build), at most [`MAX_POOLS`] kept.
+//! or ring build), at most [`MAX_POOLS`] kept. `rsmemcache.previous_save_path`
+//! is part of the settings: with it, the pool also reaches the servers of
+//! the list before a resize ([`crate::pool::previous`]).
 
 use crate::{
     error::Result,
@@ -53,7 +55,12 @@ fn shared_slow(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
     if let Some(p) = POOLS.lock().get(&key) {
         return Ok(Arc::clone(p));
     }
-    let pool = Arc::new(Pool::new(save_path::parse(save_path)?, settings));
+    let previous = crate::pool::previous::parse(&settings.previous_save_path)?;
+    let pool = Arc::new(Pool::with_previous(
+        save_path::parse(save_path)?,
+        &previous,
+        settings,
+    ));
     let mut pools = POOLS.lock();
     if pools.len() >= MAX_POOLS {
         pools.clear();

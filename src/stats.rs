@@ -70,10 +70,13 @@ pub enum Total {
     /// Reads or writes served by servers other than the first
     /// `session_redundancy` of the probe order (one was down or failed).
     Failovers = 8,
+    /// Sessions found only where `rsmemcache.previous_save_path` placed
+    /// them and moved to their new home (a resize of the pool).
+    SessionsMoved = 9,
 }
 
 /// Session-level counters in word order with their key and help text.
-pub const TOTALS: [(Total, &str, &str); 9] = [
+pub const TOTALS: [(Total, &str, &str); 10] = [
     (
         Total::LocksAcquired,
         "locks_acquired",
@@ -118,6 +121,11 @@ pub const TOTALS: [(Total, &str, &str); 9] = [
         Total::Failovers,
         "failovers",
         "Session reads and writes served by other servers than their home ones.",
+    ),
+    (
+        Total::SessionsMoved,
+        "sessions_moved",
+        "Sessions read where the previous server list placed them and moved to their new home.",
     ),
 ];
 

@@ -31,7 +31,10 @@
  *     last_error: string|null,   // the last one's text as this process saw it; from another
  *                                // worker only its kind: "server <label>: no answer (seen by another process)"
  *     idle_connections: int,     // pooled connections this process keeps for reuse
- *     shared: bool               // whether the state is shared by the workers of the master
+ *     shared: bool,              // whether the state is shared by the workers of the master
+ *     role: string               // "current": in session.save_path; "current+previous": also in
+ *                                // rsmemcache.previous_save_path; "previous": only there (a resize:
+ *                                // read for sessions not moved yet, never a session's home)
  * }>|false
  */
 function rsmemcache_servers(?string $save_path = null): array|false {}
@@ -78,6 +81,7 @@ function rsmemcache_locate(string $id, ?string $save_path = null): array|false {
  *     read_repairs: int,           // reads that rewrote stale or missing copies
  *     write_conflicts: int,        // writes refused because a copy changed since it was read
  *     failovers: int,              // reads and writes served away from their home servers
+ *     sessions_moved: int,         // sessions read where rsmemcache.previous_save_path placed them and moved to their new home
  *     requests: int,               // pipelines sent, all servers
  *     errors_connect: int, errors_connect_timeout: int, errors_timeout: int,
  *     errors_io: int, errors_protocol: int, errors_server: int,   // errors by kind, all servers

@@ -40,6 +40,12 @@ pub const HASH_STRATEGY: &CStr = c"rsmemcache.hash_strategy";
 /// `rsmemcache.hash_function`: `crc32` or `fnv`.
 pub const HASH_FUNCTION: &CStr = c"rsmemcache.hash_function";
 
+/// `rsmemcache.previous_save_path`: the server list (save_path syntax) in
+/// use before the pool was resized; empty: none. While set, a session that
+/// misses at its new home is looked up where this list placed it, in the
+/// same round trip, and moved (see [`crate::pool::previous`]).
+pub const PREVIOUS_SAVE_PATH: &CStr = c"rsmemcache.previous_save_path";
+
 /// `rsmemcache.locking`: 1 to lock sessions for the request, 0 not to.
 pub const LOCKING: &CStr = c"rsmemcache.locking";
 /// `rsmemcache.lock_wait_time`: how long to wait for a held lock, milliseconds.
@@ -102,7 +108,7 @@ pub const DURABLE_TIMEOUT: &CStr = c"rsmemcache.durable_timeout";
 pub const DURABLE_FAILURE: &CStr = c"rsmemcache.durable_failure";
 
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 30] = [
+pub const DIRECTIVES: [Directive; 31] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
@@ -162,6 +168,12 @@ pub const DIRECTIVES: [Directive; 30] = [
         default: c"1",
         unit: "-",
         doc: "copies of each session, on distinct reachable servers (1-16); compat=memcache makes it 2",
+    },
+    Directive {
+        name: PREVIOUS_SAVE_PATH,
+        default: c"",
+        unit: "-",
+        doc: "server list before a resize (save_path syntax, same hash settings): sessions missing at their new home are read and moved from there; empty: off",
     },
     Directive {
         name: LOCKING,

@@ -98,6 +98,9 @@ pub struct ServerStatus {
     pub idle_connections: usize,
     /// Whether the state is shared by the workers of the master.
     pub shared: bool,
+    /// Its part in a resize: `current`, `current+previous` or `previous`
+    /// ([`super::previous::Role`]).
+    pub role: &'static str,
 }
 
 impl Server {
@@ -133,6 +136,7 @@ impl Server {
             last_error,
             idle_connections: self.idle_connections(),
             shared: self.is_shared(),
+            role: self.role.text(),
         }
     }
 }

@@ -22,6 +22,11 @@
 //! once, returns the newest and repairs the others; a write stores the next
 //! version on every copy, in parallel.
 //!
+//! Resize (`rsmemcache.previous_save_path`): the read also asks, in the
+//! same round trip, the servers where the list before the resize placed
+//! the session, and moves a copy found only there to its new home;
+//! `exists` and `destroy` reach those servers too (`session/resize.rs`).
+//!
 //! Locking (`rsmemcache.locking = 1`, see [`crate::lock`]): `read` takes the
 //! lock and reads every copy in one round trip (`ms <lock> … ME c` and
 //! `mg <key> v c f t` written together, to several servers in parallel);
@@ -334,6 +339,43 @@ impl Handler {
             .zip(results)
             .map(|((s, t), r)| (s, t, r))
             .collect()
+    }
+
+    /// Opens a copy of session `o` read from `server` with client flags
+    /// `flags` ([`crate::replica::Codec::open`]): `Ok(None)` for a copy
+    /// encryption refuses — never returned to PHP, treated as absent, and
+    /// logged (`where_` says which placement it was read at, `""` for the
+    /// session's home).
+    ///
+    /// # Errors
+    /// [`Error::Undecodable`] naming the session and the server.
+    pub(super) fn open_copy(
+        &self,
+        o: &Opened,
+        server: usize,
+        data: Vec<u8>,
+        flags: Option<u32>,
+        where_: &str,
+    ) -> Result<Option<crate::replica::Decoded>> {
+        match self
+            .codec
+            .open(&o.keys.data, data, flags.unwrap_or(0), self.max_inflated)
+        {
+            Ok(d) => Ok(Some(d)),
+            Err(crate::replica::Unusable::Undecodable(detail)) => Err(Error::Undecodable {
+                id: id_text(&o.sid),
+                server: self.pool.label(server),
+                detail,
+            }),
+            Err(crate::replica::Unusable::Refused(why)) => {
+                self.notices.borrow_mut().push(format!(
+                    "session {}: the copy on server {}{where_} is treated as absent: {why}",
+                    id_prefix(&o.sid),
+                    self.pool.label(server)
+                ));
+                Ok(None)
+            }
+        }
     }
 
     pub(super) fn keys_for(&self, sid: &[u8]) -> Result<SessionKeys> {

@@ -202,8 +202,9 @@ impl Handler {
                 waited_ms: u64::try_from(self.lock.wait.as_millis()).unwrap_or(u64::MAX),
             });
         }
-        let answers = self.read_copies(&o.keys.data, copies, n > 1)?;
-        let data = self.settle_copies(o, copies, answers)?;
+        let previous = self.previous_servers(&o.keys.data_hash, copies, &[]);
+        let (answers, old) = self.read_copies(&o.keys.data, copies, &previous, n > 1)?;
+        let data = self.settle_copies(o, copies, answers, &previous, old)?;
         o.readonly = Some(data.clone());
         Ok(data)
     }

@@ -12,6 +12,7 @@ mod lock_try;
 pub mod plan;
 pub mod read;
 mod repair;
+mod resize;
 pub mod settle;
 pub mod transport;
 pub mod write;

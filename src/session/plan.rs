@@ -20,6 +20,10 @@ pub enum Tag {
     LockPeek,
     /// Read, store, touch or delete of the copy at this index.
     Copy(usize),
+    /// Read or delete of the copy where the server list before a resize
+    /// (`rsmemcache.previous_save_path`) placed the session: the server at
+    /// this index of the previous placement's servers.
+    Previous(usize),
     /// `md <lock> C<cas>`: release.
     Release,
     /// `md <lock> C<cas>`: removal of an abandoned lock.
@@ -85,6 +89,21 @@ pub fn read_cmd(key: &[u8], ttl: bool) -> Command<'_> {
         flags: true,
         touch: None,
     }
+}
+
+/// The servers to read beside the copies after a resize: the first `n` of
+/// the previous server list's probe order `previous` (the session's old
+/// home and its redundant copies) that are not among this read's `copies`
+/// (those are read anyway, with the same key). Empty when the placement did
+/// not change for this session, or without `rsmemcache.previous_save_path`.
+#[must_use]
+pub fn previous_reads(previous: &[usize], n: usize, copies: &[usize]) -> Vec<usize> {
+    previous
+        .iter()
+        .take(n)
+        .copied()
+        .filter(|s| !copies.contains(s))
+        .collect()
 }
 
 /// `mg <lock> v c t`: the lock's holder and remaining TTL.
@@ -410,6 +429,17 @@ mod tests {
             None,
             "under 1 KiB always fits"
         );
+    }
+
+    #[test]
+    fn only_old_homes_that_differ_from_the_new_copies_are_read() {
+        // Server 3 added: the session's home moved from 1 to 3.
+        assert_eq!(previous_reads(&[1, 0, 2], 1, &[3]), [1]);
+        // Its home did not move: nothing more to read.
+        assert_eq!(previous_reads(&[1, 0, 2], 1, &[1]), [] as [usize; 0]);
+        // Two copies: the one still at home is read as a copy anyway.
+        assert_eq!(previous_reads(&[1, 0, 2], 2, &[3, 1]), [0]);
+        assert_eq!(previous_reads(&[], 2, &[3, 1]), [] as [usize; 0]);
     }
 
     #[test]

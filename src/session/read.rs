@@ -3,7 +3,7 @@
 //! outcome is unknown, pick the newest copy and repair the others.
 
 use super::{
-    handler::{Copy, Handler, HeldLock, Opened, failed_over, id_prefix, id_text, unexpected},
+    handler::{Copy, Handler, HeldLock, Opened, failed_over, id_text, unexpected},
     lock_copy::CopyStep,
     lock_try::Step,
     plan::{Batch, LockValue, Tag, read_cmd},
@@ -13,9 +13,12 @@ use crate::{
     keys::{Compat, now_ms},
     lock::{self, Backoff, LockFailure, RealClock, Waited},
     protocol::Reply,
-    replica::{self, Found, Unusable},
+    replica::{self, Found},
     stats::{self, Total},
 };
+
+/// One reply per server asked (`None` where it failed).
+type Answers = Vec<Option<Reply>>;
 
 impl Handler {
     /// Reads session `sid` (taking its lock when locking is on): the newest
@@ -132,7 +135,13 @@ impl Handler {
                 // follow the add in the same pipeline.
                 batch.push(c, read_cmd(&o.keys.data, n > 1), Tag::Copy(i));
             }
+            // After a resize: the old home is read in the same round trip.
+            let previous = self.previous_servers(&o.keys.data_hash, &copies, &failed);
+            for (j, &s) in previous.iter().enumerate().filter(|_| read_now) {
+                batch.push(s, read_cmd(&o.keys.data, true), Tag::Previous(j));
+            }
             let mut answers: Vec<Option<Reply>> = vec![None; copies.len()];
+            let mut old: Vec<Option<Reply>> = vec![None; previous.len()];
             let (mut added, mut peek, mut lock_err) = (None, None, None);
             let (mut copy_added, mut copy_failed) = (None, false);
             let mut retry = false;
@@ -144,6 +153,7 @@ impl Handler {
                                 (Tag::LockAdd, r) => added = Some(r),
                                 (Tag::LockPeek, r) => peek = Some(r),
                                 (Tag::LockCopyAdd, r) => copy_added = Some(r),
+                                (Tag::Previous(j), r) => old[j] = Some(r),
                                 (Tag::Copy(i), Reply::Failed(answer)) => {
                                     // The copy could not be read: like a
                                     // failed server for this request.
@@ -275,8 +285,8 @@ impl Handler {
             if contended || reread {
                 // What we read before the wait is out of date, or was not
                 // read yet.
-                match self.read_copies(&o.keys.data, &copies, n > 1) {
-                    Ok(a) => answers = a,
+                match self.read_copies(&o.keys.data, &copies, &previous, n > 1) {
+                    Ok((a, p)) => (answers, old) = (a, p),
                     Err(e) if e.is_server_fault() => {
                         failed.push(copies[0]);
                         last = Some(e);
@@ -285,7 +295,7 @@ impl Handler {
                     Err(e) => return Err(e),
                 }
             }
-            let data = self.settle_copies(o, &copies, answers)?;
+            let data = self.settle_copies(o, &copies, answers, &previous, old)?;
             if failed_over(&order, n, copies.iter().copied()) {
                 stats::bump(Total::Failovers);
             }
@@ -297,21 +307,29 @@ impl Handler {
         Err(self.unreachable(&o.sid, &order, last))
     }
 
-    /// Reads every copy in one parallel round trip.
+    /// Reads every copy, and the copies at the `previous` placement (after
+    /// a resize), in one parallel round trip.
     pub(super) fn read_copies(
         &self,
         key: &[u8],
         copies: &[usize],
+        previous: &[usize],
         ttl: bool,
-    ) -> Result<Vec<Option<Reply>>> {
-        let batch = Batch::per_copy(copies, read_cmd(key, ttl));
+    ) -> Result<(Answers, Answers)> {
+        let mut batch = Batch::per_copy(copies, read_cmd(key, ttl));
+        for (j, &s) in previous.iter().enumerate() {
+            batch.push(s, read_cmd(key, true), Tag::Previous(j));
+        }
         let mut answers = vec![None; copies.len()];
+        let mut old = vec![None; previous.len()];
         for (server, tags, res) in self.run(batch) {
             match res {
                 Ok(replies) => {
                     for (tag, reply) in tags.into_iter().zip(replies) {
-                        if let Tag::Copy(i) = tag {
-                            answers[i] = Some(reply);
+                        match tag {
+                            Tag::Copy(i) => answers[i] = Some(reply),
+                            Tag::Previous(j) => old[j] = Some(reply),
+                            _ => {}
                         }
                     }
                 }
@@ -319,17 +337,21 @@ impl Handler {
                 Err(e) => return Err(e),
             }
         }
-        Ok(answers)
+        Ok((answers, old))
     }
 
     /// Picks the newest copy among `answers` (one per server of `copies`;
     /// `None` for a server that failed), records what was read in `o`, and
-    /// repairs stale or missing copies.
+    /// repairs stale or missing copies. When no copy exists, the newest of
+    /// `old` (the replies of the `previous` placement's servers after a
+    /// resize) is moved in ([`Handler::move_from_previous`]).
     pub(super) fn settle_copies(
         &self,
         o: &mut Opened,
         copies: &[usize],
         answers: Vec<Option<Reply>>,
+        previous: &[usize],
+        old: Vec<Option<Reply>>,
     ) -> Result<Vec<u8>> {
         let mut found = Vec::new();
         let mut values: Vec<Option<(Vec<u8>, Option<i64>)>> = Vec::new();
@@ -342,38 +364,19 @@ impl Handler {
             match answer {
                 None => {}
                 Some(Reply::Value(data, meta)) => {
-                    let flags = meta.client_flags.unwrap_or(0);
-                    let d = match self
-                        .codec
-                        .open(&o.keys.data, data, flags, self.max_inflated)
-                    {
-                        Ok(d) => d,
-                        Err(Unusable::Undecodable(detail)) => {
-                            return Err(Error::Undecodable {
-                                id: id_text(&o.sid),
-                                server: self.pool.label(server),
-                                detail,
-                            });
-                        }
-                        Err(Unusable::Refused(why)) => {
-                            // Never returned to PHP: absent, logged, and
-                            // overwritten (repair or the next write, CAS
-                            // guarded by the id read here).
-                            self.notices.borrow_mut().push(format!(
-                                "session {}: the copy on server {} is treated as absent: {why}",
-                                id_prefix(&o.sid),
-                                self.pool.label(server)
-                            ));
-                            refused.push(o.copies.len());
-                            found.push(Found::Missing);
-                            values.push(None);
-                            o.copies.push(Copy {
-                                server,
-                                cas: meta.cas,
-                                read: true,
-                            });
-                            continue;
-                        }
+                    let Some(d) = self.open_copy(o, server, data, meta.client_flags, "")? else {
+                        // Never returned to PHP: absent, logged, and
+                        // overwritten (repair or the next write, CAS
+                        // guarded by the id read here).
+                        refused.push(o.copies.len());
+                        found.push(Found::Missing);
+                        values.push(None);
+                        o.copies.push(Copy {
+                            server,
+                            cas: meta.cas,
+                            read: true,
+                        });
+                        continue;
                     };
                     // Plaintext read with encryption on: sealed by the
                     // next write, even an unchanged session's.
@@ -403,7 +406,8 @@ impl Handler {
         o.rewrite = plaintext || !refused.is_empty();
         let Some(best) = replica::newest(&found) else {
             o.version = 0;
-            return Ok(Vec::new());
+            let moved = self.move_from_previous(o, &found, previous, old)?;
+            return Ok(moved.unwrap_or_default());
         };
         let Found::Version(version) = found[best] else {
             return Ok(Vec::new());

@@ -1,5 +1,7 @@
 //! Read repair: after a read picked the newest copy, the stale and missing
 //! copies are brought to it (CAS-guarded), best effort, in one round trip.
+//! The same store step moves a session found at its previous home after a
+//! resize ([`super::resize`]).
 
 use super::{
     handler::{Handler, Opened, id_text},
@@ -18,6 +20,34 @@ impl Handler {
     /// write (unconditionally: it is marked not `read`), and is never read
     /// over the newest one meanwhile.
     pub(super) fn repair(&self, o: &mut Opened, stale: &[usize], data: &[u8], ttl: Option<i64>) {
+        let stored = self.store_newest(o, stale, data, ttl);
+        if stored > 0 {
+            stats::bump(Total::ReadRepairs);
+            self.notices.borrow_mut().push(format!(
+                "session {}: read repair wrote version {} to {} stale or missing cop{}",
+                id_text(&o.sid),
+                o.version,
+                stored,
+                if stored == 1 { "y" } else { "ies" }
+            ));
+        }
+    }
+
+    /// Writes `data` at version `o.version` to the copies at `targets`
+    /// (indexes of `o.copies`): over a copy read with a CAS id only if it
+    /// is unchanged, into a missing one as an add (never over a copy that
+    /// appeared meanwhile), keeping the remaining TTL `ttl` (seconds;
+    /// `None`: [`keys::FALLBACK_MAXLIFETIME`]), in one round trip. Returns
+    /// how many were stored; the others are marked not `read`, so the next
+    /// write stores them unconditionally. Shared by read repair and the
+    /// move of a session after a resize ([`super::resize`]).
+    pub(super) fn store_newest(
+        &self,
+        o: &mut Opened,
+        targets: &[usize],
+        data: &[u8],
+        ttl: Option<i64>,
+    ) -> usize {
         let exptime = match ttl {
             Some(t) if t > 0 => t,
             Some(_) => 0,
@@ -26,10 +56,10 @@ impl Handler {
         // Sealed afresh (a plaintext copy read under accept_plaintext is
         // repaired sealed); no nonce, no repair: the next write retries.
         let Ok((value, flags)) = self.codec.seal(&o.keys.data, data, o.version) else {
-            return;
+            return 0;
         };
         let mut batch = Batch::default();
-        for &i in stale {
+        for &i in targets {
             let c = o.copies[i];
             if over_limit(
                 self.pool.known_item_size_max(c.server),
@@ -55,23 +85,15 @@ impl Handler {
                 }
             }
         }
-        if !stored.is_empty() {
-            stats::bump(Total::ReadRepairs);
-            self.notices.borrow_mut().push(format!(
-                "session {}: read repair wrote version {} to {} stale or missing cop{}",
-                id_text(&o.sid),
-                o.version,
-                stored.len(),
-                if stored.len() == 1 { "y" } else { "ies" }
-            ));
-        }
-        for &i in stale {
+        for &i in targets {
             // Older than the version read, and not repaired: its CAS is no
             // guard for the write (versions decide there).
             o.copies[i].read = stored.iter().any(|&(j, _)| j == i);
         }
+        let n = stored.len();
         for (i, cas) in stored {
             o.copies[i].cas = cas;
         }
+        n
     }
 }

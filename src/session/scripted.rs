@@ -34,6 +34,9 @@ pub struct Script {
 pub struct Scripted {
     dist: Distribution,
     servers: usize,
+    /// After a resize: the previous list's distribution (its indexes are
+    /// this transport's: one list is a prefix of the other).
+    previous: Option<Distribution>,
     pub script: Mutex<Script>,
 }
 
@@ -95,6 +98,11 @@ impl Transport for Scripted {
     fn server_count(&self) -> usize {
         self.servers
     }
+    fn previous_order(&self, hash_key: &[u8], max_probes: usize) -> Vec<usize> {
+        self.previous
+            .as_ref()
+            .map_or_else(Vec::new, |d| d.probe_order(hash_key, max_probes))
+    }
     fn label(&self, server: usize) -> String {
         format!("s{server}")
     }
@@ -149,6 +157,17 @@ impl Transport for Scripted {
 
 /// A handler over 3 scripted servers with the given directives.
 pub fn setup(directives: &[(&'static CStr, &str)]) -> (Handler, Arc<Scripted>) {
+    setup_resized(directives, "a:1, b:2, c:3", None)
+}
+
+/// A handler over the scripted servers of save_path `now`, with `before` as
+/// the previous list (one must be a prefix of the other, so the indexes
+/// agree).
+pub fn setup_resized(
+    directives: &[(&'static CStr, &str)],
+    now: &str,
+    before: Option<&str>,
+) -> (Handler, Arc<Scripted>) {
     let get = |name: &'static CStr| {
         directives
             .iter()
@@ -156,10 +175,19 @@ pub fn setup(directives: &[(&'static CStr, &str)]) -> (Handler, Arc<Scripted>) {
             .map(|(_, v)| (*v).to_owned())
     };
     let config = Config::load(get).expect("directives");
-    let specs = save_path::parse("a:1, b:2, c:3").expect("save_path");
+    let specs = save_path::parse(now).expect("save_path");
+    let previous = before.map(|b| {
+        let old = save_path::parse(b).expect("previous list");
+        assert!(
+            specs.starts_with(&old) || old.starts_with(&specs),
+            "a prefix"
+        );
+        Distribution::new(config.pool.strategy, config.pool.function, &old)
+    });
     let scripted = Arc::new(Scripted {
         dist: Distribution::new(config.pool.strategy, config.pool.function, &specs),
         servers: specs.len(),
+        previous,
         script: Mutex::new(Script::default()),
     });
     let h = Handler::with_transport(scripted.clone(), &config);

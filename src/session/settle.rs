@@ -4,7 +4,10 @@
 //! ([`super::handler`]) acts on the answers.
 
 use super::plan::LockValue;
-use crate::protocol::Reply;
+use crate::{
+    protocol::Reply,
+    replica::{self, Found},
+};
 
 /// Outcome of one lock attempt (`ms <lock> ME` and, where planned, a look
 /// at the lock in the same pipeline).
@@ -102,6 +105,20 @@ pub fn store_outcome(reply: &Reply) -> Stored {
     }
 }
 
+/// After a resize: which copy read at the previous placement (`old`, one
+/// per server asked there) becomes the session — the newest of them, and
+/// only when no copy at the new home (`new`) exists. The new home wins
+/// whenever it has the session, however old: it is where every write since
+/// the resize went, so an old copy is at best as new and at worst a copy
+/// left behind.
+#[must_use]
+pub fn from_previous(new: &[Found], old: &[Found]) -> Option<usize> {
+    if replica::newest(new).is_some() {
+        return None;
+    }
+    replica::newest(old)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +201,23 @@ mod tests {
         assert_eq!(resolve_lock(Some(&v(b"theirs")), &ours), Resolved::NotOurs);
         assert_eq!(resolve_lock(Some(&Reply::Miss), &ours), Resolved::Free);
         assert_eq!(resolve_lock(None, &ours), Resolved::NotOurs);
+    }
+
+    #[test]
+    fn an_old_copy_is_used_only_when_the_new_home_has_none() {
+        use Found::{Missing, Version};
+        // The new home has the session (even an older version): it wins.
+        assert_eq!(from_previous(&[Version(3)], &[Version(7)]), None);
+        assert_eq!(from_previous(&[Missing, Version(1)], &[Version(7)]), None);
+        // New home missed: the newest old copy.
+        assert_eq!(from_previous(&[Missing], &[Version(7)]), Some(0));
+        assert_eq!(
+            from_previous(&[Missing, Missing], &[Version(2), Version(5)]),
+            Some(1)
+        );
+        // Nobody has it: a new session.
+        assert_eq!(from_previous(&[Missing], &[Missing]), None);
+        assert_eq!(from_previous(&[Missing], &[]), None);
     }
 
     #[test]

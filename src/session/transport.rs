@@ -21,8 +21,17 @@ pub trait Transport: std::fmt::Debug + Send + Sync {
     /// The key distribution over the servers.
     fn distribution(&self) -> &Distribution;
 
-    /// Number of servers.
+    /// Number of servers of the current list (the indexes the
+    /// distribution places sessions on; servers only in
+    /// `rsmemcache.previous_save_path` come after them).
     fn server_count(&self) -> usize;
+
+    /// The probe order (pool indexes, home first) that the server list
+    /// before a resize (`rsmemcache.previous_save_path`) gives a key hashed
+    /// as `hash_key`; empty when there is none.
+    fn previous_order(&self, _hash_key: &[u8], _max_probes: usize) -> Vec<usize> {
+        Vec::new()
+    }
 
     /// A server's label (`host:port` or `unix:///path`).
     fn label(&self, server: usize) -> String;
@@ -70,7 +79,10 @@ impl Transport for Pool {
         Pool::distribution(self)
     }
     fn server_count(&self) -> usize {
-        self.servers().len()
+        self.current_count()
+    }
+    fn previous_order(&self, hash_key: &[u8], max_probes: usize) -> Vec<usize> {
+        Pool::previous_order(self, hash_key, max_probes)
     }
     fn label(&self, server: usize) -> String {
         self.servers()[server].label().to_owned()

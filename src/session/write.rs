@@ -338,13 +338,12 @@ impl Handler {
             if servers.is_empty() {
                 return Err(h.unreachable(sid, &order, None));
             }
-            let mut batch = Batch::per_copy(
-                &servers,
-                Command::Delete {
-                    key: &o.keys.data,
-                    cas: None,
-                },
-            );
+            let delete = Command::Delete {
+                key: &o.keys.data,
+                cas: None,
+            };
+            let mut batch = Batch::per_copy(&servers, delete);
+            h.push_previous(&mut batch, &o.keys.data_hash, &servers, &[], delete);
             let lock = o.lock.take();
             if let Some(l) = &lock {
                 batch.push(l.server, delete_cas_cmd(&o.keys.lock, l.cas), Tag::Release);
@@ -358,6 +357,7 @@ impl Handler {
                             match (tag, reply) {
                                 (Tag::Release, _) => released = true,
                                 (Tag::Copy(_), Reply::Done(_) | Reply::NotFound) => answered += 1,
+                                (Tag::Previous(_), _) => {}
                                 (_, other) => {
                                     return Err(unexpected(&*h.pool, server, "md", &other));
                                 }
@@ -413,9 +413,25 @@ impl Handler {
             } else {
                 Command::probe(&keys.data)
             };
-            let batch = Batch::per_copy(&servers, probe);
+            let mut batch = Batch::per_copy(&servers, probe);
+            self.push_previous(&mut batch, &keys.data_hash, &servers, &failed, probe);
             let mut answered = false;
-            for (server, _, res) in self.run(batch) {
+            for (server, tags, res) in self.run(batch) {
+                if let Some(Tag::Previous(_)) = tags.first() {
+                    // An old home that fails is read as missing.
+                    match res.map(|mut r| r.pop()) {
+                        Ok(Some(Reply::Done(_))) => return Ok(true),
+                        Ok(Some(Reply::Value(v, meta))) if sealed => {
+                            let flags = meta.client_flags.unwrap_or(0);
+                            let opened = self.codec.open(&keys.data, v, flags, self.max_inflated);
+                            if !matches!(opened, Err(replica::Unusable::Refused(_))) {
+                                return Ok(true);
+                            }
+                        }
+                        _ => {}
+                    }
+                    continue;
+                }
                 match res.map(|mut r| r.pop()) {
                     Ok(Some(Reply::Done(_))) => return Ok(true),
                     Ok(Some(Reply::Value(v, meta))) if sealed => {

@@ -382,6 +382,7 @@ pub fn settings(connect_timeout_ms: u64, timeout_ms: u64, retry_interval_s: u64)
         function: HashFunction::Crc32,
         auth_file: String::new(),
         tls: rsmemcache::tls::TlsSettings::default(),
+        previous_save_path: String::new(),
     }
 }
 
