@@ -93,7 +93,7 @@ rsmemcache.durable_timeout => 1000 => 1000                  present
 rsmemcache.durable_failure => degrade => degrade            present
 rsmemcache.encryption_key_file => no value => no value      present
 rsmemcache.encryption_accept_plaintext => 0 => 0            present
-rsmemcache.previous_save_path => no value => no value         present
+rsmemcache.previous_save_path => no value => no value       present
 version ok
 string(16) "rsmemcache.sess."
 string(4) "none"
