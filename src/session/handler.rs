@@ -510,6 +510,15 @@ impl Handler {
         }
     }
 
+    /// Deletes lock `key` on `server` once the server answers this process
+    /// again, if it still holds `value` — a lock add or release whose
+    /// outcome is unknown ([`Transport::delete_when_back`], bounded by the
+    /// lock's TTL).
+    pub(super) fn delete_lock_when_back(&self, server: usize, key: &[u8], value: &[u8]) {
+        self.pool
+            .delete_when_back(server, key.to_vec(), value.to_vec(), self.lock.expire_s);
+    }
+
     /// Compare-and-deletes lock `l` without awaiting the answer (read at
     /// its connection's next use; see [`Transport::send_unawaited`]): for a
     /// release that follows confirmed writes, whose outcome changes nothing
@@ -532,8 +541,7 @@ impl Handler {
             .pool
             .send_unawaited(l.server, &[delete_cas_cmd(lock_key, l.cas)]);
         if r.is_err() {
-            self.pool
-                .delete_when_back(l.server, lock_key.to_vec(), l.value, self.lock.expire_s);
+            self.delete_lock_when_back(l.server, lock_key, &l.value);
         }
         r
     }

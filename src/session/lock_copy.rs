@@ -102,12 +102,7 @@ impl Handler {
     ) -> CopyStep {
         if sent_failed {
             // The add may still land when the server answers again.
-            self.pool.delete_when_back(
-                server,
-                o.keys.lock.clone(),
-                value.to_vec(),
-                self.lock.expire_s,
-            );
+            self.delete_lock_when_back(server, &o.keys.lock, value);
             return CopyStep::Settled;
         }
         match added {
@@ -134,12 +129,7 @@ impl Handler {
                 None => {
                     // Stored, CAS unknown: it is deleted by value when the
                     // server answers next, like an add whose reply was lost.
-                    self.pool.delete_when_back(
-                        server,
-                        o.keys.lock.clone(),
-                        value.to_vec(),
-                        self.lock.expire_s,
-                    );
+                    self.delete_lock_when_back(server, &o.keys.lock, value);
                     CopyStep::Settled
                 }
             },

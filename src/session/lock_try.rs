@@ -106,12 +106,7 @@ impl Handler {
                     // try now (it would cost another timeout). A sent add
                     // may still land; it is deleted when the server
                     // answers again.
-                    self.pool.delete_when_back(
-                        server,
-                        key.to_vec(),
-                        value.to_vec(),
-                        self.lock.expire_s,
-                    );
+                    self.delete_lock_when_back(server, key, value);
                     return Ok(Step::ServerFailed(e));
                 }
                 // Still usable after a fault (a zero retry interval): it is
@@ -122,12 +117,7 @@ impl Handler {
                 let resolved = match self.pool.execute(server, &[Command::peek(key)]) {
                     Ok(replies) => resolve_lock(replies.first(), value),
                     Err(e) => {
-                        self.pool.delete_when_back(
-                            server,
-                            key.to_vec(),
-                            value.to_vec(),
-                            self.lock.expire_s,
-                        );
+                        self.delete_lock_when_back(server, key, value);
                         return Ok(Step::ServerFailed(e));
                     }
                 };
@@ -141,12 +131,7 @@ impl Handler {
                             // it back now, not after lock_expire.
                             let gone = self.pool.execute(server, &[delete_cas_cmd(key, cas)]);
                             if gone.is_err() {
-                                self.pool.delete_when_back(
-                                    server,
-                                    key.to_vec(),
-                                    value.to_vec(),
-                                    self.lock.expire_s,
-                                );
+                                self.delete_lock_when_back(server, key, value);
                             }
                         }
                         Step::ServerFailed(e)

@@ -85,23 +85,13 @@ impl Handler {
             if let Some(l) = o.lock.take_if(|l| failed.contains(&l.server)) {
                 // Its server failed after we took it: that lock is gone, or
                 // is deleted when the server answers again.
-                self.pool.delete_when_back(
-                    l.server,
-                    o.keys.lock.clone(),
-                    l.value,
-                    self.lock.expire_s,
-                );
+                self.delete_lock_when_back(l.server, &o.keys.lock, &l.value);
                 // The lock's copy stands in: it is held on the server a
                 // request failing over would lock next.
                 o.lock = o.lock_copy.take();
             }
             if let Some(l) = o.lock_copy.take_if(|l| failed.contains(&l.server)) {
-                self.pool.delete_when_back(
-                    l.server,
-                    o.keys.lock.clone(),
-                    l.value,
-                    self.lock.expire_s,
-                );
+                self.delete_lock_when_back(l.server, &o.keys.lock, &l.value);
             }
             let copies = self.pick_except(&order, n, &failed);
             if copies.is_empty() {
