@@ -118,9 +118,11 @@ printf '== setup: %d s (chroot, packages)\n' "$((SECONDS - t0))"
 
 in_root() { chroot_run "$root" -- "$@"; }
 php_has() { [[ $(in_root "php$ver" -r 'echo extension_loaded("rsmemcache") ? "yes" : "no";' 2>&1) == yes ]]; }
-fpm_has() { in_root "php-fpm$ver" -m 2>/dev/null | grep -qx rsmemcache; }
+# (Output captured before grep: with pipefail, `cmd | grep -q` fails when grep
+# exits at the first match while cmd is still writing, SIGPIPE.)
+fpm_has() { local m; m=$(in_root "php-fpm$ver" -m 2>/dev/null) && grep -qx rsmemcache <<<"$m"; }
 link_prio() { [[ $(readlink "$root/etc/php/$ver/cli/conf.d/30-rsmemcache.ini") == "/etc/php/$ver/mods-available/rsmemcache.ini" ]]; }
-ri() { in_root "php$ver" --ri rsmemcache | grep -q 'rsmemcache.save_path\|rsmemcache.prefix'; }
+ri() { local out; out=$(in_root "php$ver" --ri rsmemcache) && grep -q 'rsmemcache.save_path\|rsmemcache.prefix' <<<"$out"; }
 check "installed: enabled for the CLI (php$ver)" php_has
 check "installed: enabled for php-fpm$ver" fpm_has
 check "installed: cli/conf.d/30-rsmemcache.ini links to mods-available (after session)" link_prio
