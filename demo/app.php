@@ -97,6 +97,8 @@ switch ($action) {
         reply(200, [
             'php' => PHP_VERSION,
             'extension_loaded' => extension_loaded('rsmemcache'),
+            // The conf.d files this PHP read ([] under php-fpm -n).
+            'scanned_ini' => array_values(array_filter(array_map('trim', explode(',', (string) php_ini_scanned_files())))),
             'save_handler' => ini_get('session.save_handler'),
             'save_path' => ini_get('session.save_path'),
             'strict_mode' => (bool) ini_get('session.use_strict_mode'),

@@ -19,6 +19,14 @@
 #   DEMO_MC1_PORT, DEMO_MC2_PORT     memcached ports      (21411, 21412)
 #   DEMO_WEB_PORT                    nginx port           (21480)
 #   DEMO_SKIP_DEPS=1                 do not run scripts/deps.sh
+#   DEMO_EXTENSION=installed         do not build: use the extension PHP's own
+#                                    configuration loads (e.g. the Debian
+#                                    package's conf.d link; php-fpm runs with
+#                                    its php.ini and conf.d, FARM_SO=system),
+#                                    and check both web servers loaded it
+#                                    through a conf.d file *rsmemcache.ini.
+#                                    Implies DEMO_SKIP_DEPS=1. scripts/deb-test.sh
+#                                    runs it so against the installed package.
 #   PHP_CONFIG                       php-config of the PHP to build and run against
 #   CARGO_TARGET_DIR                 where cargo puts the build (default: target)
 # Exit status: 0 when every step passed, 1 on the first failed step.
@@ -242,26 +250,44 @@ request() {
 
 echo "== rsmemcache demo: one browser, two web servers, sessions in memcached =="
 
-if [[ ${DEMO_SKIP_DEPS:-0} != 1 ]]; then
+INSTALLED=0
+case ${DEMO_EXTENSION:-} in
+  "") ;;
+  installed) INSTALLED=1 ;;
+  *) fail "DEMO_EXTENSION must be empty or 'installed', not '$DEMO_EXTENSION'" ;;
+esac
+if [[ ${DEMO_SKIP_DEPS:-0} != 1 ]] && ((!INSTALLED)); then
   bash scripts/deps.sh || fail "scripts/deps.sh could not install the dependencies"
 fi
-if ! command -v cargo >/dev/null 2>&1 && [[ -x $HOME/.cargo/bin/cargo ]]; then
-  export PATH="$HOME/.cargo/bin:$PATH"
+if ((INSTALLED)); then
+  # No build: the web servers must get the extension from PHP's own
+  # configuration (php-fpm reads its php.ini and conf.d; farm.sh FARM_SO=system).
+  php_resolve
+  [[ -n $PHP ]] || fail "no php binary found"
+  command -v curl >/dev/null || fail "curl is not installed"
+  "$PHP" -r 'exit(extension_loaded("rsmemcache") ? 0 : 1);' ||
+    fail "$PHP does not load rsmemcache from its configuration (is the package installed and enabled?)"
+  SO=system
+  echo "demo: using the installed extension ($PHP loads it from its configuration; no build)"
+else
+  if ! command -v cargo >/dev/null 2>&1 && [[ -x $HOME/.cargo/bin/cargo ]]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+
+  echo "demo: building the extension (cargo build --release)"
+  cargo build --release || fail "cargo build --release failed"
+  TARGET_DIR=${CARGO_TARGET_DIR:-target}
+  [[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
+  SO=$TARGET_DIR/release/librsmemcache.so
+  [[ -f $SO ]] || fail "the build did not produce $SO"
+
+  # Run the PHP the extension was built against (build.rs uses php-config).
+  php_resolve
+  [[ -n $PHP ]] || fail "no php binary found"
+  command -v curl >/dev/null || fail "curl is not installed"
+  "$PHP" -n -d "extension=$SO" -r 'exit(extension_loaded("rsmemcache") ? 0 : 1);' ||
+    fail "$PHP cannot load $SO"
 fi
-
-echo "demo: building the extension (cargo build --release)"
-cargo build --release || fail "cargo build --release failed"
-TARGET_DIR=${CARGO_TARGET_DIR:-target}
-[[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
-SO=$TARGET_DIR/release/librsmemcache.so
-[[ -f $SO ]] || fail "the build did not produce $SO"
-
-# Run the PHP the extension was built against (build.rs uses php-config).
-php_resolve
-[[ -n $PHP ]] || fail "no php binary found"
-command -v curl >/dev/null || fail "curl is not installed"
-"$PHP" -n -d "extension=$SO" -r 'exit(extension_loaded("rsmemcache") ? 0 : 1);' ||
-  fail "$PHP cannot load $SO"
 
 for port in "${MC_PORTS[@]}" "$WEB_PORT"; do
   port_busy "$port" && fail "port $port on 127.0.0.1 is already in use (another demo still running?); set DEMO_*_PORT to use other ports"
@@ -305,7 +331,13 @@ for node in A B; do
   BODY=$health
   parse_json || fail "web server $node: health answer is not JSON: $health"
   expect "answering server" "${J[node]-}" "$node"
+  expect "web server $node extension_loaded(rsmemcache)" "${J[extension_loaded]-}" true
   expect "web server $node session.save_handler" "${J[save_handler]-}" rsmemcache
+  if ((INSTALLED)); then
+    [[ ${J[scanned_ini]-} =~ \"(/[^\"]*/[^/\"]*rsmemcache\.ini)\" ]] ||
+      fail "web server $node read no conf.d file *rsmemcache.ini: ${J[scanned_ini]-}"
+    echo "demo: web server $node loaded rsmemcache through ${BASH_REMATCH[1]}"
+  fi
   expect "web server $node session.save_path" "${J[save_path]-}" "$SAVE_PATH"
   echo "demo: web server $node (php-fpm pid $pid, workers ${workers[*]}) up behind nginx http://127.0.0.1:$WEB_PORT/, PHP ${J[php]-}, save_handler=${J[save_handler]-}, save_path=${J[save_path]-}"
 done

@@ -35,7 +35,8 @@
 #   FARM_MC_PORTS       array of memcached TCP ports on 127.0.0.1
 #   FARM_HTTP_PORT      nginx's port on 127.0.0.1
 #   FARM_APP_DIR        absolute path of the PHP app (document root)
-#   FARM_SO             the extension (default: <repo>/build/rsmemcache.so)
+#   FARM_SO             the extension (default: <repo>/build/rsmemcache.so), or
+#                       "system": PHP's own configuration loads it (see below)
 #   FARM_WORKERS        workers per FPM master, pm = static (default 8)
 #   FARM_INI            array of name=value set in both pools (php_admin_value)
 #   FARM_MAX_REQUESTS   pm.max_requests: a worker exits after this many requests
@@ -64,7 +65,13 @@
 #
 # Each FPM master runs `php-fpm -n` (no system php.ini or conf.d: only what
 # is set here counts), loads the extension with `-d extension=<full path>`,
-# and gets the session settings through php_admin_value in its pool. Workers'
+# and gets the session settings through php_admin_value in its pool. With
+# FARM_SO=system it runs without -n and without an extension line: php-fpm
+# reads its own php.ini and conf.d scan directory, as an installed server
+# does, so the extension loads only if that configuration enables it (e.g.
+# the conf.d link the Debian package's phpenmod made; scripts/deb-test.sh).
+# The pool's php_admin_value settings still override php.ini's, and the
+# system's pool.d is not read (-y names the farm's own config). Workers'
 # PHP errors go to php-<node>.log; the masters log to fpm-<node>.log (worker
 # crashes appear there as "exited on signal").
 
@@ -268,8 +275,12 @@ farm_start() {
   fi
   [[ -d $FARM_APP_DIR && $FARM_APP_DIR == /* ]] || { _farm_err "FARM_APP_DIR must be an absolute directory: $FARM_APP_DIR"; return 1; }
   so=${FARM_SO:-$_FARM_ROOT/build/rsmemcache.so}
-  [[ $so == /* ]] || so=$PWD/$so
-  [[ -f $so ]] || { _farm_err "no extension at $so (run make build)"; return 1; }
+  local fpm_ini=()
+  if [[ $so != system ]]; then
+    [[ $so == /* ]] || so=$PWD/$so
+    [[ -f $so ]] || { _farm_err "no extension at $so (run make build)"; return 1; }
+    fpm_ini=(-n -d "extension=$so")
+  fi
   [[ -n ${PHP:-} ]] || php_resolve
   fpm=${PHP_FPM:-$(php_fpm_for "${PHP:-php}" || _farm_find php-fpm)} || { _farm_err "php-fpm not found for ${PHP:-php} (apt-get install php<version>-fpm, or set PHP_FPM)"; return 1; }
   nginx=${NGINX:-$(_farm_find nginx)} || { _farm_err "nginx not found (apt-get install nginx)"; return 1; }
@@ -315,7 +326,7 @@ farm_start() {
   FARM_FPM_LOGS=()
   for node in A B; do
     _farm_fpm_conf "$node" >"$FARM_DIR/fpm-$node.conf"
-    "$fpm" -n -d "extension=$so" "${ext_args[@]}" -y "$FARM_DIR/fpm-$node.conf" -p "$FARM_DIR" -F "${root_args[@]}" \
+    "$fpm" "${fpm_ini[@]}" "${ext_args[@]}" -y "$FARM_DIR/fpm-$node.conf" -p "$FARM_DIR" -F "${root_args[@]}" \
       </dev/null >"$FARM_DIR/fpm-$node.out" 2>&1 &
     FARM_FPM_PIDS+=("$!")
     FARM_FPM_LOGS+=("$FARM_DIR/fpm-$node.log" "$FARM_DIR/php-$node.log")
