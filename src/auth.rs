@@ -13,9 +13,8 @@
 //! file's path, and no error built here quotes the file's content.
 
 use crate::error::{Error, Result};
-use once_cell::sync::Lazy;
-use parking_lot::Mutex;
-use std::{collections::HashMap, fmt, sync::Arc};
+use crate::secret_file::SecretFiles;
+use std::{fmt, sync::Arc};
 
 /// The key the authentication `set` names. memcached with `-Y` ignores it;
 /// one without `-Y` would store the item, which is why
@@ -92,11 +91,8 @@ impl Credentials {
     }
 }
 
-/// Credentials already read, by path: an auth file is read once per process
-/// (a file that could not be read or parsed is tried again by the next
-/// request, so fixing it needs no restart).
-static LOADED: Lazy<Mutex<HashMap<String, Arc<Credentials>>>> =
-    Lazy::new(|| Mutex::new(HashMap::new()));
+/// Credentials already read, by path (see [`crate::secret_file`]).
+static LOADED: SecretFiles<Credentials> = SecretFiles::new();
 
 /// The credentials of the auth file at `path`, read on first use and then
 /// kept for the life of the process.
@@ -105,18 +101,11 @@ static LOADED: Lazy<Mutex<HashMap<String, Arc<Credentials>>>> =
 /// [`Error::AuthFile`] naming the path and why it cannot be used (never
 /// its content).
 pub fn load(path: &str) -> Result<Arc<Credentials>> {
-    if let Some(c) = LOADED.lock().get(path) {
-        return Ok(Arc::clone(c));
-    }
-    let bad = |reason: String| Error::AuthFile {
-        path: crate::error::escape_for_message(path.as_bytes(), 200),
-        reason,
-    };
-    let content = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    let creds = Credentials::parse(path, &content).map_err(|r| bad(r.to_owned()))?;
-    let creds = Arc::new(creds);
-    LOADED.lock().insert(path.to_owned(), Arc::clone(&creds));
-    Ok(creds)
+    LOADED.load(
+        path,
+        |content| Credentials::parse(path, content).map_err(str::to_owned),
+        |path, reason| Error::AuthFile { path, reason },
+    )
 }
 
 #[cfg(test)]

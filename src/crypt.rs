@@ -31,14 +31,13 @@
 //! no error built here quotes the file's content.
 
 use crate::error::{Error, Result};
+use crate::secret_file::SecretFiles;
 use base64::Engine as _;
 use chacha20poly1305::{
     KeyInit as _, Tag, XChaCha20Poly1305, XNonce,
     aead::{AeadInPlace as _, Error as AeadError},
 };
-use once_cell::sync::Lazy;
-use parking_lot::Mutex;
-use std::{collections::HashMap, fmt, sync::Arc};
+use std::{fmt, sync::Arc};
 
 /// The format byte of a sealed value.
 pub const FORMAT: u8 = 1;
@@ -268,12 +267,8 @@ fn associated(head: &[u8], version: u32, key: &[u8]) -> Vec<u8> {
     [head, &version.to_be_bytes(), key].concat()
 }
 
-/// Key rings already read, by path: a key file is read once per process (a
-/// file that could not be read or parsed is tried again by the next
-/// request, so fixing it needs no restart; a changed file needs a restart
-/// of the workers, as php.ini does).
-static LOADED: Lazy<Mutex<HashMap<String, Arc<KeyRing>>>> =
-    Lazy::new(|| Mutex::new(HashMap::new()));
+/// Key rings already read, by path (see [`crate::secret_file`]).
+static LOADED: SecretFiles<KeyRing> = SecretFiles::new();
 
 /// The key ring of the key file at `path`, read on first use and then kept
 /// for the life of the process.
@@ -282,17 +277,11 @@ static LOADED: Lazy<Mutex<HashMap<String, Arc<KeyRing>>>> =
 /// [`Error::KeyFile`] naming the path and why it cannot be used (never its
 /// content).
 pub fn load(path: &str) -> Result<Arc<KeyRing>> {
-    if let Some(r) = LOADED.lock().get(path) {
-        return Ok(Arc::clone(r));
-    }
-    let bad = |reason: String| Error::KeyFile {
-        path: crate::error::escape_for_message(path.as_bytes(), 200),
-        reason,
-    };
-    let content = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    let ring = Arc::new(KeyRing::parse(path, &content).map_err(bad)?);
-    LOADED.lock().insert(path.to_owned(), Arc::clone(&ring));
-    Ok(ring)
+    LOADED.load(
+        path,
+        |content| KeyRing::parse(path, content),
+        |path, reason| Error::KeyFile { path, reason },
+    )
 }
 
 #[cfg(test)]

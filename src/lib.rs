@@ -27,6 +27,7 @@ pub mod protocol;
 pub mod registry;
 pub mod replica;
 pub mod save_path;
+pub mod secret_file;
 pub mod session;
 pub mod shared;
 pub mod shm;
