@@ -28,15 +28,14 @@
 //! reads the second copy — and one more small item per session.
 
 use super::{
-    handler::{Handler, HeldLock, Opened, id_text},
+    handler::{Handler, HeldLock, Opened},
     plan::{Batch, Tag, lock_add_cmd},
 };
 use crate::{
-    error::{Error, Result},
+    error::Result,
     keys::Compat,
-    lock::{self, Backoff, LockFailure, RealClock, Waited},
+    lock::{self, Backoff, RealClock, Waited},
     protocol::Reply,
-    stats::{self, Total},
 };
 
 /// What the lock copy's add, sent beside the first lock attempt, left to do.
@@ -185,13 +184,7 @@ impl Handler {
         if let Some(l) = o.lock.take() {
             let _ = self.release_lock_unawaited(&o.keys.lock, l);
         }
-        stats::bump(Total::LockWaitTimeouts);
-        if self.lock.failure == LockFailure::Error {
-            return Err(Error::LockTimeout {
-                id: id_text(&o.sid),
-                waited_ms: u64::try_from(self.lock.wait.as_millis()).unwrap_or(u64::MAX),
-            });
-        }
+        self.lock_wait_gave_up(o, self.lock.wait)?;
         let previous = self.previous_servers(&o.keys.data_hash, copies, &[]);
         let (answers, old) = self.read_copies(&o.keys.data, copies, &previous, n > 1)?;
         let data = self.settle_copies(o, copies, answers, &previous, old)?;

@@ -4,14 +4,16 @@
 //! is unknown — and the polls of a lock wait.
 
 use super::{
-    handler::{Handler, unexpected},
+    handler::{Handler, Opened, id_text, unexpected},
     plan::{Batch, Tag, delete_cas_cmd, lock_add_cmd, lock_peek_cmd, store_cmd},
     settle::{LockTry, Resolved, lock_outcome, resolve_lock},
 };
 use crate::{
     error::{Error, Result},
     keys::{Compat, now_ms},
+    lock::LockFailure,
     protocol::{Command, Exptime, Reply},
+    stats::{self, Total},
 };
 
 /// How one lock step ended.
@@ -197,5 +199,28 @@ impl Handler {
             }
         }
         Ok(None)
+    }
+
+    /// A lock wait ran out after `after`: counted, then, by
+    /// `rsmemcache.lock_failure`, [`Error::LockTimeout`] (`error`) or the
+    /// session opened read-only (`readonly`; the bytes read are filled in
+    /// by the caller).
+    ///
+    /// # Errors
+    /// [`Error::LockTimeout`] with `lock_failure = error`.
+    pub(super) fn lock_wait_gave_up(
+        &self,
+        o: &mut Opened,
+        after: std::time::Duration,
+    ) -> Result<()> {
+        stats::bump(Total::LockWaitTimeouts);
+        if self.lock.failure == LockFailure::Error {
+            return Err(Error::LockTimeout {
+                id: id_text(&o.sid),
+                waited_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
+            });
+        }
+        o.readonly = Some(Vec::new());
+        Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! outcome is unknown, pick the newest copy and repair the others.
 
 use super::{
-    handler::{Copy, Handler, HeldLock, Opened, failed_over, id_text, unexpected},
+    handler::{Copy, Handler, HeldLock, Opened, failed_over, unexpected},
     lock_copy::CopyStep,
     lock_try::Step,
     plan::{Batch, LockValue, Tag, read_cmd},
@@ -11,7 +11,7 @@ use super::{
 use crate::{
     error::{Error, Result},
     keys::{Compat, now_ms},
-    lock::{self, Backoff, LockFailure, RealClock, Waited},
+    lock::{self, Backoff, RealClock, Waited},
     protocol::Reply,
     replica::{self, Found},
     stats::{self, Total},
@@ -251,17 +251,7 @@ impl Handler {
                             return self.gave_up_on_lock(o, &copies, n);
                         }
                     }
-                    Ok(Waited::GaveUp(after)) => {
-                        stats::bump(Total::LockWaitTimeouts);
-                        let waited_ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
-                        if self.lock.failure == LockFailure::Error {
-                            return Err(Error::LockTimeout {
-                                id: id_text(&o.sid),
-                                waited_ms,
-                            });
-                        }
-                        o.readonly = Some(Vec::new());
-                    }
+                    Ok(Waited::GaveUp(after)) => self.lock_wait_gave_up(o, after)?,
                     Err(e) if e.is_server_fault() => {
                         // The lock's server failed during the wait: fail
                         // over (a lock there is gone with it).
