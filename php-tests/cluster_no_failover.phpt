@@ -35,7 +35,7 @@ $byAddr = array_combine($addrs, $daemons);
 function show(string $m, array $names, array $ids): string {
     return preg_replace('/next retry in \d+ ms/', 'next retry in N ms', cl_norm($m, $names + $ids));
 }
-$idNames = [$id => '<id>', $other => '<other>'];
+$idNames = [$id => '<id>', $other => '<other>', substr($id, 0, 6) . '...' => '<id>', substr($other, 0, 6) . '...' => '<other>'];
 
 $w = cl_worker(['session.save_path' => $path]);
 cl_call($w, ['op' => 'write', 'values' => [$id => 'on A', $other => 'on B']]);
