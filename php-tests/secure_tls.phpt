@@ -24,6 +24,7 @@ ob_start();
 $ca = sec_ca('ca');
 $other = sec_ca('otherca');
 $client = sec_cert($ca, 'php-client', 'extendedKeyUsage=clientAuth');
+chmod($client['key'], 0600);
 [$p1, $p2, $p3] = sec_ports(10, 3);
 // U: certificate from a CA the client does not trust; G: good (IP SAN); N: good, but named memcached.test only.
 $U = sec_start($p1, sec_tls_args(sec_cert($other, 'untrusted', 'subjectAltName=IP:127.0.0.1'), $ca, 2));

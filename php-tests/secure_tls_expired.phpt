@@ -23,6 +23,7 @@ errlog_open();
 ob_start();
 $ca = sec_ca('ca');
 $client = sec_cert($ca, 'php-client', 'extendedKeyUsage=clientAuth');
+chmod($client['key'], 0600);
 
 [$p1, $p2, $p3, $p4] = sec_ports(13, 4);
 // E and F: the same expired certificate (F for the failover: E is marked
