@@ -58,8 +58,8 @@ show('lock wait runs out (lock_failure=readonly), then a change');
 ini_restore('rsmemcache.lock_failure');
 mc_delete(lk_home($id), lk_lock_key($id));
 
-// Another writer changes the copy between this request's read and write.
-ini_set('rsmemcache.locking', '0');
+// Another writer (one that does not lock) changes the copy between this
+// request's read and write.
 $id = id_for('cfl');
 start($id); $_SESSION['v'] = 1; session_write_close();
 start($id);
@@ -67,7 +67,6 @@ mc_set(lk_home($id), lc_key($id), 'v|i:9;');
 $_SESSION['v'] = 2;
 session_write_close();
 show('write conflict');
-ini_restore('rsmemcache.locking');
 
 // Two copies, one deleted: the read repairs it.
 ini_set('rsmemcache.session_redundancy', '2');
@@ -87,7 +86,7 @@ show('session too large');
 
 // A copy with client flags rsmemcache does not know.
 $id = id_for('bad');
-mc_raw(lk_home($id), "ms " . lc_key($id) . " 3 F65536 T60\r\nabc\r\n");
+mc_raw(lk_home($id), "ms " . lc_key($id) . " 3 F8 T60\r\nabc\r\n");
 start($id);
 show('copy that cannot be decoded');
 mc_delete(lk_home($id), lc_key($id));
@@ -125,23 +124,25 @@ ob_end_flush();
   logged: rsmemcache: session <lock>: waited N ms for its lock (then gave up), held by a request that left no details in the lock (compat mode or an older rsmemcache)
 -- lock wait runs out (lock_failure=readonly), then a change
   warning: session_write_close(): rsmemcache: session <lock> was opened read-only because another request held its lock; changes not written
-  warning: session_write_close(): Failed to write session data using user defined save handler. (session.save_path: %s, handler: rsmemcache)
+  warning: session_write_close(): Failed to write session data (rsmemcache). Please verify that the current setting of session.save_path is correct (%s)
   logged: rsmemcache: session <lock>: waited N ms for its lock (then gave up), held by a request that left no details in the lock (compat mode or an older rsmemcache)
 -- write conflict
   warning: session_write_close(): rsmemcache: session <cfl> not written: another request changed it after this request read it (this request's lock expires after rsmemcache.lock_expire = 20 s; the other may not lock at all)
-  warning: session_write_close(): Failed to write session data using user defined save handler. (session.save_path: %s, handler: rsmemcache)
+  warning: session_write_close(): Failed to write session data (rsmemcache). Please verify that the current setting of session.save_path is correct (%s)
 -- read repair
   logged: rsmemcache: session <rep>: read repair wrote version 1 to 1 stale or missing copy
 -- session too large
   warning: session_write_close(): rsmemcache: session <big> not written (N bytes): server S stores at most 1048576 bytes per item (item_size_max); the previous copy is kept
-  warning: session_write_close(): Failed to write session data using user defined save handler. (session.save_path: %s, handler: rsmemcache)
+  warning: session_write_close(): Failed to write session data (rsmemcache). Please verify that the current setting of session.save_path is correct (%s)
 -- copy that cannot be decoded
   warning: session_start(): rsmemcache: session <bad> on server S cannot be read: %s; the stored copy is left as it is
   warning: session_start(): Failed to read session data: rsmemcache (path: %s)
 -- every server unreachable
   warning: session_start(): rsmemcache: session <dead>: no memcached server reachable (2 tried); last error: server S: connect failed: Connection refused (os error 111)
   warning: session_start(): Failed to read session data: rsmemcache (path: %s)
-%A-- refused id
+  logged: rsmemcache: server S: connect failed: Connection refused (os error 111); the server is skipped for 0 s
+  logged: rsmemcache: server S: connect failed: Connection refused (os error 111); the server is skipped for 0 s
+-- refused id
   warning: session_start(): rsmemcache: session id '<long>' refused: key would be %d bytes, memcached allows 250
   warning: session_start(): Failed to read session data: rsmemcache (path: %s)
 %d messages, 0 holding 7 or more characters of a session id

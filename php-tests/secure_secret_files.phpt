@@ -93,20 +93,28 @@ ob_end_flush();
 0644 again (logged once): started true
 0666: started false
   warning: session_start(): rsmemcache: rsmemcache.auth_file '<dir>/auth-0666' cannot be used: it is writable by every user (mode 0666), so they could replace it; run chmod go-w on it (0600, or 0640 for a group of readers)
+  warning: session_start(): Failed to read session data: rsmemcache (path: %s)
 0620: started false
   warning: session_start(): rsmemcache: rsmemcache.auth_file '<dir>/auth-0620' cannot be used: it is writable by its group (mode 0620), so they could replace it; run chmod go-w on it (0600, or 0640 for a group of readers)
+  warning: session_start(): Failed to read session data: rsmemcache (path: %s)
 empty: started false
   warning: session_start(): rsmemcache: rsmemcache.auth_file '<dir>/auth-empty' cannot be used: the first line is empty; expected user:password
+  warning: session_start(): Failed to read session data: rsmemcache (path: %s)
 a directory: started false
   warning: session_start(): rsmemcache: rsmemcache.auth_file '<dir>' cannot be used: not a regular file
+  warning: session_start(): Failed to read session data: rsmemcache (path: %s)
 owned by nobody: started false
   warning: session_start(): rsmemcache: rsmemcache.auth_file '<dir>/auth-nobody' cannot be used: it is owned by uid %d%s
+  warning: session_start(): Failed to read session data: rsmemcache (path: %s)
 -- rsmemcache.encryption_key_file
 0600: started true
 0602: started false
   warning: session_start(): rsmemcache: rsmemcache.encryption_key_file '<dir>/key-0602' cannot be used: it is writable by every user (mode 0602), so they could replace it; run chmod go-w on it (0600, or 0640 for a group of readers)
+  warning: session_start(): Failed to initialize storage module: rsmemcache (path: %s)
 -- rsmemcache.tls_key_file, rsmemcache.tls_ca_file
 key 0666: started false
   warning: session_start(): rsmemcache: rsmemcache.tls_key_file '<dir>/php-client.key' cannot be used: it is writable by every user (mode 0666), so they could replace it; run chmod go-w on it (0600, or 0640 for a group of readers)
+  warning: session_start(): Failed to read session data: rsmemcache (path: %s)
 CA file 0664: started false
   warning: session_start(): rsmemcache: rsmemcache.tls_ca_file '<dir>/ca.pem' cannot be used: it is writable by its group (mode 0664), so they could replace it; run chmod go-w on it (0600, or 0640 for a group of readers)
+  warning: session_start(): Failed to read session data: rsmemcache (path: %s)

@@ -364,6 +364,8 @@ impl Config {
                 &value(LOCK_WAIT_LOG),
             )?),
         };
+        // Read by the ini handler only; checked here like every directive.
+        bool_of(TEST_ALLOW_INI_SET, &value(TEST_ALLOW_INI_SET))?;
         let retry_interval_s = int_of(RETRY_INTERVAL, &value(RETRY_INTERVAL))?;
         let previous_save_path = value(PREVIOUS_SAVE_PATH).trim().to_owned();
         crate::pool::previous::parse(&previous_save_path)?;

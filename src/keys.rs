@@ -231,13 +231,13 @@ mod tests {
             .to_string();
         assert_eq!(
             e,
-            "session id 'abc\\r\\nflush_all' refused: byte 0x0d is outside the session id alphabet [A-Za-z0-9,-]"
+            "session id 'abc\\r\\nf...' refused: byte 0x0d at offset 3 is outside the session id alphabet [A-Za-z0-9,-]"
         );
         assert!(
             session_key(b"p.", b"a b", 0)
                 .unwrap_err()
                 .to_string()
-                .contains("byte 0x20 is outside")
+                .contains("byte 0x20 at offset 1 is outside")
         );
         assert!(
             session_key(b"p.", b"", 0)
