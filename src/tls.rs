@@ -202,7 +202,8 @@ pub fn describe(e: &rustls::Error) -> String {
     match e {
         E::InvalidCertificate(c) => match c {
             C::UnknownIssuer => "the server's certificate is not signed by a CA of rsmemcache.tls_ca_file (or of the system's roots when that is empty)".to_owned(),
-            C::Expired | C::ExpiredContext { .. } => "the server's certificate has expired (or this machine's clock is wrong)".to_owned(),
+            C::ExpiredContext { not_after, .. } => format!("the server's certificate expired at unix time {} (or this machine's clock is wrong)", not_after.as_secs()),
+            C::Expired => "the server's certificate has expired (or this machine's clock is wrong)".to_owned(),
             C::NotValidYet | C::NotValidYetContext { .. } => "the server's certificate is not valid yet (check this machine's clock)".to_owned(),
             C::NotValidForNameContext { expected, presented } => format!(
                 "the server's certificate is not valid for the name '{}' (it names {}): set rsmemcache.tls_server_name to one of its names, or give the server a certificate for this name",
