@@ -35,7 +35,9 @@ $byAddr = array_combine($addrs, $daemons);
 function show(string $m, array $names, array $ids): string {
     return preg_replace('/next retry in \d+ ms/', 'next retry in N ms', cl_norm($m, $names + $ids));
 }
-$idNames = [$id => '<id>', $other => '<other>'];
+// Messages show 6 characters of an id; $id and $other share them, and
+// every message names $id.
+$idNames = [$id => '<id>', $other => '<other>', substr($id, 0, 6) . '...' => '<id>'];
 
 $w = cl_worker(['session.save_path' => $path]);
 cl_call($w, ['op' => 'write', 'values' => [$id => 'on A', $other => 'on B']]);
@@ -65,7 +67,7 @@ foreach ([1, 2] as $k) {
 }
 $n = cl_call($w, ['op' => 'new', 'value' => 'x']);
 echo "a new visitor: started ", json_encode($n['started']), "\n";
-foreach ($n['warnings'] as $m) { echo "  ", preg_replace('/session (?!data)\w+:/', 'session <new>:', show($m, $names, $idNames)), "\n"; }
+foreach ($n['warnings'] as $m) { echo "  ", preg_replace('/session (?!data)[\w,-]+(\.\.\.)?:/', 'session <new>:', show($m, $names, $idNames)), "\n"; }
 cl_worker_stop($w);
 cl_stop_all();
 echo "done\n";

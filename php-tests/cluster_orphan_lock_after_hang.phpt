@@ -64,7 +64,9 @@ printf("started %s, warnings %d\n", var_export($r['started'][$id], true), count(
 echo "-- worker 1 logs the removal with its next request\n";
 $r = cl_call($w1, ['op' => 'read', 'ids' => [$other]]);
 $removed = array_values(array_filter($r['logged'], fn ($l) => str_contains($l, 'removed the lock')));
-echo implode("\n", array_map(fn ($l) => str_replace([$a['addr'], $lockKey], ['A', 'LOCK'], $l), $removed)), "\n";
+// Messages cut every run of 7+ id characters of a key to 6 and '...'.
+$shownKey = preg_replace_callback('/[A-Za-z0-9,-]{7,}/', fn ($m) => substr($m[0], 0, 6) . '...', $lockKey);
+echo implode("\n", array_map(fn ($l) => str_replace([$a['addr'], $shownKey], ['A', 'LOCK'], $l), $removed)), "\n";
 ?>
 --CLEAN--
 <?php

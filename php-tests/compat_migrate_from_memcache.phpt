@@ -159,7 +159,7 @@ try {
     $waiter = cp_spawn([], ['rsmemcache.compat' => 'memcache', 'rsmemcache.lock_wait_time' => '300'] + $rs, 'rsmemcache waiter');
     $r = cp_call($waiter, "start $id");
     echo "rsmemcache: {$r['answer']}\n";
-    foreach ($r['warnings'] as $w) { echo "rsmemcache warning: ", str_replace([$id, $path], ['<ID>', '<PATH>'], $w), "\n"; }
+    foreach ($r['warnings'] as $w) { echo "rsmemcache warning: ", str_replace([$id, substr($id, 0, 6) . '...', $path], ['<ID>', '<ID>', '<PATH>'], $w), "\n"; }
     echo "pecl's lock untouched: ", var_export(mc_get($lockServer, "$id.lock") === '1', true), "\n";
     cp_call($holder, 'set holder ' . base64_encode('pecl-memcache'));
     $r = cp_call($holder, 'close');

@@ -45,7 +45,7 @@ for ($i = 0; $i < N; $i++) {
     $forget($id);
 }
 /** A warning with the session id and the save_path replaced by placeholders. */
-$norm = static fn (string $w, string $id): string => str_replace([$id, $path], ['<ID>', '<PATH>'], $w);
+$norm = static fn (string $w, string $id): string => str_replace([$id, substr($id, 0, 6) . '...', $path], ['<ID>', '<ID>', '<PATH>'], $w);
 
 try {
     echo "-- php-memcached writes --\n";

@@ -37,7 +37,7 @@ $size = strlen(session_encode());
 echo "encoded size: $size\n";
 var_dump(session_write_close());
 $msgs = h4_msgs();
-echo "warning: ", var_export(($msgs[0] ?? '') === "session_write_close(): rsmemcache: session $sid not written ($size bytes): server $home stores at most 1048576 bytes per item (item_size_max); the previous copy is kept", true), "\n";
+echo "warning: ", var_export(($msgs[0] ?? '') === "session_write_close(): rsmemcache: session " . substr($sid, 0, 6) . "... not written ($size bytes): server $home stores at most 1048576 bytes per item (item_size_max); the previous copy is kept", true), "\n";
 echo "previous copy intact: ", var_export(mc_get($home, $key) === 'n|i:1;', true), "\n";
 
 echo "-- 3. the next request on the same process works\n";

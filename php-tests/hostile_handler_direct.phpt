@@ -62,32 +62,32 @@ bool(true)
 -- "abc\r\nflush_all"
   read=false write=false destroy=false
   3 warnings, all rsmemcache's: true
-  rsmemcache: session id 'abc\\r\\nflush_all' refused: byte 0x0d is outside the session id alphabet [A-Za-z0-9,-]
+  rsmemcache: session id 'abc\\r\\nf...' refused: byte 0x0d at offset 3 is outside the session id alphabet [A-Za-z0-9,-]
   leftovers=[]
 -- "abc\r\nflush_all\r\n"
   read=false write=false destroy=false
   3 warnings, all rsmemcache's: true
-  rsmemcache: session id 'abc\\r\\nflush_all\\r\\n' refused: byte 0x0d is outside the session id alphabet [A-Za-z0-9,-]
+  rsmemcache: session id 'abc\\r\\nf...' refused: byte 0x0d at offset 3 is outside the session id alphabet [A-Za-z0-9,-]
   leftovers=[]
 -- "abc\r\nms <evil key> 1 T0\r\nX"
   read=false write=false destroy=false
   3 warnings, all rsmemcache's: true
-  rsmemcache: session id 'abc\\r\\nms <evil key> 1 T0\\r\\nX' refused: byte 0x0d is outside the session id alphabet [A-Za-z0-9,-]
+  rsmemcache: session id 'abc\\r\\nm...' refused: byte 0x0d at offset 3 is outside the session id alphabet [A-Za-z0-9,-]
   leftovers=[]
 -- "abc\r\nmd <good key>"
   read=false write=false destroy=false
   3 warnings, all rsmemcache's: true
-  rsmemcache: session id 'abc\\r\\nmd <good key>' refused: byte 0x0d is outside the session id alphabet [A-Za-z0-9,-]
+  rsmemcache: session id 'abc\\r\\nm...' refused: byte 0x0d at offset 3 is outside the session id alphabet [A-Za-z0-9,-]
   leftovers=[]
 -- "a b"
   read=false write=false destroy=false
   3 warnings, all rsmemcache's: true
-  rsmemcache: session id 'a b' refused: byte 0x20 is outside the session id alphabet [A-Za-z0-9,-]
+  rsmemcache: session id 'a b' refused: byte 0x20 at offset 1 is outside the session id alphabet [A-Za-z0-9,-]
   leftovers=[]
 -- "x\000y"
   read=false write=false destroy=false
   3 warnings, all rsmemcache's: true
-  rsmemcache: session id 'x\\x00y' refused: byte 0x00 is outside the session id alphabet [A-Za-z0-9,-]
+  rsmemcache: session id 'x\\x00y' refused: byte 0x00 at offset 1 is outside the session id alphabet [A-Za-z0-9,-]
   leftovers=[]
 -- ""
   read=false write=false destroy=false
@@ -97,12 +97,12 @@ bool(true)
 -- "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa..."
   read=false write=false destroy=false
   3 warnings, all rsmemcache's: true
-  rsmemcache: session id 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' refused: key would be 316 bytes, memcached allows 250
+  rsmemcache: session id 'aaaaaa...' refused: key would be 316 bytes, memcached allows 250
   leftovers=[]
 -- "../../etc"
   read=false write=false destroy=false
   3 warnings, all rsmemcache's: true
-  rsmemcache: session id '../../etc' refused: byte 0x2e is outside the session id alphabet [A-Za-z0-9,-]
+  rsmemcache: session id '../../...' refused: byte 0x2e at offset 0 is outside the session id alphabet [A-Za-z0-9,-]
   leftovers=[]
 bool(true)
 -- after all

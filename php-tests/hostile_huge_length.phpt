@@ -54,7 +54,7 @@ try {
         echo "under 10 s: ", $ms < 10000 ? 'yes' : 'no', "\n";
         if ($code !== 0 || !in_array('child survived', $lines, true)) {
             foreach (array_slice(array_merge($lines, explode("\n", trim($err))), 0, 6) as $l) {
-                if ($l !== '') { echo "  | ", h4_norm(str_replace($id, '<ID>', $l)), "\n"; }
+                if ($l !== '') { echo "  | ", h4_norm(str_replace([$id, substr($id, 0, 6) . '...'], '<ID>', $l)), "\n"; }
             }
         }
         mc_delete(MC1, PREFIX . $id . '.lock');

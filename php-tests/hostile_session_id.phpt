@@ -81,23 +81,23 @@ foreach (h4_servers() as $s) { mc_delete($s, PREFIX . $good); }
   PHP replaced the id with a new one: true
   start=true close=true leftovers=[]
 -- "x\000y"
-  warning: session_start(): rsmemcache: session id 'x\\x00y' refused: byte 0x00 is outside the session id alphabet [A-Za-z0-9,-]
+  warning: session_start(): rsmemcache: session id 'x\\x00y' refused: byte 0x00 at offset 1 is outside the session id alphabet [A-Za-z0-9,-]
   warning: session_start(): Failed to read session data: rsmemcache (path: MC1,MC2,MC3)
   start=false close=false leftovers=[]
 -- "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa..."
-  warning: session_start(): rsmemcache: session id 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' refused: key would be 316 bytes, memcached allows 250
+  warning: session_start(): rsmemcache: session id 'aaaaaa...' refused: key would be 316 bytes, memcached allows 250
   warning: session_start(): Failed to read session data: rsmemcache (path: MC1,MC2,MC3)
   start=false close=false leftovers=[]
 -- "../../etc"
-  warning: session_start(): rsmemcache: session id '../../etc' refused: byte 0x2e is outside the session id alphabet [A-Za-z0-9,-]
+  warning: session_start(): rsmemcache: session id '../../...' refused: byte 0x2e at offset 0 is outside the session id alphabet [A-Za-z0-9,-]
   warning: session_start(): Failed to read session data: rsmemcache (path: MC1,MC2,MC3)
   start=false close=false leftovers=[]
 -- "abc;flush_all"
-  warning: session_start(): rsmemcache: session id 'abc;flush_all' refused: byte 0x3b is outside the session id alphabet [A-Za-z0-9,-]
+  warning: session_start(): rsmemcache: session id 'abc;fl...' refused: byte 0x3b at offset 3 is outside the session id alphabet [A-Za-z0-9,-]
   warning: session_start(): Failed to read session data: rsmemcache (path: MC1,MC2,MC3)
   start=false close=false leftovers=[]
 -- "h4\303\251"
-  warning: session_start(): rsmemcache: session id 'h4\\xc3\\xa9' refused: byte 0xc3 is outside the session id alphabet [A-Za-z0-9,-]
+  warning: session_start(): rsmemcache: session id 'h4\\xc3\\xa9' refused: byte 0xc3 at offset 2 is outside the session id alphabet [A-Za-z0-9,-]
   warning: session_start(): Failed to read session data: rsmemcache (path: MC1,MC2,MC3)
   start=false close=false leftovers=[]
 -- "abc<script>"

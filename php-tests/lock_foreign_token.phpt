@@ -42,7 +42,7 @@ function run_child(string $id, array $ini, array $cmds): void {
 
 echo "== a foreign lock held for the whole wait\n";
 set_error_handler(static function (int $no, string $str) use (&$id): bool {
-    echo "warning: ", str_replace($id, '<ID>', $str), "\n";
+    echo "warning: ", str_replace([$id, substr($id, 0, 6) . '...'], '<ID>', $str), "\n";
     return true;
 });
 ini_set('rsmemcache.lock_wait_time', '200');

@@ -24,7 +24,7 @@ mc_set(lk_home($id), lk_lock_key($id), 'foreign-' . bin2hex(random_bytes(4)), 60
 ini_set('rsmemcache.lock_wait_time', '100');
 ini_set('rsmemcache.lock_failure', 'readonly');
 set_error_handler(static function (int $no, string $str) use ($id): bool {
-    echo "warning: ", str_replace($id, '<ID>', $str), "\n";
+    echo "warning: ", str_replace([$id, substr($id, 0, 6) . '...'], '<ID>', $str), "\n";
     return true;
 });
 session_id($id);

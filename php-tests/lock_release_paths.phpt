@@ -95,7 +95,7 @@ lk_send($child, 'fatal');
 $r = lk_finish($child);
 foreach ($r['out'] as $l) {
     if (str_contains($l, 'Fatal error')) { echo "child: ", preg_replace('/ in \S+(:\d+| on line \d+).*/', '', trim($l)), "\n"; }
-    elseif (str_starts_with($l, 'warning')) { echo "child: ", str_replace($id, '<ID>', $l), "\n"; }
+    elseif (str_starts_with($l, 'warning')) { echo "child: ", str_replace([$id, substr($id, 0, 6) . '...'], '<ID>', $l), "\n"; }
 }
 echo "child exit code: {$r['code']}\n";
 echo "after the child exited: ", lk_lock_state($id), ", data ", data($id), "\n";

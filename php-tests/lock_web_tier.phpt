@@ -60,7 +60,7 @@ foreach ($answers as $i => [$status, $body]) {
         $seen[] = (int)$m[1];
         $pids[$i % 2][$m[2]] = true;
     } else {
-        echo "request $i: $status ", trim(str_replace($id, '<ID>', $body)), "\n";
+        echo "request $i: $status ", trim(str_replace([$id, substr($id, 0, 6) . '...'], '<ID>', $body)), "\n";
     }
 }
 sort($seen);

@@ -24,8 +24,8 @@ $secret = 'pw-' . bin2hex(random_bytes(8));
 $A = sec_start($pA, ['-Y', sec_file('memcached-auth', "farm:$secret\n")]);
 $B = cl_start($pB);
 $names = [$A['addr'] => 'A', $B['addr'] => 'B'];
-$good = sec_file('client-good', "farm:$secret\n");
-$bad = sec_file('client-bad', "farm:not-$secret\n");
+$good = sec_file('client-good', "farm:$secret\n", 0600);
+$bad = sec_file('client-bad', "farm:not-$secret\n", 0600);
 $warnings = [];
 set_error_handler(function (int $no, string $msg) use (&$warnings): bool { $warnings[] = $msg; return true; });
 

@@ -62,14 +62,14 @@ two sealed copies: true, same version: true
 raw ms: HD
 read: started true, data {"v":"alice"}
   logged: rsmemcache: session <id>: the copy on server MC1 is treated as absent: failed authentication with key id 'k1' (forged, altered, or copied from another session)
-  logged: rsmemcache: session <id:full>: read repair wrote version 1 to 1 stale or missing copy
+  logged: rsmemcache: session <id>: read repair wrote version 1 to 1 stale or missing copy
 repaired: sealed true, version as the good copy: true, new bytes: true
 read again: data {"v":"alice"}, log []
 -- a flipped byte on MC2
 raw ms: HD
 read: started true, data {"v":"alice"}
   logged: rsmemcache: session <id>: the copy on server MC2 is treated as absent: failed authentication with key id 'k1' (forged, altered, or copied from another session)
-  logged: rsmemcache: session <id:full>: read repair wrote version 1 to 1 stale or missing copy
+  logged: rsmemcache: session <id>: read repair wrote version 1 to 1 stale or missing copy
 repaired: sealed true, version as the good copy: true, new bytes: true
 read again: data {"v":"alice"}, log []
 -- both copies flipped

@@ -56,7 +56,7 @@ echo "log: ", json_encode(enc_log($ids, $names)), "\n";
 echo "-- encryption off, sealed value\n";
 $show('P read without a key file', enc_request(MC1, '', $P));
 // (PHP may call read twice; each failure raises the same warning.)
-foreach (array_unique(enc_warnings()) as $w) { echo "  warning: ", str_replace([$P, MC1], ['<P>', 'MC1'], $w), "\n"; }
+foreach (array_unique(enc_warnings()) as $w) { echo "  warning: ", str_replace([$P, substr($P, 0, 6) . '...', MC1], ['<P>', '<P>', 'MC1'], $w), "\n"; }
 echo "P untouched: sealed ", json_encode(enc_sealed(enc_raw(MC1, $P))), "\n";
 lc_forget($R, $S, $P);
 ?>

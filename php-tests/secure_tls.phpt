@@ -24,6 +24,7 @@ ob_start();
 $ca = sec_ca('ca');
 $other = sec_ca('otherca');
 $client = sec_cert($ca, 'php-client', 'extendedKeyUsage=clientAuth');
+chmod($client['key'], 0600);
 [$p1, $p2, $p3] = sec_ports(10, 3);
 // U: certificate from a CA the client does not trust; G: good (IP SAN); N: good, but named memcached.test only.
 $U = sec_start($p1, sec_tls_args(sec_cert($other, 'untrusted', 'subjectAltName=IP:127.0.0.1'), $ca, 2));
@@ -73,26 +74,26 @@ rsmemcache.tls=1, G in a php-memcached list: write true, read true, same data tr
 a plaintext client at G: ""
 -- untrusted certificate (U)
 tls://U alone: write false, read false, same data false
-  warning: session_start(): rsmemcache: server U: TLS handshake failed: invalid peer certificate: UnknownIssuer
+  warning: session_start(): rsmemcache: server U: TLS handshake failed: the server's certificate is not signed by a CA of rsmemcache.tls_ca_file (or of the system's roots when that is empty)
   warning: session_start(): Failed to read session <id>: rsmemcache (path: tls://U)
   warning: session_start(): rsmemcache: server U is marked failed after an error; next retry in N ms
   warning: session_start(): Failed to read session <id>: rsmemcache (path: tls://U)
-  logged: rsmemcache: server U: TLS handshake failed: invalid peer certificate: UnknownIssuer; the server is skipped for 15 s
+  logged: rsmemcache: server U: TLS handshake failed: the server's certificate is not signed by a CA of rsmemcache.tls_ca_file (or of the system's roots when that is empty); the server is skipped for 15 s
 tls://U then G (failover): write true, read true, same data true
 -- no client certificate, G requires one
 tls://G: write false, read false, same data false
-  warning: session_start(): rsmemcache: server G: I/O error: received fatal alert: CertificateRequired
+  warning: session_start(): rsmemcache: server G: I/O error: the server requires a client certificate: set rsmemcache.tls_cert_file and rsmemcache.tls_key_file
   warning: session_start(): Failed to read session <id>: rsmemcache (path: tls://G)
   warning: session_start(): rsmemcache: server G is marked failed after an error; next retry in N ms
   warning: session_start(): Failed to read session <id>: rsmemcache (path: tls://G)
-  logged: rsmemcache: server G: I/O error: received fatal alert: CertificateRequired; the server is skipped for 15 s
+  logged: rsmemcache: server G: I/O error: the server requires a client certificate: set rsmemcache.tls_cert_file and rsmemcache.tls_key_file; the server is skipped for 15 s
 -- N is memcached.test, reached by IP
 tls://N, no server name: write false, read false, same data false
-  warning: session_start(): rsmemcache: server N: TLS handshake failed: invalid peer certificate: certificate not valid for name "127.0.0.1"; certificate is only valid for DnsName("memcached.test")
+  warning: session_start(): rsmemcache: server N: TLS handshake failed: the server's certificate is not valid for the name '127.0.0.1' (it names 'memcached.test'): set rsmemcache.tls_server_name to one of its names, or give the server a certificate for this name
   warning: session_start(): Failed to read session <id>: rsmemcache (path: tls://N)
   warning: session_start(): rsmemcache: server N is marked failed after an error; next retry in N ms
   warning: session_start(): Failed to read session <id>: rsmemcache (path: tls://N)
-  logged: rsmemcache: server N: TLS handshake failed: invalid peer certificate: certificate not valid for name "127.0.0.1"; certificate is only valid for DnsName("memcached.test"); the server is skipped for 15 s
+  logged: rsmemcache: server N: TLS handshake failed: the server's certificate is not valid for the name '127.0.0.1' (it names 'memcached.test'): set rsmemcache.tls_server_name to one of its names, or give the server a certificate for this name; the server is skipped for 15 s
 tls://N, tls_server_name=memcached.test: write true, read true, same data true
 tcp://N (no TLS: never a silent plaintext fallback): write false, read false, same data false
   warning: session_start(): rsmemcache: server N: %s

@@ -23,6 +23,7 @@ errlog_open();
 ob_start();
 $ca = sec_ca('ca');
 $client = sec_cert($ca, 'php-client', 'extendedKeyUsage=clientAuth');
+chmod($client['key'], 0600);
 
 [$p1, $p2, $p3, $p4] = sec_ports(13, 4);
 // E and F: the same expired certificate (F for the failover: E is marked
@@ -61,16 +62,16 @@ sec_clean(13, 4);
 --EXPECTF--
 -- expired certificate (E, F)
 tls://E alone: write false, read false, same data false
-  warning: session_start(): rsmemcache: server E: TLS handshake failed: invalid peer certificate: certificate expired: verification time %d (UNIX), but certificate is not valid after 1577923200 (%d seconds ago)
+  warning: session_start(): rsmemcache: server E: TLS handshake failed: the server's certificate expired at unix time 1577923200 (or this machine's clock is wrong)
   warning: session_start(): Failed to read session <id>: rsmemcache (path: tls://E)
   warning: session_start(): rsmemcache: server E is marked failed after an error; next retry in N ms
   warning: session_start(): Failed to read session <id>: rsmemcache (path: tls://E)
-  logged: rsmemcache: server E: TLS handshake failed: invalid peer certificate: certificate expired: verification time %d (UNIX), but certificate is not valid after 1577923200 (%d seconds ago); the server is skipped for 15 s
+  logged: rsmemcache: server E: TLS handshake failed: the server's certificate expired at unix time 1577923200 (or this machine's clock is wrong); the server is skipped for 15 s
 tls://F then G (failover): write true, read true, same data true
-  logged: rsmemcache: server F: TLS handshake failed: invalid peer certificate: certificate expired: verification time %d (UNIX), but certificate is not valid after 1577923200 (%d seconds ago); the server is skipped for 15 s
+  logged: rsmemcache: server F: TLS handshake failed: the server's certificate expired at unix time 1577923200 (or this machine's clock is wrong); the server is skipped for 15 s
 -- no client certificate, M requires one
 tls://M then G (failover): write true, read true, same data true
-  logged: rsmemcache: server M: I/O error: received fatal alert: CertificateRequired; the server is skipped for 15 s
+  logged: rsmemcache: server M: I/O error: the server requires a client certificate: set rsmemcache.tls_cert_file and rsmemcache.tls_key_file; the server is skipped for 15 s
 -- with the client certificate, M is fine
 tls://M: write true, read true, same data true
 done

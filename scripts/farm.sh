@@ -456,8 +456,16 @@ farm_crash_lines() {
     grep -v -E 'exited on signal 3 \(SIGQUIT\)' || true
 }
 
-# Prints worker crashes and PHP fatal errors found in the FPM and PHP error
-# logs; returns 1 if there is one.
+# The rsmemcache lines among the log lines on stdin that name a session by
+# more than the first 6 characters of its id (a session id is a credential:
+# messages show "session abcdef..." at most).
+farm_id_leak_lines() {
+  grep -E "rsmemcache: .*session (id ')?[A-Za-z0-9,-]{7}" || true
+}
+
+# Prints worker crashes, PHP fatal errors and rsmemcache lines holding more
+# of a session id than its first 6 characters found in the FPM and PHP
+# error logs; returns 1 if there is one.
 farm_check_logs() {
   local f bad=0 lines
   for f in "${FARM_FPM_LOGS[@]}"; do
@@ -466,6 +474,12 @@ farm_check_logs() {
     if [[ -n $lines ]]; then
       printf '%s\n' "$lines" >&2
       _farm_err "crash or fatal error in ${f##*/} (lines above)"
+      bad=1
+    fi
+    lines=$(farm_id_leak_lines <"$f")
+    if [[ -n $lines ]]; then
+      printf '%s\n' "$lines" | head -5 >&2
+      _farm_err "a session id longer than 6 characters in ${f##*/} (lines above)"
       bad=1
     fi
   done

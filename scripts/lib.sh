@@ -149,4 +149,5 @@ SQL
   mariadb --no-defaults -S "$dir/sock" -u root "$db" <stubs/rsmemcache-durable.sql \
     || { echo "stubs/rsmemcache-durable.sql did not load" >&2; return 1; }
   printf 'rsm:%s\n' "$secret" >"$dir/credentials"
+  chmod 600 "$dir/credentials" # a secret readable by everyone is logged
 }

@@ -255,9 +255,13 @@ done
 ((has_target)) || rt_args+=(php-tests/)
 
 log "run-tests.php ${rt_args[*]}"
+# The tests vary the system settings (key, credential and TLS files, DSN)
+# between requests of one process, with ini_set(): rsmemcache.test_allow_ini_set
+# lets them; the tests of the system settings themselves turn it off in
+# their --INI-- section.
 set +e
 NO_INTERACTION=1 REPORT_EXIT_STATUS=1 TEST_PHP_EXECUTABLE="$PHP" \
-  "$PHP" -n "$run_tests" -q --no-color --show-diff -n -d "extension=$SO" -d "error_log=$run_dir/php-errors.log" "${rt_args[@]}" \
+  "$PHP" -n "$run_tests" -q --no-color --show-diff -n -d "extension=$SO" -d "error_log=$run_dir/php-errors.log" -d rsmemcache.test_allow_ini_set=1 "${rt_args[@]}" \
   </dev/null 2>&1 | tee "$run_dir/run-tests.log"
 rt_rc=${PIPESTATUS[0]}
 set -e

@@ -102,6 +102,7 @@ static LOADED: SecretFiles<Credentials> = SecretFiles::new();
 /// its content).
 pub fn load(path: &str) -> Result<Arc<Credentials>> {
     LOADED.load(
+        "rsmemcache.auth_file",
         path,
         |content| Credentials::parse(path, content).map_err(str::to_owned),
         |path, reason| Error::AuthFile { path, reason },

@@ -1,9 +1,17 @@
 //! The `rsmemcache.*` ini directives: names, defaults, the static table PHP
 //! registers, and validation of their values into a [`Config`] snapshot.
 //!
-//! All directives are `PHP_INI_ALL`, so they are read at every session
-//! `open()` (never cached at MINIT) and a bad value is reported then, as a
-//! warning naming the directive, and the session does not start. A bad value
+//! Directives are read at every session `open()` (never cached at MINIT)
+//! and a bad value is reported then, as a warning naming the directive, and
+//! the session does not start. Each has an [`Access`]: most may be set
+//! anywhere; the security ones (DSN, credential, key and TLS files, TLS
+//! verification, plaintext acceptance) are system settings, which a
+//! script's `ini_set()` cannot change (refused with a warning by
+//! [`crate::php::on_modify`]). They are registered with the engine as
+//! `PHP_INI_ALL` and refused at the runtime stage by that handler, because
+//! the engine refuses a `PHP_INI_SYSTEM | PHP_INI_PERDIR` entry's
+//! `ini_set()` silently (`zend_alter_ini_entry_ex()` returns before calling
+//! the handler), and a refusal must say why. A bad value
 //! given to `ini_set()` (or in `.htaccess`/`.user.ini`) is refused at once by
 //! the entries' `on_modify` handler ([`crate::php::on_modify`]), with the same
 //! warning and by the same rules ([`validate`]); one from php.ini is accepted
@@ -277,6 +285,7 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
         TLS,
         TLS_VERIFY_PEER,
         ENCRYPTION_ACCEPT_PLAINTEXT,
+        TEST_ALLOW_INI_SET,
     ]
     .contains(&name)
     {
@@ -355,6 +364,8 @@ impl Config {
                 &value(LOCK_WAIT_LOG),
             )?),
         };
+        // Read by the ini handler only; checked here like every directive.
+        bool_of(TEST_ALLOW_INI_SET, &value(TEST_ALLOW_INI_SET))?;
         let retry_interval_s = int_of(RETRY_INTERVAL, &value(RETRY_INTERVAL))?;
         let previous_save_path = value(PREVIOUS_SAVE_PATH).trim().to_owned();
         crate::pool::previous::parse(&previous_save_path)?;

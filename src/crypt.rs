@@ -278,6 +278,7 @@ static LOADED: SecretFiles<KeyRing> = SecretFiles::new();
 /// content).
 pub fn load(path: &str) -> Result<Arc<KeyRing>> {
     LOADED.load(
+        "rsmemcache.encryption_key_file",
         path,
         |content| KeyRing::parse(path, content),
         |path, reason| Error::KeyFile { path, reason },

@@ -7,8 +7,57 @@
 //!
 //! Expected outcomes of memcached commands (a miss, `NS`, `EX`, `NF`) are not
 //! errors; they are [`crate::protocol::Reply`] values.
+//!
+//! A session id is a credential: every message that names a session holds a
+//! [`SidForLog`], which keeps only the id's first 6 characters, so no error,
+//! warning or log line can carry a whole id.
 
-use std::io;
+use std::{fmt, io};
+
+/// How much of a session id a message may show: its first
+/// [`SidForLog::SHOWN`] characters (escaped), then `...` when the id is
+/// longer. The only way messages name a session: the type keeps nothing
+/// more, so formatting a whole id by accident is impossible.
+///
+/// 6 characters are 24 to 36 bits of a PHP id (`session.sid_bits_per_character`
+/// 4 to 6, <https://www.php.net/manual/en/session.configuration.php>):
+/// enough to tell requests apart in a log, far too few to guess the rest.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SidForLog {
+    shown: String,
+    cut: bool,
+}
+
+impl SidForLog {
+    /// Characters of the id a message may show.
+    pub const SHOWN: usize = 6;
+
+    /// The loggable form of session id `sid`.
+    #[must_use]
+    pub fn new(sid: &[u8]) -> Self {
+        let head = &sid[..sid.len().min(Self::SHOWN)];
+        Self {
+            shown: escape_for_message(head, Self::SHOWN),
+            cut: sid.len() > Self::SHOWN,
+        }
+    }
+}
+
+impl fmt::Display for SidForLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)?;
+        if self.cut {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for SidForLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -54,8 +103,8 @@ pub enum Error {
     /// It is never truncated and never sent.
     #[error("session id '{id}' refused: {reason}")]
     BadSessionId {
-        /// The id (escaped for printing, cut to 64 characters).
-        id: String,
+        /// The id's first characters (escaped; never the whole id).
+        id: SidForLog,
         /// Why it was refused.
         reason: String,
     },
@@ -142,8 +191,8 @@ pub enum Error {
         "session {id} not written ({size} bytes): server {server} stores at most {limit} bytes per item (item_size_max); the previous copy is kept"
     )]
     TooLarge {
-        /// Session id.
-        id: String,
+        /// The session, by its first characters.
+        id: SidForLog,
         /// Size of the encoded session, in bytes.
         size: usize,
         /// Server label.
@@ -155,8 +204,8 @@ pub enum Error {
     /// A write was refused by the server.
     #[error("session {id} not written ({size} bytes): server {server} answered '{answer}'")]
     WriteRefused {
-        /// Session id.
-        id: String,
+        /// The session, by its first characters.
+        id: SidForLog,
         /// Size of the encoded session, in bytes.
         size: usize,
         /// Server label.
@@ -171,8 +220,8 @@ pub enum Error {
         "session {id} is locked by another request; gave up after waiting {waited_ms} ms (rsmemcache.lock_wait_time)"
     )]
     LockTimeout {
-        /// Session id.
-        id: String,
+        /// The session, by its first characters.
+        id: SidForLog,
         /// How long this request waited, in milliseconds.
         waited_ms: u64,
     },
@@ -181,8 +230,8 @@ pub enum Error {
     /// timeout (`rsmemcache.lock_failure = readonly`).
     #[error("session {id} was opened read-only because another request held its lock; {refused}")]
     ReadOnly {
-        /// Session id.
-        id: String,
+        /// The session, by its first characters.
+        id: SidForLog,
         /// What was refused: `changes not written` or `not destroyed`.
         refused: &'static str,
     },
@@ -194,8 +243,8 @@ pub enum Error {
         "session {id} not written: another request changed it after this request read it (this request's lock expires after rsmemcache.lock_expire = {expire_s} s; the other may not lock at all)"
     )]
     Conflict {
-        /// Session id.
-        id: String,
+        /// The session, by its first characters.
+        id: SidForLog,
         /// The lock TTL in force, seconds.
         expire_s: u32,
     },
@@ -204,8 +253,8 @@ pub enum Error {
     /// in its probe order was tried or is marked failed).
     #[error("session {id}: no memcached server reachable ({tried} tried); last error: {last}")]
     NoServer {
-        /// Session id.
-        id: String,
+        /// The session, by its first characters.
+        id: SidForLog,
         /// How many servers were tried or skipped as failed.
         tried: usize,
         /// The last server's error.
@@ -219,8 +268,8 @@ pub enum Error {
         "session {id} on server {server} cannot be read: {detail}; the stored copy is left as it is"
     )]
     Undecodable {
-        /// Session id.
-        id: String,
+        /// The session, by its first characters.
+        id: SidForLog,
         /// Server label.
         server: String,
         /// What is wrong with it.
@@ -329,9 +378,57 @@ pub fn escape_for_message(bytes: &[u8], max: usize) -> String {
     out
 }
 
+/// [`escape_for_message`] for a memcached key, or a line a server sent
+/// (which may quote one), since keys hold session ids: every run of more than [`SidForLog::SHOWN`]
+/// characters of the session id alphabet (`[A-Za-z0-9,-]`) is cut to its
+/// first [`SidForLog::SHOWN`] and `...`.
+#[must_use]
+pub fn escape_redacting_ids(bytes: &[u8], max: usize) -> String {
+    let text = escape_for_message(bytes, max);
+    let mut out = String::with_capacity(text.len());
+    let mut run = 0;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == ',' || c == '-' {
+            run += 1;
+            if run <= SidForLog::SHOWN {
+                out.push(c);
+            } else if run == SidForLog::SHOWN + 1 {
+                out.push_str("...");
+            }
+        } else {
+            run = 0;
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_id_shows_six_characters_at_most() {
+        let sid = b"abcdefghijklmnopqrstuvwxyz0123";
+        assert_eq!(SidForLog::new(sid).to_string(), "abcdef...");
+        assert_eq!(format!("{:?}", SidForLog::new(sid)), "abcdef...");
+        assert_eq!(SidForLog::new(b"abc").to_string(), "abc");
+        assert_eq!(SidForLog::new(b"a\r\nbcdefg").to_string(), "a\\r\\nbcd...");
+        let e = Error::LockTimeout {
+            id: SidForLog::new(sid),
+            waited_ms: 5,
+        };
+        assert!(!e.to_string().contains("abcdefg"), "{e}");
+    }
+
+    #[test]
+    fn server_lines_lose_long_runs_of_id_characters() {
+        assert_eq!(escape_redacting_ids(b"HELLO WORLD", 60), "HELLO WORLD");
+        assert_eq!(
+            escape_redacting_ids(b"VA 2 kp.sess.abcdefghijkl O1", 60),
+            "VA 2 kp.sess.abcdef... O1"
+        );
+    }
 
     #[test]
     fn escape_keeps_printable_and_escapes_the_rest() {

@@ -43,6 +43,11 @@ unsafe extern "C" {
     /// the SAPI's log, or stderr), never into the page.
     pub fn php_log_err_with_severity(message: *const std::ffi::c_char, syslog_type: c_int);
 
+    /// `PHPAPI int php_check_open_basedir_ex(const char *path, int warn);`
+    /// 0 when `path` is inside `open_basedir` (or it is not set), -1 when
+    /// not (with a warning of its own only when `warn` is not 0).
+    pub fn php_check_open_basedir_ex(path: *const std::ffi::c_char, warn: c_int) -> c_int;
+
     /// `ZEND_API void zend_unregister_ini_entries(int module_number);`
     pub fn zend_unregister_ini_entries(module_number: c_int);
 }

@@ -146,18 +146,19 @@ pub fn validate_prefix(prefix: &str) -> Result<()> {
 /// `[A-Za-z0-9,-]`, or the key (with the suffix) would exceed [`MAX_KEY_LEN`].
 pub fn session_key(prefix: &[u8], sid: &[u8], suffix: usize) -> Result<Vec<u8>> {
     let refuse = |reason: String| Error::BadSessionId {
-        id: escape_for_message(sid, 64),
+        id: crate::error::SidForLog::new(sid),
         reason,
     };
     if sid.is_empty() {
         return Err(refuse("empty id".to_owned()));
     }
-    if let Some(&b) = sid
+    if let Some((at, &b)) = sid
         .iter()
-        .find(|&&b| !(b.is_ascii_alphanumeric() || b == b',' || b == b'-'))
+        .enumerate()
+        .find(|&(_, &b)| !(b.is_ascii_alphanumeric() || b == b',' || b == b'-'))
     {
         return Err(refuse(format!(
-            "byte 0x{b:02x} is outside the session id alphabet [A-Za-z0-9,-]"
+            "byte 0x{b:02x} at offset {at} is outside the session id alphabet [A-Za-z0-9,-]"
         )));
     }
     let len = prefix.len() + sid.len();
@@ -230,13 +231,13 @@ mod tests {
             .to_string();
         assert_eq!(
             e,
-            "session id 'abc\\r\\nflush_all' refused: byte 0x0d is outside the session id alphabet [A-Za-z0-9,-]"
+            "session id 'abc\\r\\nf...' refused: byte 0x0d at offset 3 is outside the session id alphabet [A-Za-z0-9,-]"
         );
         assert!(
             session_key(b"p.", b"a b", 0)
                 .unwrap_err()
                 .to_string()
-                .contains("byte 0x20 is outside")
+                .contains("byte 0x20 at offset 1 is outside")
         );
         assert!(
             session_key(b"p.", b"", 0)

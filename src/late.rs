@@ -91,7 +91,7 @@ fn settle_late(mut conn: Connection, key: &[u8], at: usize, until: Instant) {
         return;
     };
     let label = conn.label().to_owned();
-    let shown = crate::error::escape_for_message(key, 80);
+    let shown = crate::error::escape_redacting_ids(key, 250);
     let Some(cas) = meta.cas else {
         event(format!(
             "server {label}: the lock add for {shown} was stored after its sender gave up, without a CAS id; it expires by its TTL"

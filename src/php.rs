@@ -61,6 +61,7 @@ pub fn config() -> crate::error::Result<crate::config::Config> {
                 .then(|| config.clone())
         })
     });
+    check_open_basedir()?;
     if let Some(config) = same {
         return Ok(config);
     }
@@ -71,6 +72,40 @@ pub fn config() -> crate::error::Result<crate::config::Config> {
         .collect();
     CONFIG.with_borrow_mut(|c| *c = Some((raw, config.clone())));
     Ok(config)
+}
+
+/// Checks every directive that names a file ([`crate::config::Access::SystemFile`])
+/// against `open_basedir`, as PHP checks the files a script opens
+/// (`php_check_open_basedir_ex()`, `main/fopen_wrappers.c`): at every use,
+/// since `open_basedir` may differ between requests of one process.
+///
+/// # Errors
+/// [`crate::error::Error::Directive`] naming the first directive whose file
+/// is outside `open_basedir`.
+fn check_open_basedir() -> crate::error::Result<()> {
+    use crate::config::{Access, DIRECTIVES};
+    for d in DIRECTIVES.iter().filter(|d| d.access == Access::SystemFile) {
+        let Some(path) = ini_string(d.name) else {
+            continue;
+        };
+        let path = path.trim();
+        if path.is_empty() {
+            continue;
+        }
+        let outside = std::ffi::CString::new(path).map_or(true, |c| {
+            // SAFETY: `c` is a NUL-terminated string alive for the call;
+            // with warn = 0 the engine only reads it and the ini settings.
+            unsafe { ffi::php_check_open_basedir_ex(c.as_ptr(), 0) != 0 }
+        });
+        if outside {
+            return Err(crate::error::Error::Directive {
+                directive: d.name.to_str().unwrap_or("rsmemcache"),
+                value: crate::error::escape_for_message(path.as_bytes(), 200),
+                reason: "the file is outside open_basedir; move it into an allowed directory or add its directory to open_basedir".to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Runs `f` on the current value of ini directive `name` (borrowed, no
@@ -137,6 +172,9 @@ const STAGE_HTACCESS: c_int = 1 << 5;
 /// (the text `session_start()` would give) and returns -1 (FAILURE): PHP
 /// keeps the old value and `ini_set()` returns false.
 ///
+/// At the runtime stage a system setting ([`crate::config::Access`]) is
+/// refused whatever its value, with a warning saying where to set it.
+///
 /// Every other stage accepts any value: at startup (php.ini, `-d`) a
 /// refusal would make PHP silently fall back to the default, so a bad value
 /// is kept and reported at `session_start()` instead; the same holds for
@@ -187,12 +225,20 @@ pub unsafe extern "C" fn on_modify(
         let directive = crate::config::DIRECTIVES
             .iter()
             .find(|d| d.name.to_bytes() == name.as_bytes())?;
-        crate::config::validate(directive.name, &String::from_utf8_lossy(value.as_bytes())).err()
+        if stage == STAGE_RUNTIME && !directive.access.runtime() && !test_allows(directive.name) {
+            return Some(format!(
+                "{} is a system setting and cannot be changed by ini_set(); set it in php.ini, the pool's or server's configuration (php_admin_value) or a per-directory .user.ini",
+                directive.name.to_string_lossy()
+            ));
+        }
+        crate::config::validate(directive.name, &String::from_utf8_lossy(value.as_bytes()))
+            .err()
+            .map(|e| e.to_string())
     });
     match checked {
         Ok(None) => 0,
         Ok(Some(e)) => {
-            warning(&e.to_string());
+            warning(&e);
             -1
         }
         Err(_) => {
@@ -200,6 +246,19 @@ pub unsafe extern "C" fn on_modify(
             -1
         }
     }
+}
+
+/// Whether `rsmemcache.test_allow_ini_set = 1` lets `ini_set()` change
+/// system setting `name` (never that directive itself).
+fn test_allows(name: &CStr) -> bool {
+    use crate::config::TEST_ALLOW_INI_SET;
+    name != TEST_ALLOW_INI_SET
+        && ini_string(TEST_ALLOW_INI_SET).is_some_and(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "1" | "on" | "true" | "yes"
+            )
+        })
 }
 
 /// MINIT work: maps the table shared by the workers this process will fork

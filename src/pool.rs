@@ -340,6 +340,7 @@ impl Pool {
     pub fn take_events(&self) -> Vec<String> {
         let mut lines = std::mem::take(&mut *self.events.lock());
         lines.extend(crate::late::take_events());
+        lines.extend(crate::secret_file::take_notices());
         lines
     }
 

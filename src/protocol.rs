@@ -311,6 +311,29 @@ pub enum Reply {
     Stats(Vec<(String, String)>),
 }
 
+/// The reply in words, for messages (a value by its size only; a server's
+/// error line with long runs of id characters cut, see
+/// [`crate::error::escape_redacting_ids`]).
+impl std::fmt::Display for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Done(_) => f.write_str("HD (success)"),
+            Self::Value(v, _) => write!(f, "VA (a value of {} bytes)", v.len()),
+            Self::Miss => f.write_str("EN (miss)"),
+            Self::NotStored => f.write_str("NS (not stored)"),
+            Self::Exists => f.write_str("EX (the CAS id did not match)"),
+            Self::NotFound => f.write_str("NF (not found)"),
+            Self::Noop => f.write_str("MN (no-op)"),
+            Self::Failed(line) => write!(
+                f,
+                "'{}'",
+                crate::error::escape_redacting_ids(line.as_bytes(), 120)
+            ),
+            Self::Stats(lines) => write!(f, "{} stats lines", lines.len()),
+        }
+    }
+}
+
 /// What the reply to one queued command must carry: memcached echoes the
 /// opaque (`O<n>`) and the key (`k`) we sent on every meta reply but `MN`
 /// and the error lines, so a reply that names another key or another
@@ -408,15 +431,16 @@ fn parse_meta<'a>(
         }
     }
     if opaque != Some(expect.opaque) || key != Some(&expect.key[..]) {
+        // Keys are not quoted: they hold session ids (see SidForLog).
         return Err(WireError::Malformed(format!(
-            "reply does not match its command (sent O{} k{}, reply has {} {})",
+            "reply does not match its command (sent O{}, reply has {} and {})",
             expect.opaque,
-            crate::error::escape_for_message(&expect.key, 60),
             opaque.map_or_else(|| "no opaque".to_owned(), |o| format!("O{o}")),
-            key.map_or_else(
-                || "no key".to_owned(),
-                |k| format!("k{}", crate::error::escape_for_message(k, 60))
-            ),
+            match key {
+                None => "no key",
+                Some(k) if k == &expect.key[..] => "the same key",
+                Some(_) => "another key",
+            },
         )));
     }
     Ok(meta)
@@ -440,7 +464,7 @@ pub fn parse_reply(buf: &[u8], expect: &Expect, max_value: usize) -> Result<Pars
     let unexpected = || {
         WireError::Malformed(format!(
             "unexpected reply '{}'",
-            crate::error::escape_for_message(line, 60)
+            crate::error::escape_redacting_ids(line, 60)
         ))
     };
     if line.starts_with(b"SERVER_ERROR") || line.starts_with(b"CLIENT_ERROR") || line == b"ERROR" {
@@ -526,7 +550,7 @@ fn parse_stats(buf: &[u8]) -> Result<Parsed, WireError> {
             _ => {
                 return Err(WireError::Malformed(format!(
                     "unexpected reply '{}' to stats",
-                    crate::error::escape_for_message(line, 60)
+                    crate::error::escape_redacting_ids(line, 60)
                 )));
             }
         }

@@ -26,14 +26,19 @@
 use crate::{
     error::{Error, Result},
     save_path::{ServerAddr, ServerSpec},
+    secret_file::Kind,
 };
 use once_cell::sync::Lazy;
 use parking_lot::Mutex;
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustls::{
     ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
-    client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier},
+    client::{
+        ResolvesClientCert,
+        danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier},
+    },
     pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime, pem::PemObject},
+    sign::CertifiedKey,
 };
 use socket2::Socket;
 use std::{
@@ -73,15 +78,160 @@ fn file_error(directive: &'static str, path: &str, reason: impl std::fmt::Displa
     }
 }
 
+/// The file of `directive` at `path`, read with the checks of
+/// [`crate::secret_file::read_checked`].
+fn read(directive: &'static str, path: &str, kind: Kind) -> Result<Vec<u8>> {
+    crate::secret_file::read_checked(directive, path, kind)
+        .map_err(|e| file_error(directive, path, e))
+}
+
 fn certs(directive: &'static str, path: &str) -> Result<Vec<CertificateDer<'static>>> {
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| file_error(directive, path, e))?
+    let pem = read(directive, path, Kind::Public)?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| file_error(directive, path, e))?;
+        .map_err(|_| file_error(directive, path, "not a valid PEM file"))?;
     if certs.is_empty() {
         return Err(file_error(directive, path, "no PEM certificate in it"));
     }
     Ok(certs)
+}
+
+/// Whether DER certificate `der` is X.509 version 1 (its TBSCertificate
+/// starts without the `[0] EXPLICIT Version` field, RFC 5280 4.1): what
+/// `openssl x509 -req` without `-extfile` makes in OpenSSL 3.0.
+fn is_x509_v1(der: &[u8]) -> bool {
+    /// Skips a DER tag and length at `at`; the offset of the contents.
+    fn contents(der: &[u8], at: usize) -> Option<usize> {
+        let len = *der.get(at + 1)?;
+        Some(
+            at + 2
+                + if len & 0x80 == 0 {
+                    0
+                } else {
+                    usize::from(len & 0x7f)
+                },
+        )
+    }
+    contents(der, 0)
+        .and_then(|tbs| contents(der, tbs))
+        .and_then(|first| der.get(first))
+        .is_some_and(|&tag| tag != 0xa0)
+}
+
+/// Sends the one client certificate of `rsmemcache.tls_cert_file`, whatever
+/// the server asks: the server decides whether it trusts it.
+#[derive(Debug)]
+struct ClientCert(Arc<CertifiedKey>);
+
+impl ResolvesClientCert for ClientCert {
+    fn resolve(&self, _hints: &[&[u8]], _schemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        Some(Arc::clone(&self.0))
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// The client certificate chain of `cert_file` with the key of `key_file`.
+/// The chain is not verified here (memcached does that, with OpenSSL):
+/// rustls' own check that the key belongs to the certificate parses the
+/// certificate with webpki, which refuses X.509 v1 certificates that
+/// OpenSSL accepts — so for one of those the check is skipped, and said
+/// once in the error log with how to make a v3 certificate.
+fn client_cert(
+    provider: &rustls::crypto::CryptoProvider,
+    cert_file: &str,
+    key_file: &str,
+) -> Result<Arc<CertifiedKey>> {
+    let chain = certs("rsmemcache.tls_cert_file", cert_file)?;
+    let pem = read("rsmemcache.tls_key_file", key_file, Kind::Secret)?;
+    let key = PrivateKeyDer::from_pem_slice(&pem).map_err(|_| {
+        file_error(
+            "rsmemcache.tls_key_file",
+            key_file,
+            "no PEM private key in it",
+        )
+    })?;
+    let signer = provider.key_provider.load_private_key(key).map_err(|_| {
+        file_error(
+            "rsmemcache.tls_key_file",
+            key_file,
+            "a private key of a kind rustls cannot sign with (use an EC P-256/P-384, Ed25519 or RSA key)",
+        )
+    })?;
+    let certified = CertifiedKey::new(chain, signer);
+    if is_x509_v1(&certified.cert[0]) {
+        crate::secret_file::notice_once(format!(
+            "rsmemcache.tls_cert_file '{}' is an X.509 v1 certificate: it is sent as it is (memcached decides), without checking that rsmemcache.tls_key_file belongs to it; to make a v3 one, sign it again with openssl x509 -req ... -extfile FILE, FILE holding extendedKeyUsage=clientAuth",
+            crate::error::escape_for_message(cert_file.as_bytes(), 200)
+        ));
+        return Ok(Arc::new(certified));
+    }
+    match certified.keys_match() {
+        Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {
+            Ok(Arc::new(certified))
+        }
+        Err(rustls::Error::InconsistentKeys(_)) => Err(file_error(
+            "rsmemcache.tls_key_file",
+            key_file,
+            "this private key does not belong to the certificate of rsmemcache.tls_cert_file",
+        )),
+        Err(e) => Err(file_error(
+            "rsmemcache.tls_cert_file",
+            cert_file,
+            describe(&e),
+        )),
+    }
+}
+
+/// The name(s) a certificate holds, as webpki lists them
+/// (`DnsName("a.example")`): the quoted part, else the whole.
+fn shown_name(presented: &str) -> &str {
+    presented
+        .split_once('"')
+        .and_then(|(_, rest)| rest.rsplit_once('"'))
+        .map_or(presented, |(name, _)| name)
+}
+
+/// A TLS failure in words, with what to do where there is something to do
+/// (rustls' own texts print its enums' variant names).
+#[must_use]
+pub fn describe(e: &rustls::Error) -> String {
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+    match e {
+        E::InvalidCertificate(c) => match c {
+            C::UnknownIssuer => "the server's certificate is not signed by a CA of rsmemcache.tls_ca_file (or of the system's roots when that is empty)".to_owned(),
+            C::ExpiredContext { not_after, .. } => format!("the server's certificate expired at unix time {} (or this machine's clock is wrong)", not_after.as_secs()),
+            C::Expired => "the server's certificate has expired (or this machine's clock is wrong)".to_owned(),
+            C::NotValidYet | C::NotValidYetContext { .. } => "the server's certificate is not valid yet (check this machine's clock)".to_owned(),
+            C::NotValidForNameContext { expected, presented } => format!(
+                "the server's certificate is not valid for the name '{}' (it names {}): set rsmemcache.tls_server_name to one of its names, or give the server a certificate for this name",
+                expected.to_str(),
+                if presented.is_empty() {
+                    "none".to_owned()
+                } else {
+                    presented.iter().map(|p| format!("'{}'", shown_name(p))).collect::<Vec<_>>().join(", ")
+                }
+            ),
+            C::NotValidForName => "the server's certificate is not valid for the name it was reached by: set rsmemcache.tls_server_name to one of its names".to_owned(),
+            C::Revoked => "the server's certificate is revoked".to_owned(),
+            C::BadSignature => "the server's certificate has a bad signature".to_owned(),
+            C::InvalidPurpose | C::InvalidPurposeContext { .. } => "the server's certificate is not meant for TLS servers (its extendedKeyUsage)".to_owned(),
+            _ => "the server's certificate cannot be used (an X.509 v1 certificate, an unsupported algorithm or extension, or a malformed certificate): give the server an X.509 v3 certificate".to_owned(),
+        },
+        E::AlertReceived(A::CertificateRequired) => "the server requires a client certificate: set rsmemcache.tls_cert_file and rsmemcache.tls_key_file".to_owned(),
+        E::AlertReceived(A::BadCertificate | A::UnknownCA | A::CertificateUnknown | A::UnsupportedCertificate | A::CertificateExpired | A::AccessDenied) => "the server refused the client certificate of rsmemcache.tls_cert_file (not signed by a CA it trusts, expired, or not for client authentication)".to_owned(),
+        E::AlertReceived(A::HandshakeFailure | A::ProtocolVersion | A::InsufficientSecurity) => "the server has no TLS version or cipher suite in common with rsmemcache (TLS 1.2 or 1.3)".to_owned(),
+        E::AlertReceived(a) => format!("the server ended the connection with TLS alert {} (RFC 8446 section 6)", u8::from(*a)),
+        E::InvalidMessage(_) | E::InappropriateMessage { .. } | E::InappropriateHandshakeMessage { .. } => "the server does not speak TLS here (or sent a malformed TLS message)".to_owned(),
+        E::PeerIncompatible(_) => "the server has no TLS version or cipher suite in common with rsmemcache (TLS 1.2 or 1.3)".to_owned(),
+        E::PeerMisbehaved(_) => "the server broke the TLS protocol".to_owned(),
+        E::NoCertificatesPresented => "the server presented no certificate".to_owned(),
+        E::DecryptError => "a TLS record from the server did not decrypt".to_owned(),
+        E::General(text) => text.clone(),
+        _ => "TLS failed".to_owned(),
+    }
 }
 
 /// Accepts any server certificate (`rsmemcache.tls_verify_peer = 0`):
@@ -166,18 +316,15 @@ fn build(s: &TlsSettings) -> Result<Arc<ClientConfig>> {
     } else {
         builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+            .with_custom_certificate_verifier(Arc::new(NoVerify(Arc::clone(&provider))))
     };
     let config = match (s.cert_file.is_empty(), s.key_file.is_empty()) {
         (true, true) => builder.with_no_client_auth(),
-        (false, false) => {
-            let chain = certs("rsmemcache.tls_cert_file", &s.cert_file)?;
-            let key = PrivateKeyDer::from_pem_file(&s.key_file)
-                .map_err(|e| file_error("rsmemcache.tls_key_file", &s.key_file, e))?;
-            builder
-                .with_client_auth_cert(chain, key)
-                .map_err(|e| file_error("rsmemcache.tls_cert_file", &s.cert_file, e))?
-        }
+        (false, false) => builder.with_client_cert_resolver(Arc::new(ClientCert(client_cert(
+            &provider,
+            &s.cert_file,
+            &s.key_file,
+        )?))),
         (true, false) => {
             return Err(file_error(
                 "rsmemcache.tls_cert_file",
@@ -226,7 +373,8 @@ pub fn client_config(s: &TlsSettings) -> Result<Arc<ClientConfig>> {
 /// What a connection to `spec` needs: `None` in clear; else the client
 /// configuration and the name to verify (empty: the host). TLS when the
 /// save_path entry is `tls://`, or for every TCP server with
-/// `rsmemcache.tls = 1`.
+/// `rsmemcache.tls = 1`. With `rsmemcache.tls_verify_peer = 0` this is
+/// logged once per process ([`crate::secret_file::notice_once`]).
 ///
 /// # Errors
 /// [`Error::TlsSetup`] from [`client_config`].
@@ -235,7 +383,13 @@ pub fn for_server<'a>(
     s: &'a TlsSettings,
 ) -> Result<Option<(Arc<ClientConfig>, &'a str)>> {
     if spec.tls || (s.all && matches!(spec.addr, ServerAddr::Tcp { .. })) {
-        Ok(Some((client_config(s)?, s.server_name.as_str())))
+        let config = client_config(s)?;
+        if !s.verify_peer {
+            crate::secret_file::notice_once(
+                "TLS connections are made with rsmemcache.tls_verify_peer = 0: the servers' certificates are not verified, so anyone in the path can pose as a memcached server; set it to 1 outside tests".to_owned(),
+            );
+        }
+        Ok(Some((config, s.server_name.as_str())))
     } else {
         Ok(None)
     }
@@ -317,7 +471,7 @@ fn take_records(sock: &Socket, tls: &mut ClientConnection) -> io::Result<bool> {
             let processed = tls.process_new_packets();
             // Send what it answers (an alert, a key update), best effort.
             let _ = flush(sock, tls);
-            processed.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            processed.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, describe(&e)))?;
             if took == 0 {
                 // After the server's close_notify rustls takes nothing
                 // more; what followed it is not part of the session.

@@ -4,6 +4,39 @@
 
 use std::ffi::CStr;
 
+/// Where a directive may be set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anywhere, `ini_set()` included (`PHP_INI_ALL`).
+    All,
+    /// A system setting (`PHP_INI_SYSTEM | PHP_INI_PERDIR`): php.ini,
+    /// `-d`, the server's or pool's configuration (`php_admin_value`,
+    /// `PHP_VALUE`), `.user.ini`/`.htaccess`; `ini_set()` is refused with a
+    /// warning ([`crate::php::on_modify`]).
+    System,
+    /// A system setting that names a file: also checked against
+    /// `open_basedir` at every use, and the file's owner and mode
+    /// ([`crate::secret_file::read_checked`]).
+    SystemFile,
+}
+
+impl Access {
+    /// Whether a script may change the directive with `ini_set()`.
+    #[must_use]
+    pub const fn runtime(self) -> bool {
+        matches!(self, Self::All)
+    }
+
+    /// The name the README's directive table gives it.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::System | Self::SystemFile => "system",
+        }
+    }
+}
+
 /// One directive: name, default, unit and meaning (for docs and `--ri`).
 #[derive(Debug, Clone, Copy)]
 pub struct Directive {
@@ -15,6 +48,8 @@ pub struct Directive {
     pub unit: &'static str,
     /// One-line meaning.
     pub doc: &'static str,
+    /// Where it may be set.
+    pub access: Access,
 }
 
 /// `rsmemcache.prefix`: prepended to every session id to form the key.
@@ -107,192 +142,236 @@ pub const DURABLE_TIMEOUT: &CStr = c"rsmemcache.durable_timeout";
 /// `rsmemcache.durable_failure`: `degrade` or `error`.
 pub const DURABLE_FAILURE: &CStr = c"rsmemcache.durable_failure";
 
+/// `rsmemcache.test_allow_ini_set`: 1 lets `ini_set()` change the system
+/// settings too ([`Access::System`]) — for test suites, which vary them
+/// between requests of one process; never in production. Itself a system
+/// setting that `ini_set()` never changes.
+pub const TEST_ALLOW_INI_SET: &CStr = c"rsmemcache.test_allow_ini_set";
+
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 31] = [
+pub const DIRECTIVES: [Directive; 32] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
         unit: "-",
         doc: "key prefix; key = prefix + session id (at most 250 bytes in all); left at this default, rsmemcache.compat supplies its own",
+        access: Access::All,
     },
     Directive {
         name: COMPAT,
         default: c"none",
         unit: "-",
         doc: "none | memcache | memcached: key layout and placement of the handler you migrate from",
+        access: Access::All,
     },
     Directive {
         name: CONNECT_TIMEOUT,
         default: c"1000",
         unit: "ms",
         doc: "connect timeout per server (1-600000)",
+        access: Access::All,
     },
     Directive {
         name: TIMEOUT,
         default: c"1000",
         unit: "ms",
         doc: "read/write timeout per reply (1-600000)",
+        access: Access::All,
     },
     Directive {
         name: RETRY_INTERVAL,
         default: c"15",
         unit: "s",
         doc: "a failed server is skipped for this long (0-86400); save_path retry_interval overrides",
+        access: Access::All,
     },
     Directive {
         name: HASH_STRATEGY,
         default: c"consistent",
         unit: "-",
         doc: "consistent | standard (pecl-memcache placement) | ketama (php-memcached placement)",
+        access: Access::All,
     },
     Directive {
         name: HASH_FUNCTION,
         default: c"crc32",
         unit: "-",
         doc: "crc32 | fnv (consistent and standard only)",
+        access: Access::All,
     },
     Directive {
         name: ALLOW_FAILOVER,
         default: c"1",
         unit: "-",
         doc: "1: a session whose server is unreachable is served by the next server in its probe order",
+        access: Access::All,
     },
     Directive {
         name: MAX_FAILOVER_ATTEMPTS,
         default: c"20",
         unit: "-",
         doc: "probes (key-0, key-1, ...) made to find a session's servers (1-1000)",
+        access: Access::All,
     },
     Directive {
         name: SESSION_REDUNDANCY,
         default: c"1",
         unit: "-",
         doc: "copies of each session, on distinct reachable servers (1-16); compat=memcache makes it 2",
+        access: Access::All,
     },
     Directive {
         name: PREVIOUS_SAVE_PATH,
         default: c"",
         unit: "-",
         doc: "server list before a resize (save_path syntax, same hash settings): sessions missing at their new home are read and moved from there; empty: off",
+        access: Access::All,
     },
     Directive {
         name: LOCKING,
         default: c"1",
         unit: "-",
         doc: "1: lock the session from read to write/close; 0: no lock traffic",
+        access: Access::All,
     },
     Directive {
         name: LOCK_WAIT_TIME,
         default: c"30000",
         unit: "ms",
         doc: "how long session_start() waits for another request's lock (0-600000)",
+        access: Access::All,
     },
     Directive {
         name: LOCK_EXPIRE,
         default: c"20",
         unit: "s",
         doc: "lock TTL, so a crashed worker's lock frees itself (1-86400, never 0)",
+        access: Access::All,
     },
     Directive {
         name: LOCK_FAILURE,
         default: c"error",
         unit: "-",
         doc: "error | readonly: what happens when the wait runs out",
+        access: Access::All,
     },
     Directive {
         name: LOCK_WAIT_LOG,
         default: c"1000",
         unit: "ms",
         doc: "a lock wait longer than this writes one error-log line naming the holder (0 = off; 0-600000)",
+        access: Access::All,
     },
     Directive {
         name: AUTH_FILE,
         default: c"",
         unit: "-",
         doc: "file whose first line is user:password, sent on each new connection (memcached -Y); empty: no authentication",
+        access: Access::SystemFile,
     },
     Directive {
         name: TLS,
         default: c"0",
         unit: "-",
         doc: "1: TLS to every TCP server of save_path (tls:// URLs use TLS anyway)",
+        access: Access::System,
     },
     Directive {
         name: TLS_CA_FILE,
         default: c"",
         unit: "-",
         doc: "PEM file of the CA(s) of the servers' certificates; empty: the system's roots",
+        access: Access::SystemFile,
     },
     Directive {
         name: TLS_CERT_FILE,
         default: c"",
         unit: "-",
         doc: "PEM client certificate (memcached ssl_verify_mode=2); empty: none",
+        access: Access::SystemFile,
     },
     Directive {
         name: TLS_KEY_FILE,
         default: c"",
         unit: "-",
         doc: "PEM private key of rsmemcache.tls_cert_file",
+        access: Access::SystemFile,
     },
     Directive {
         name: TLS_SERVER_NAME,
         default: c"",
         unit: "-",
         doc: "name verified in the servers' certificates (for IP addresses in save_path); empty: the host",
+        access: Access::System,
     },
     Directive {
         name: TLS_VERIFY_PEER,
         default: c"1",
         unit: "-",
         doc: "1: verify the servers' certificates (chain and name); 0: do not (php --ri warns)",
+        access: Access::System,
     },
     Directive {
         name: ENCRYPTION_KEY_FILE,
         default: c"",
         unit: "-",
         doc: "file of keys, one '<id> <64 hex digits or base64>' a line: the first seals session values (XChaCha20-Poly1305), all open; empty: plaintext",
+        access: Access::SystemFile,
     },
     Directive {
         name: ENCRYPTION_ACCEPT_PLAINTEXT,
         default: c"0",
         unit: "-",
         doc: "1: with encryption on, read plaintext values too (rewritten encrypted on their next write); 0: treat them as absent",
+        access: Access::System,
     },
     Directive {
         name: DURABLE_DSN,
         default: c"",
         unit: "-",
         doc: "durable tier behind memcached: mysql://host:port/database or /path/to/socket?database=NAME; empty: off",
+        access: Access::System,
     },
     Directive {
         name: DURABLE_CREDENTIALS_FILE,
         default: c"",
         unit: "-",
         doc: "file whose first line is user:password for the durable tier (never shown)",
+        access: Access::SystemFile,
     },
     Directive {
         name: DURABLE_TABLE,
         default: c"rsmemcache_sessions",
         unit: "-",
         doc: "session table of the durable tier (stubs/rsmemcache-durable.sql)",
+        access: Access::All,
     },
     Directive {
         name: DURABLE_WRITE_EVERY,
         default: c"1",
         unit: "-",
         doc: "write a session to the database on every Nth change, always on create (1-1000000)",
+        access: Access::All,
     },
     Directive {
         name: DURABLE_TIMEOUT,
         default: c"1000",
         unit: "ms",
         doc: "durable tier connect/read/write timeout (1-600000)",
+        access: Access::All,
     },
     Directive {
         name: DURABLE_FAILURE,
         default: c"degrade",
         unit: "-",
         doc: "degrade | error: database down: work from memcached alone, or fail writes",
+        access: Access::All,
+    },
+    Directive {
+        name: TEST_ALLOW_INI_SET,
+        default: c"0",
+        unit: "-",
+        doc: "1: ini_set() may change the system settings too (test suites only; never in production)",
+        access: Access::System,
     },
 ];

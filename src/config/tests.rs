@@ -188,7 +188,11 @@ fn docs_list_every_directive_with_its_default() {
         .expect("stubs/rsmemcache.ini");
     for d in DIRECTIVES {
         let (name, default) = (d.name.to_str().unwrap(), d.default.to_str().unwrap());
-        let row = format!("| `{name}` | `{default}` | {} |", d.unit);
+        let row = format!(
+            "| `{name}` | `{default}` | {} | {} |",
+            d.unit,
+            d.access.label()
+        );
         assert!(
             readme.contains(&row),
             "README.md lacks the row starting {row}"

@@ -172,12 +172,17 @@ fn open_store(settings: &Settings) -> Result<Box<dyn Store>, StoreError> {
     let (user, pass) = if settings.credentials_file.is_empty() {
         (String::new(), String::new())
     } else {
-        let text = std::fs::read_to_string(&settings.credentials_file).map_err(|e| StoreError {
+        let text = crate::secret_file::read_checked(
+            "rsmemcache.durable_credentials_file",
+            &settings.credentials_file,
+            crate::secret_file::Kind::Secret,
+        )
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map_err(|why| StoreError {
             missing_table: false,
             text: format!(
-                "cannot read rsmemcache.durable_credentials_file {}: {}",
-                settings.credentials_file,
-                e.kind()
+                "cannot use rsmemcache.durable_credentials_file {}: {why}",
+                settings.credentials_file
             ),
         })?;
         plan::parse_credentials(&text).map_err(|why| StoreError {

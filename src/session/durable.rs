@@ -5,7 +5,7 @@
 //! `rsmemcache.durable_failure` inside [`crate::durable::Tier::call`]; the
 //! log lines it returns go to this request's notices (PHP's error log).
 
-use super::handler::{Handler, Opened, id_text};
+use super::handler::{Handler, Opened, id_prefix};
 use crate::{
     durable::{Row, plan},
     error::{Error, Result},
@@ -52,7 +52,7 @@ impl Handler {
         let all: Vec<usize> = (0..o.copies.len()).collect();
         self.notices.borrow_mut().push(format!(
             "session {}: no copy in memcached; version {} restored from the durable tier",
-            id_text(&o.sid),
+            id_prefix(&o.sid),
             row.version
         ));
         self.repair(
@@ -210,7 +210,7 @@ impl Handler {
                     if self.lock.failure == LockFailure::Error {
                         self.notices.borrow_mut().append(&mut log);
                         return Err(Error::LockTimeout {
-                            id: id_text(&o.sid),
+                            id: id_prefix(&o.sid),
                             waited_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
                         });
                     }
@@ -234,7 +234,7 @@ impl Handler {
         o.db_only = true;
         self.notices.borrow_mut().push(format!(
             "session {}: no memcached server reachable; served by the durable tier",
-            id_text(&o.sid)
+            id_prefix(&o.sid)
         ));
         let data = row
             .filter(|r| plan::alive(r.expires_at, now_unix()))
@@ -279,7 +279,7 @@ impl Handler {
                     dsn,
                     detail: format!(
                         "session {} not written: no memcached server is reachable and the database failed",
-                        id_text(&o.sid)
+                        id_prefix(&o.sid)
                     ),
                 })
             }

@@ -49,7 +49,7 @@ use super::{
 };
 use crate::{
     config::{Config, Placement},
-    error::{Error, Result, escape_for_message},
+    error::{Error, Result, SidForLog},
     keys::{Compat, SessionKeys},
     lock::LockSettings,
     protocol::Reply,
@@ -150,7 +150,7 @@ pub struct Located {
 pub(super) fn unexpected(pool: &dyn Transport, idx: usize, what: &str, reply: &Reply) -> Error {
     Error::Protocol {
         server: pool.label(idx),
-        detail: format!("unexpected reply to {what}: {reply:?}"),
+        detail: format!("unexpected reply to {what}: {reply}"),
     }
 }
 
@@ -168,12 +168,12 @@ fn host_name() -> String {
     .clone()
 }
 
-/// The first 6 characters of a session id, for log lines: a session id is
-/// a credential, and error logs are read by more people than should hold
-/// one; 6 characters (24 to 36 bits of the id) tell requests apart without
-/// giving the id away.
-pub(super) fn id_prefix(sid: &[u8]) -> String {
-    format!("{}...", escape_for_message(&sid[..sid.len().min(6)], 6))
+/// How every message names session `sid`: its first 6 characters
+/// ([`SidForLog`]). A session id is a credential, and error logs are read by
+/// more people than should hold one; 6 characters tell requests apart
+/// without giving the id away.
+pub(super) fn id_prefix(sid: &[u8]) -> SidForLog {
+    SidForLog::new(sid)
 }
 
 /// Whether a read or write that used `servers` failed over: one of them is
@@ -186,10 +186,6 @@ pub(super) fn failed_over(
 ) -> bool {
     let home = &order[..n.min(order.len())];
     servers.into_iter().any(|s| !home.contains(&s))
-}
-
-pub(super) fn id_text(sid: &[u8]) -> String {
-    escape_for_message(sid, 64)
 }
 
 impl Handler {
@@ -363,7 +359,7 @@ impl Handler {
         {
             Ok(d) => Ok(Some(d)),
             Err(crate::replica::Unusable::Undecodable(detail)) => Err(Error::Undecodable {
-                id: id_text(&o.sid),
+                id: id_prefix(&o.sid),
                 server: self.pool.label(server),
                 detail,
             }),
@@ -461,7 +457,7 @@ impl Handler {
             last
         } else {
             Error::NoServer {
-                id: id_text(sid),
+                id: id_prefix(sid),
                 tried,
                 last: Box::new(last),
             }

@@ -4,7 +4,7 @@
 //! is unknown — and the polls of a lock wait.
 
 use super::{
-    handler::{Handler, Opened, id_text, unexpected},
+    handler::{Handler, Opened, id_prefix, unexpected},
     plan::{Batch, Tag, delete_cas_cmd, lock_add_cmd, lock_peek_cmd, store_cmd},
     settle::{LockTry, Resolved, lock_outcome, resolve_lock},
 };
@@ -85,9 +85,9 @@ impl Handler {
                 let r = self.pool.execute(server, &[delete_cas_cmd(key, cas)]);
                 if r.is_ok() {
                     self.notices.borrow_mut().push(format!(
-                        "server {}: removed the abandoned lock {} (stored after its sender gave up)",
+                        "server {}: removed the abandoned lock '{}' (stored after its sender gave up)",
                         self.pool.label(server),
-                        crate::error::escape_for_message(key, 80)
+                        crate::error::escape_redacting_ids(key, 250)
                     ));
                 }
                 Ok(Step::Again)
@@ -216,7 +216,7 @@ impl Handler {
         stats::bump(Total::LockWaitTimeouts);
         if self.lock.failure == LockFailure::Error {
             return Err(Error::LockTimeout {
-                id: id_text(&o.sid),
+                id: id_prefix(&o.sid),
                 waited_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
             });
         }

@@ -4,7 +4,7 @@
 //! resize ([`super::resize`]).
 
 use super::{
-    handler::{Handler, Opened, id_text},
+    handler::{Handler, Opened, id_prefix},
     plan::{Batch, Tag, over_limit, store_cmd},
 };
 use crate::{
@@ -25,7 +25,7 @@ impl Handler {
             stats::bump(Total::ReadRepairs);
             self.notices.borrow_mut().push(format!(
                 "session {}: read repair wrote version {} to {} stale or missing cop{}",
-                id_text(&o.sid),
+                id_prefix(&o.sid),
                 o.version,
                 stored,
                 if stored == 1 { "y" } else { "ies" }

@@ -3,7 +3,7 @@
 //! and exists.
 
 use super::{
-    handler::{Copy, Handler, Opened, failed_over, id_text, unexpected},
+    handler::{Copy, Handler, Opened, failed_over, id_prefix, unexpected},
     plan::{Batch, Tag, delete_cas_cmd, over_limit, read_cmd, store_cmd},
     settle::{Stored, store_outcome},
 };
@@ -40,7 +40,7 @@ impl Handler {
                 }
                 stats::bump(Total::LostLockRefusals);
                 return Err(Error::ReadOnly {
-                    id: id_text(sid),
+                    id: id_prefix(sid),
                     refused: "changes not written",
                 });
             }
@@ -150,7 +150,7 @@ impl Handler {
                                 Stored::Conflict => conflict = true,
                                 Stored::Refused(answer) => {
                                     refused = Some(Error::WriteRefused {
-                                        id: id_text(&o.sid),
+                                        id: id_prefix(&o.sid),
                                         size: data.len(),
                                         server: self.pool.label(server),
                                         answer,
@@ -239,7 +239,7 @@ impl Handler {
         if conflict {
             stats::bump(Total::WriteConflicts);
             return Err(Error::Conflict {
-                id: id_text(&o.sid),
+                id: id_prefix(&o.sid),
                 expire_s: self.lock.expire_s,
             });
         }
@@ -289,7 +289,7 @@ impl Handler {
         match over_limit(self.pool.known_item_size_max(idx), key, data) {
             None => Ok(()),
             Some(limit) => Err(Error::TooLarge {
-                id: String::from_utf8_lossy(sid).into_owned(),
+                id: id_prefix(sid),
                 size: data.len(),
                 server: self.pool.label(idx),
                 limit,
@@ -325,7 +325,7 @@ impl Handler {
                 // it would make that request's write fail.
                 stats::bump(Total::LostLockRefusals);
                 return Err(Error::ReadOnly {
-                    id: id_text(sid),
+                    id: id_prefix(sid),
                     refused: "not destroyed",
                 });
             }
