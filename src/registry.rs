@@ -19,8 +19,11 @@ use std::{collections::HashMap, sync::Arc};
 /// Pools kept per process (one per distinct save_path + settings).
 pub const MAX_POOLS: usize = 32;
 
+/// What a pool is kept by: save_path, settings and effective uid.
+type Key = (String, PoolSettings, u32);
+
 /// Pools by save_path, settings and effective uid.
-type Registry = HashMap<(String, PoolSettings, u32), Arc<Pool>>;
+type Registry = HashMap<Key, Arc<Pool>>;
 
 static POOLS: Lazy<Mutex<Registry>> = Lazy::new(|| Mutex::new(HashMap::new()));
 
@@ -35,8 +38,8 @@ pub fn shared(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
     let uid = crate::shared::euid();
     let hit = LAST.with_borrow(|last| {
         last.as_ref()
-            .filter(|(p, s, u, _)| p == save_path && s == settings && *u == uid)
-            .map(|(_, _, _, pool)| Arc::clone(pool))
+            .filter(|((p, s, u), _)| p == save_path && s == settings && *u == uid)
+            .map(|(_, pool)| Arc::clone(pool))
     });
     if let Some(pool) = hit {
         return Ok(pool);
@@ -44,9 +47,7 @@ pub fn shared(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
     let pool = shared_slow(save_path, settings, uid)?;
     LAST.with_borrow_mut(|last| {
         *last = Some((
-            save_path.to_owned(),
-            settings.clone(),
-            uid,
+            (save_path.to_owned(), settings.clone(), uid),
             Arc::clone(&pool),
         ));
     });
@@ -55,7 +56,7 @@ pub fn shared(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
 
 thread_local! {
     /// The pool this thread used last, with its save_path, settings and uid.
-    static LAST: std::cell::RefCell<Option<(String, PoolSettings, u32, Arc<Pool>)>> =
+    static LAST: std::cell::RefCell<Option<(Key, Arc<Pool>)>> =
         const { std::cell::RefCell::new(None) };
 }
 
