@@ -130,21 +130,8 @@ fpm_pid=$!
 pids+=("$fpm_pid")
 
 {
-  echo 'user root;'
+  _farm_nginx_head "$dir"
   cat <<CONF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/nginx-error.log notice;
-events { worker_connections 256; }
-http {
-    access_log $dir/nginx-access.log;
-    client_body_temp_path $dir/nginx/client_body;
-    proxy_temp_path $dir/nginx/proxy;
-    fastcgi_temp_path $dir/nginx/fastcgi;
-    uwsgi_temp_path $dir/nginx/uwsgi;
-    scgi_temp_path $dir/nginx/scgi;
     server {
         listen 127.0.0.1:$http;
         root $dir/app;
