@@ -8,6 +8,7 @@ session.use_cookies=0
 session.cache_limiter=
 rsmemcache.timeout=300
 rsmemcache.connect_timeout=300
+rsmemcache.retry_interval=60
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

@@ -206,8 +206,11 @@ _farm_fastcgi_params() {
 EOF
 }
 
-_farm_nginx_conf() {
-  local t=$FARM_DIR/nginx node
+# The start of a private nginx's config, up to and including "http {" and
+# its log and temp paths, everything under directory $1 (pid, logs; temp
+# paths in $1/nginx). Also used by tests/e2e/pools.sh.
+_farm_nginx_head() {
+  local d=$1
   # As root, nginx would switch its workers to "nobody" (whose group does not
   # exist on Debian); keep them root, like the FPM workers (-R).
   [[ $(id -u) == 0 ]] && echo 'user root;'
@@ -216,16 +219,23 @@ _farm_nginx_conf() {
 daemon off;
 master_process on;
 worker_processes 1;
-pid $FARM_DIR/nginx.pid;
-error_log $FARM_DIR/nginx-error.log notice;
+pid $d/nginx.pid;
+error_log $d/nginx-error.log notice;
 events { worker_connections 1024; }
 http {
-    access_log $FARM_DIR/nginx-access.log;
-    client_body_temp_path $t/client_body;
-    proxy_temp_path $t/proxy;
-    fastcgi_temp_path $t/fastcgi;
-    uwsgi_temp_path $t/uwsgi;
-    scgi_temp_path $t/scgi;
+    access_log $d/nginx-access.log;
+    client_body_temp_path $d/nginx/client_body;
+    proxy_temp_path $d/nginx/proxy;
+    fastcgi_temp_path $d/nginx/fastcgi;
+    uwsgi_temp_path $d/nginx/uwsgi;
+    scgi_temp_path $d/nginx/scgi;
+EOF
+}
+
+_farm_nginx_conf() {
+  local node
+  _farm_nginx_head "$FARM_DIR"
+  cat <<EOF
     upstream farm_fpm {
         server unix:$FARM_DIR/fpm-A.sock;
         server unix:$FARM_DIR/fpm-B.sock;

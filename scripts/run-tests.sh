@@ -23,6 +23,8 @@
 #   FPM_FAULTS_BASE_PORT        ports of fpm-faults.sh: memcached on this, +2
 #                               and +4, nginx on +6 (default BASE+150).
 #   HUNG_BASE_PORT              ports of hung_server.sh (default BASE+120).
+#   POOLS_BASE_PORT             ports of pools.sh: memcached on this and +2,
+#                               nginx on +4 (default BASE+176).
 # Exported to the tests: RSMEMCACHE_TEST_SERVERS, RSMEMCACHE_TEST_SOCKET,
 # RSMEMCACHE_TEST_REFUSED_PORT, RSMEMCACHE_SO (see php-tests/config.inc).
 set -euo pipefail
@@ -325,6 +327,10 @@ stop_mariadb
 #   tests/e2e/hung_server.sh            16 workers per master, one memcached
 #                                       SIGSTOPped 13 s: at most one timeout per
 #                                       retry interval and master (issue 13)
+#   tests/e2e/pools.sh                  one FPM master, two pools as two users:
+#                                       neither sees nor changes the other's
+#                                       server state (needs root; exit 77 =
+#                                       skipped, counted as neither)
 # Both fpm-faults runs use FPM_FAULTS_BASE_PORT (default BASE+150; memcached
 # on it, +2 and +4, nginx on +6), one after the other.
 e2e() {
@@ -338,6 +344,8 @@ e2e() {
   if ((rc == 0)); then
     log "e2e $name: passed"
     passed=$((passed + 1))
+  elif ((rc == 77)); then
+    warn "e2e $name: SKIPPED"
   else
     warn "e2e $name: FAILED (exit status $rc)"
     failed=$((failed + 1))
@@ -350,6 +358,8 @@ else
   e2e sigstop.sh bash tests/e2e/sigstop.sh
   export HUNG_BASE_PORT=${HUNG_BASE_PORT:-$((BASE + 120))}
   e2e hung_server.sh bash tests/e2e/hung_server.sh
+  export POOLS_BASE_PORT=${POOLS_BASE_PORT:-$((BASE + 176))}
+  e2e pools.sh bash tests/e2e/pools.sh
   export FPM_FAULTS_BASE_PORT=${FPM_FAULTS_BASE_PORT:-$((BASE + 150))}
   e2e fpm-faults.sh bash tests/e2e/fpm-faults.sh
   e2e "fpm-faults.sh --framework" bash tests/e2e/fpm-faults.sh --framework

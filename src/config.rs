@@ -134,6 +134,30 @@ const RANGES: [(&CStr, u64, u64); 10] = [
     (DURABLE_TIMEOUT, 1, 600_000),
 ];
 
+/// The top of `rsmemcache.retry_interval`'s range, in seconds: the cap on
+/// retry intervals where php.ini's is not known
+/// ([`crate::pool::PoolSettings::retry_interval_cap_s`]).
+pub const MAX_RETRY_INTERVAL_S: u64 = 86_400;
+
+/// The longest retry interval, in seconds, that php.ini's values set:
+/// `retry_interval` (the value of `rsmemcache.retry_interval` as php.ini or
+/// the FPM pool set it) and every `retry_interval=` parameter of
+/// `save_path` and `previous_save_path` (php.ini's `session.save_path` and
+/// `rsmemcache.previous_save_path`). A value that does not parse counts as
+/// the directive's default, 15 s (it is reported when used).
+#[must_use]
+pub fn retry_interval_cap(retry_interval: &str, save_path: &str, previous_save_path: &str) -> u64 {
+    let base = int_of(RETRY_INTERVAL, retry_interval).unwrap_or(15);
+    let current = crate::save_path::parse(save_path).unwrap_or_default();
+    let previous = crate::pool::previous::parse(previous_save_path.trim()).unwrap_or_default();
+    current
+        .iter()
+        .chain(&previous)
+        .filter_map(|spec| spec.retry_interval_s)
+        .fold(base, u64::max)
+        .min(MAX_RETRY_INTERVAL_S)
+}
+
 /// The value of integer directive `name` (one of [`RANGES`]).
 fn int_of(name: &CStr, value: &str) -> Result<u64> {
     let (lo, hi) = RANGES
@@ -403,6 +427,7 @@ impl Config {
                 connect_timeout_ms: int_of(CONNECT_TIMEOUT, &value(CONNECT_TIMEOUT))?,
                 timeout_ms: int_of(TIMEOUT, &value(TIMEOUT))?,
                 retry_interval_s,
+                retry_interval_cap_s: MAX_RETRY_INTERVAL_S,
                 strategy,
                 function,
                 auth_file: value(AUTH_FILE).trim().to_owned(),

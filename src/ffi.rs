@@ -35,6 +35,19 @@ unsafe extern "C" {
     /// The directive's current value (NULL if unknown), owned by the engine.
     pub fn zend_ini_get_value(name: *mut zend_string) -> *mut zend_string;
 
+    /// `ZEND_API char *zend_ini_string_ex(const char *name, size_t
+    /// name_length, int orig, bool *exists);` With `orig` = 1: the value the
+    /// directive had before this request modified it (`ini_set()`,
+    /// `.user.ini`, per-directory settings), i.e. php.ini's, `-d`'s or the
+    /// FPM pool's; NULL (and `*exists` = false) if unknown. `const char *`
+    /// since PHP 8.5, the same ABI.
+    pub fn zend_ini_string_ex(
+        name: *const std::ffi::c_char,
+        name_length: usize,
+        orig: c_int,
+        exists: *mut bool,
+    ) -> *const std::ffi::c_char;
+
     /// `ZEND_API void display_ini_entries(zend_module_entry *module);`
     pub fn display_ini_entries(module: *mut zend_module_entry);
 

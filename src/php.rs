@@ -33,6 +33,34 @@ pub fn ini_string(name: &'static CStr) -> Option<String> {
     ini_with(name, |v| v.map(|b| String::from_utf8_lossy(b).into_owned()))
 }
 
+/// The value of ini directive `name` before this request changed it: what
+/// php.ini, `-d` or the FPM pool's `php_value`/`php_admin_value` set (the
+/// engine's `orig_value` of a modified entry), cut at a NUL byte; `None` if
+/// it is not registered or has no value.
+#[must_use]
+pub fn ini_startup_string(name: &'static CStr) -> Option<String> {
+    let mut exists = false;
+    // SAFETY: `name` is a NUL-terminated string alive for the call and its
+    // length excludes the NUL; `exists` is a live bool. The engine only
+    // reads `name` and returns NULL or a NUL-terminated string it owns for
+    // at least this request, copied here before returning.
+    unsafe {
+        let p = ffi::zend_ini_string_ex(name.as_ptr(), name.to_bytes().len(), 1, &raw mut exists);
+        (exists && !p.is_null()).then(|| CStr::from_ptr(p).to_string_lossy().into_owned())
+    }
+}
+
+/// The cap on retry intervals for this process: the longest interval
+/// php.ini (or the FPM pool) sets ([`crate::config::retry_interval_cap`]).
+fn retry_interval_cap() -> u64 {
+    let startup = |name| ini_startup_string(name).unwrap_or_default();
+    crate::config::retry_interval_cap(
+        &ini_startup_string(crate::config::RETRY_INTERVAL).unwrap_or_else(|| "15".to_owned()),
+        &startup(c"session.save_path"),
+        &startup(crate::config::PREVIOUS_SAVE_PATH),
+    )
+}
+
 /// Raw directive values (in [`crate::config::DIRECTIVES`] order) and the
 /// config validated from them.
 type CachedConfig = (Vec<Option<Vec<u8>>>, crate::config::Config);
@@ -65,7 +93,8 @@ pub fn config() -> crate::error::Result<crate::config::Config> {
     if let Some(config) = same {
         return Ok(config);
     }
-    let config = Config::load(ini_string)?;
+    let mut config = Config::load(ini_string)?;
+    config.pool.retry_interval_cap_s = retry_interval_cap();
     let raw = DIRECTIVES
         .iter()
         .map(|d| ini_with(d.name, |v| v.map(<[u8]>::to_vec)))
@@ -285,7 +314,8 @@ pub fn module_shutdown(module_number: i32) {
 }
 
 /// MINFO: the table `php --ri rsmemcache` and phpinfo() show: version,
-/// protocol, the servers of this process's pools, then every directive.
+/// protocol, the servers of this process's pools and the counters of its
+/// effective uid (never another pool user's), then every directive.
 ///
 /// # Safety
 /// `module` is the engine's pointer to our module entry.
@@ -329,9 +359,12 @@ fn info_table() {
     ext_php_rs::info_table_row!(
         "failure state",
         if crate::shared::region().is_some() {
-            "shared by the workers of this master"
+            format!(
+                "shared by the workers of this master running as uid {}",
+                crate::shared::euid()
+            )
         } else {
-            "per process (no shared table)"
+            "per process (no shared table)".to_owned()
         }
     );
     for (label, state) in &servers {
@@ -365,8 +398,8 @@ fn info_table() {
     ext_php_rs::info_table_end!();
 }
 
-/// The counters now: the shared table's servers and this process's
-/// unshared ones.
+/// The counters now: the shared table's servers of this process's
+/// effective uid and this process's unshared ones.
 fn stats_snapshot() -> crate::stats::Snapshot {
     let pools = crate::registry::all();
     crate::stats::snapshot(pools.iter().flat_map(|p| {

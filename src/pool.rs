@@ -17,15 +17,18 @@
 //!   otherwise the error is returned without marking the server failed, and
 //!   the session layer resolves the outcome by reading state.
 //! * A server that failed (connect error, timeout, I/O or protocol error) is
-//!   skipped by every later request — of every worker of the master: the
-//!   state lives in the shared table of [`crate::shared`] — until its retry
-//!   interval has passed, then probed again by exactly one request that
-//!   needs it ([`Health`]), so a dead server costs its timeout once per
-//!   interval and master, not per request or per worker (pecl-memcache's
-//!   `retry_interval` semantics, made farm-wide). Each error a request paid
-//!   for is queued as an event ([`Pool::take_events`]) for the error log.
-//!   Without a shared table (no module startup, full table) the state is
-//!   this process's own, as before.
+//!   skipped by every later request — of every worker of the master
+//!   running as the same user: the state lives in the shared table of
+//!   [`crate::shared`], one slot per uid and server, claimed once the server
+//!   has answered — until its retry interval has passed since the failure
+//!   (each request applies its own interval, capped by php.ini's), then
+//!   probed again by exactly one request that needs it ([`Health`]), so a
+//!   dead server costs its timeout once per interval and master, not per
+//!   request or per worker (pecl-memcache's `retry_interval` semantics,
+//!   made farm-wide). Each error a request paid for is queued as an event
+//!   ([`Pool::take_events`]) for the error log. Without a shared slot (no
+//!   module startup, full table, a server that never answered) the state
+//!   is this process's own, as before.
 //! * [`Pool::execute_parallel`] writes one pipeline to each of several
 //!   servers and waits for all replies together, each server against its
 //!   own deadline ([`crate::connection::drive`]).
@@ -69,6 +72,12 @@ pub struct PoolSettings {
     pub timeout_ms: u64,
     /// Seconds a failed server is skipped (`rsmemcache.retry_interval`).
     pub retry_interval_s: u64,
+    /// The longest retry interval php.ini sets, in seconds (its
+    /// `rsmemcache.retry_interval`, or a `retry_interval=` in its
+    /// `session.save_path`): every server's interval is capped by it, so a
+    /// value set at run time can only shorten it. 86 400 (the range's top)
+    /// where php.ini is not known.
+    pub retry_interval_cap_s: u64,
     /// Key distribution strategy.
     pub strategy: Strategy,
     /// Key hash function.
@@ -119,13 +128,15 @@ impl Server {
         let timeout = spec.timeout_ms;
         let label = spec.label();
         Self {
-            cells: shared::cells(&identity::shared_identity(&spec, &label, s)),
+            cells: Cells::new(&identity::shared_identity(&spec, &label, s)),
             last_error: Mutex::new(None),
             label,
             connect_timeout: Duration::from_millis(timeout.unwrap_or(s.connect_timeout_ms)),
             io_timeout: Duration::from_millis(timeout.unwrap_or(s.timeout_ms)),
             retry_interval: Duration::from_secs(
-                spec.retry_interval_s.unwrap_or(s.retry_interval_s),
+                spec.retry_interval_s
+                    .unwrap_or(s.retry_interval_s)
+                    .min(s.retry_interval_cap_s),
             ),
             spec,
             idle: Mutex::new(Vec::new()),
@@ -160,7 +171,8 @@ impl Server {
         self.idle.lock().len()
     }
 
-    /// The retry interval for this server.
+    /// The retry interval for this server (capped by php.ini's, see
+    /// [`PoolSettings::retry_interval_cap_s`]).
     #[must_use]
     pub fn retry_interval(&self) -> Duration {
         self.retry_interval
@@ -168,9 +180,10 @@ impl Server {
 
     /// Marks the server failed (for every process sharing its slot).
     fn mark_failed(&self, e: &Error) {
-        let retry = u64::try_from(self.retry_interval.as_millis()).unwrap_or(u64::MAX / 4);
         let fault = Fault::of(e);
-        self.health().fail(shared::now_ms(), retry, fault);
+        let now = shared::now_ms();
+        self.health().fail(now, fault);
+        self.cells.touch(now);
         stats::bump_server(&self.cells, fault.counter());
         *self.last_error.lock() = Some(e.to_string());
         self.idle.lock().clear();
@@ -247,8 +260,11 @@ impl Server {
         }
     }
 
-    /// Books a successful round trip: it clears a failure.
+    /// Books a successful round trip: the server gets its shared slot if it
+    /// had none (see [`crate::shared::Cells::answered`]), and a failure is
+    /// cleared.
     fn record_success(&self) {
+        self.cells.answered(shared::now_ms());
         self.health().succeed();
     }
 

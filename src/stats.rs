@@ -1,15 +1,16 @@
-//! Counters since the master started (issue 13 item 2), kept as atomics in
-//! the slots of [`crate::shared`] — per server in the server's slot, the
-//! session-level ones in a slot of their own — so every worker of a master
-//! adds to the same numbers (per process where no shared table exists).
-//! Also the snapshot `rsmemcache_stats()` returns and its Prometheus text
-//! (exposition format 0.0.4: `# HELP`, `# TYPE`, one sample per line).
+//! Counters since the master started, kept as atomics in the slots of
+//! [`crate::shared`] — per server in the server's slot, the session-level
+//! ones in a totals slot — so every worker of a master running as the same
+//! user adds to the same numbers (per process where no shared table
+//! exists). Each effective uid has its own totals slot and sees only its own
+//! servers: the pools of one master that run as different users never see
+//! or change each other's counters. Also the snapshot `rsmemcache_stats()`
+//! returns and its Prometheus text (exposition format 0.0.4: `# HELP`,
+//! `# TYPE`, one sample per line).
 
 use crate::shared::{self, COUNTER_WORDS, Cells, W_COUNTERS, Words};
-use std::{
-    fmt::Write as _,
-    sync::{OnceLock, atomic::Ordering},
-};
+use parking_lot::Mutex;
+use std::{fmt::Write as _, sync::atomic::Ordering};
 
 /// A per-server counter (a word of the server's slot).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,10 +135,24 @@ const _: () = assert!(SERVER_COUNTERS.len() <= COUNTER_WORDS && TOTALS.len() <= 
 /// The totals slot's identity (no server label starts with `#`).
 const TOTALS_LABEL: &str = "#totals";
 
-static TOTALS_CELLS: OnceLock<Cells> = OnceLock::new();
+/// The totals slot of each effective uid this process ran as (one, except
+/// in a root process that changes its euid, e.g. a CLI test).
+static TOTALS_CELLS: Mutex<Vec<(u32, &'static Cells)>> = Mutex::new(Vec::new());
 
-fn totals() -> &'static Words {
-    TOTALS_CELLS.get_or_init(|| shared::cells(TOTALS_LABEL))
+/// The totals of this process's effective uid, their last use refreshed.
+fn totals() -> &'static Cells {
+    let uid = shared::euid();
+    let mut all = TOTALS_CELLS.lock();
+    let cells = if let Some((_, c)) = all.iter().find(|(u, _)| *u == uid) {
+        c
+    } else {
+        // Kept for the life of the process: one per uid it ever ran as.
+        let c: &'static Cells = Box::leak(Box::new(Cells::claimed(TOTALS_LABEL)));
+        all.push((uid, c));
+        c
+    };
+    cells.answered(shared::now_ms());
+    cells
 }
 
 /// Adds 1 to a server counter of `slot`.
@@ -175,12 +190,15 @@ fn read(slot: &Words, n: usize) -> Vec<u64> {
         .collect()
 }
 
-/// The counters now: every server of the shared table, plus `own` (the
-/// servers of this process whose state is not shared), each label once.
+/// The counters now: every server of the shared table that belongs to
+/// this process's effective uid, plus `own` (the servers of this process
+/// whose state is not shared), each label once.
 #[must_use]
 pub fn snapshot<'a>(own: impl IntoIterator<Item = (String, &'a Words)>) -> Snapshot {
     let mut servers: Vec<(String, Vec<u64>)> = Vec::new();
-    let table = shared::region().map(|t| t.entries()).unwrap_or_default();
+    let table = shared::region()
+        .map(|t| t.entries(shared::euid()))
+        .unwrap_or_default();
     for (label, slot) in table.into_iter().chain(own) {
         if label == TOTALS_LABEL || label.is_empty() || servers.iter().any(|(l, _)| *l == label) {
             continue;

@@ -13,12 +13,15 @@
 /**
  * The servers of this PHP process's pool for $save_path (default:
  * session.save_path), in save_path order, each with its state. Failure state
- * (failed until, failures, the last error's kind) is shared by every worker
+ * (when it failed, failures, the last error's kind) is shared by every worker
  * of a php-fpm master (or Apache prefork parent, or a CLI process and its
- * pcntl_fork() children): it lives in shared memory mapped at module
- * startup, keyed by the server's address ("shared" => true). Without that
- * table (it could not be mapped, or is full) it is kept per process
- * ("shared" => false). Idle connections are always per process.
+ * pcntl_fork() children) that runs as the same user: it lives in shared
+ * memory mapped at module startup, keyed by the effective uid and the
+ * server's address ("shared" => true), claimed once the server has answered
+ * a request of that uid. Each caller applies its own retry interval to the
+ * failure time (capped by php.ini's). Before the server's first answer, or
+ * without that table (it could not be mapped, or is full) it is kept per
+ * process ("shared" => false). Idle connections are always per process.
  *
  * @param string|null $save_path a save_path (either grammar); null: session.save_path
  * @return list<array{
@@ -31,7 +34,7 @@
  *     last_error: string|null,   // the last one's text as this process saw it; from another
  *                                // worker only its kind: "server <label>: no answer (seen by another process)"
  *     idle_connections: int,     // pooled connections this process keeps for reuse
- *     shared: bool,              // whether the state is shared by the workers of the master
+ *     shared: bool,              // whether the state is shared by the workers of the master (same user)
  *     role: string               // "current": in session.save_path; "current+previous": also in
  *                                // rsmemcache.previous_save_path; "previous": only there (a resize:
  *                                // read for sessions not moved yet, never a session's home)
@@ -54,9 +57,10 @@ function rsmemcache_locate(string $id, ?string $save_path = null): array|false {
 
 /**
  * Counters since the php-fpm master (or Apache parent, or this CLI process)
- * started the module, added up by all its workers (they live in the same
- * shared memory as the failure state; "shared" => false when they are this
- * process's own). A failover is a session read or write served by other
+ * started the module, added up by all its workers that run as the caller's
+ * user (they live in the same shared memory as the failure state, per
+ * effective uid: another pool user's servers and counters are never listed;
+ * "shared" => false when they are this process's own). A failover is a session read or write served by other
  * servers than the first rsmemcache.session_redundancy of its probe order;
  * a request that failed over for both its read and its write counts 2.
  *

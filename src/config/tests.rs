@@ -215,3 +215,23 @@ fn docs_list_every_directive_with_its_default() {
         "README lists a directive the code lacks"
     );
 }
+
+#[test]
+fn retry_interval_cap_is_the_longest_interval_php_ini_sets() {
+    assert_eq!(retry_interval_cap("15", "", ""), 15);
+    assert_eq!(retry_interval_cap("2", "127.0.0.1:1", ""), 2);
+    // A save_path parameter in php.ini raises the cap for every server.
+    assert_eq!(
+        retry_interval_cap("2", "tcp://127.0.0.1:1?retry_interval=60, 127.0.0.1:2", ""),
+        60
+    );
+    assert_eq!(
+        retry_interval_cap("2", "", "tcp://127.0.0.1:3?retry_interval=30"),
+        30
+    );
+    // A bad value counts as the default; the range's top bounds the rest.
+    assert_eq!(retry_interval_cap("junk", "::bad::", ""), 15);
+    assert_eq!(retry_interval_cap("86400", "", ""), MAX_RETRY_INTERVAL_S);
+    let c = Config::load(|_| None).unwrap();
+    assert_eq!(c.pool.retry_interval_cap_s, MAX_RETRY_INTERVAL_S);
+}

@@ -5,7 +5,7 @@ use super::PoolSettings;
 use crate::save_path::ServerSpec;
 
 /// The identity of a server in the state shared by a master's workers
-/// ([`shared::cells`]) and in the counters: its label, plus — where how it
+/// ([`crate::shared::Cells`], which adds the effective uid) and in the counters: its label, plus — where how it
 /// is reached can make it fail for one pool and not another — a tag for
 /// TLS or authentication and a CRC-32 of those settings (paths and flags
 /// only, never a secret): a TLS name mismatch or refused credentials under

@@ -161,6 +161,7 @@ mod tests {
             connect_timeout_ms: 100,
             timeout_ms: 100,
             retry_interval_s: 15,
+            retry_interval_cap_s: 86_400,
             strategy: Strategy::Consistent,
             function: HashFunction::Crc32,
             auth_file: String::new(),

@@ -12,7 +12,7 @@ impl Server {
     /// marked failed.
     #[must_use]
     pub fn failed_until(&self) -> Option<u64> {
-        match self.health().state(shared::now_ms()) {
+        match self.health().state(shared::now_ms(), self.retry_ms()) {
             State::Failed(t) => Some(t),
             State::Up | State::RetryDue => None,
         }
@@ -30,7 +30,8 @@ impl Server {
         &self.cells
     }
 
-    /// Whether the server's state is shared with other processes.
+    /// Whether the server's state is shared with other processes (of the
+    /// same uid; only once the server has answered one of them).
     #[must_use]
     pub fn is_shared(&self) -> bool {
         self.cells.is_shared()
@@ -46,11 +47,21 @@ impl Server {
             .saturating_add(1000)
     }
 
+    /// This process's retry interval for the server, in ms: what it applies
+    /// to the failure time the slot holds.
+    fn retry_ms(&self) -> u64 {
+        u64::try_from(self.retry_interval().as_millis()).unwrap_or(u64::MAX)
+    }
+
     /// Whether this thread may use the server now; when its retry is due,
     /// takes the probe if no other process holds it.
     fn admit(&self) -> Admit {
-        self.health()
-            .admit(shared::now_ms(), shared::me(), self.probe_lease_ms())
+        self.health().admit(
+            shared::now_ms(),
+            shared::me(),
+            self.probe_lease_ms(),
+            self.retry_ms(),
+        )
     }
 
     /// Whether a request may use the server now (up, or due for a retry
@@ -109,7 +120,7 @@ impl Server {
     pub fn status(&self) -> ServerStatus {
         let health = self.health();
         let now = shared::now_ms();
-        let (state, until) = match health.state(now) {
+        let (state, until) = match health.state(now, self.retry_ms()) {
             State::Up => ("up", None),
             State::Failed(t) => ("failed", Some(Duration::from_millis(t - now))),
             State::RetryDue => ("retry due", None),

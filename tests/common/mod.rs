@@ -378,6 +378,7 @@ pub fn settings(connect_timeout_ms: u64, timeout_ms: u64, retry_interval_s: u64)
         connect_timeout_ms,
         timeout_ms,
         retry_interval_s,
+        retry_interval_cap_s: 86_400,
         strategy: Strategy::Consistent,
         function: HashFunction::Crc32,
         auth_file: String::new(),
