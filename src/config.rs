@@ -27,6 +27,35 @@ use std::ffi::CStr;
 mod directives;
 pub use directives::*;
 
+/// Whether two directive names are the same (a `const` byte comparison).
+const fn same_name(a: &CStr, b: &CStr) -> bool {
+    let (a, b) = (a.to_bytes(), b.to_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `PHP_INI_SYSTEM | PHP_INI_PERDIR` for the names in [`SYSTEM_PERDIR`],
+/// `PHP_INI_ALL` for the others.
+const fn permission(name: &CStr) -> IniEntryPermission {
+    let mut i = 0;
+    while i < SYSTEM_PERDIR.len() {
+        if same_name(SYSTEM_PERDIR[i], name) {
+            return IniEntryPermission::System.union(IniEntryPermission::PerDir);
+        }
+        i += 1;
+    }
+    IniEntryPermission::All
+}
+
 const fn ini_table() -> [IniEntryDef; DIRECTIVES.len() + 1] {
     let mut table = [IniEntryDef::end(); DIRECTIVES.len() + 1];
     let mut i = 0;
@@ -34,7 +63,7 @@ const fn ini_table() -> [IniEntryDef; DIRECTIVES.len() + 1] {
         table[i] = IniEntryDef::new(
             DIRECTIVES[i].name,
             DIRECTIVES[i].default,
-            IniEntryPermission::All,
+            permission(DIRECTIVES[i].name),
         );
         table[i].on_modify = Some(crate::php::on_modify);
         i += 1;
@@ -226,7 +255,25 @@ fn durable_failure_of(value: &str) -> Result<crate::durable::plan::Failure> {
 }
 
 fn dsn_of(value: &str) -> Result<Option<crate::durable::plan::Dsn>> {
-    crate::durable::plan::parse_dsn(value).map_err(|why| directive_error(DURABLE_DSN, value, why))
+    crate::durable::plan::parse_dsn(value).map_err(|why| {
+        // A refused DSN is shown without its user info (it may hold a
+        // password).
+        directive_error(
+            DURABLE_DSN,
+            &crate::durable::plan::redact_dsn(value),
+            why,
+        )
+    })
+}
+
+fn durable_tls_of(value: &str) -> Result<crate::durable::plan::Tls> {
+    use crate::durable::plan::Tls;
+    pick(
+        DURABLE_TLS,
+        value,
+        &[("required", Tls::Required), ("off", Tls::Off)],
+        "expected required or off",
+    )
 }
 
 fn table_of(value: &str) -> Result<String> {
@@ -267,6 +314,8 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
         durable_failure_of(value).map(drop)
     } else if name == DURABLE_DSN {
         dsn_of(value).map(drop)
+    } else if name == DURABLE_TLS {
+        durable_tls_of(value).map(drop)
     } else if name == DURABLE_TABLE {
         table_of(value).map(drop)
     } else if name == PREVIOUS_SAVE_PATH {
@@ -365,6 +414,7 @@ impl Config {
             .expect("range checked");
         let durable_timeout_ms = int_of(DURABLE_TIMEOUT, &value(DURABLE_TIMEOUT))?;
         let durable_failure = durable_failure_of(&value(DURABLE_FAILURE))?;
+        let durable_tls = durable_tls_of(&value(DURABLE_TLS))?;
         let durable = dsn_of(&value(DURABLE_DSN))?.map(|dsn| crate::durable::Settings {
             dsn,
             credentials_file: value(DURABLE_CREDENTIALS_FILE).trim().to_owned(),
@@ -373,6 +423,10 @@ impl Config {
             timeout_ms: durable_timeout_ms,
             failure: durable_failure,
             retry_interval_s,
+            tls: durable_tls,
+            tls_ca_file: value(DURABLE_TLS_CA_FILE).trim().to_owned(),
+            tls_server_name: value(DURABLE_TLS_SERVER_NAME).trim().to_owned(),
+            server_public_key_file: value(DURABLE_SERVER_PUBLIC_KEY_FILE).trim().to_owned(),
         });
         let encryption = Encryption {
             key_file: value(ENCRYPTION_KEY_FILE).trim().to_owned(),

@@ -106,9 +106,31 @@ pub const DURABLE_WRITE_EVERY: &CStr = c"rsmemcache.durable_write_every";
 pub const DURABLE_TIMEOUT: &CStr = c"rsmemcache.durable_timeout";
 /// `rsmemcache.durable_failure`: `degrade` or `error`.
 pub const DURABLE_FAILURE: &CStr = c"rsmemcache.durable_failure";
+/// `rsmemcache.durable_tls`: `required` (TLS with the database's
+/// certificate verified on a TCP DSN) or `off`.
+pub const DURABLE_TLS: &CStr = c"rsmemcache.durable_tls";
+/// `rsmemcache.durable_tls_ca_file`: PEM file of the CA(s) of the
+/// database's certificate.
+pub const DURABLE_TLS_CA_FILE: &CStr = c"rsmemcache.durable_tls_ca_file";
+/// `rsmemcache.durable_tls_server_name`: empty or the DSN's host.
+pub const DURABLE_TLS_SERVER_NAME: &CStr = c"rsmemcache.durable_tls_server_name";
+/// `rsmemcache.durable_server_public_key_file`: the database's RSA public
+/// key (PEM), pinned for `caching_sha2_password` over plaintext TCP.
+pub const DURABLE_SERVER_PUBLIC_KEY_FILE: &CStr = c"rsmemcache.durable_server_public_key_file";
+
+/// Directives registered `PHP_INI_SYSTEM | PHP_INI_PERDIR` (php.ini, the
+/// web server's per-directory admin settings; never `ini_set()`): where
+/// the farm's secrets go and how their link is checked. Every other
+/// directive is `PHP_INI_ALL`.
+pub const SYSTEM_PERDIR: [&CStr; 4] = [
+    DURABLE_TLS,
+    DURABLE_TLS_CA_FILE,
+    DURABLE_TLS_SERVER_NAME,
+    DURABLE_SERVER_PUBLIC_KEY_FILE,
+];
 
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 31] = [
+pub const DIRECTIVES: [Directive; 35] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
@@ -294,5 +316,29 @@ pub const DIRECTIVES: [Directive; 31] = [
         default: c"degrade",
         unit: "-",
         doc: "degrade | error: database down: work from memcached alone, or fail writes",
+    },
+    Directive {
+        name: DURABLE_TLS,
+        default: c"required",
+        unit: "-",
+        doc: "required | off: TLS to a TCP DSN with the certificate's chain and host verified; off: plaintext (set explicitly; unix sockets never use TLS); system-level",
+    },
+    Directive {
+        name: DURABLE_TLS_CA_FILE,
+        default: c"",
+        unit: "-",
+        doc: "PEM file of the CA(s) of the database's certificate (added to the bundled public roots); system-level",
+    },
+    Directive {
+        name: DURABLE_TLS_SERVER_NAME,
+        default: c"",
+        unit: "-",
+        doc: "empty or the DSN's host: the client verifies the host it connects to (write the certificate's name in the DSN); system-level",
+    },
+    Directive {
+        name: DURABLE_SERVER_PUBLIC_KEY_FILE,
+        default: c"",
+        unit: "-",
+        doc: "the database's RSA public key (PEM) for caching_sha2_password over plaintext TCP; empty: such a login is refused; system-level",
     },
 ];
