@@ -18,6 +18,7 @@ display_errors=1
 error_reporting=-1
 --FILE--
 <?php
+ob_start();
 require __DIR__ . '/durable.inc';
 errlog_open();
 $prefix = 'ded.' . bin2hex(random_bytes(3)) . '.';
@@ -47,6 +48,7 @@ echo count(array_filter(errlog_take(), static fn ($l) => str_contains($l, 'resto
 unlink($creds);
 db_sql("DELETE FROM rsmemcache_sessions WHERE id LIKE '" . addslashes($prefix) . "%'");
 db_sql("DROP USER 'rsm_ed'@'localhost'");
+ob_end_flush();
 ?>
 --EXPECT--
 plugin: ed25519

@@ -14,13 +14,14 @@ error_reporting=-1
 html_errors=0
 --FILE--
 <?php
+ob_start();
 require __DIR__ . '/durable.inc';
 errlog_open();
 $prefix = 'dmsg.' . bin2hex(random_bytes(3)) . '.';
 $seen = [];
 set_error_handler(static function ($no, $msg) use (&$seen) { $seen[] = $msg; return true; });
 $show = static function () use (&$seen): void {
-    foreach ($seen as $m) { echo "  ", preg_replace(['/^\w+\(\): /', '/\/\S+\/sock\?database=\w+/', '/\S*rsmc-empty\w*/', '/127\.0\.0\.1:\d+/', '/\(rsmemcache\)\. .*/', '/rsmemcache %s/'], ['', 'DSN', 'FILE', 'ADDR', '(rsmemcache).', 'rsmemcache'], $m), "\n"; }
+    foreach ($seen as $m) { echo "  ", preg_replace(['/^\w+\(\): /', '/\/\S+\/sock\?database=\w+/', '/\S*rsmc-empty\w*/', '/127\.0\.0\.1:\d+/', '/\(rsmemcache\)\. .*/', '/ \(path: [^)]*\)/'], ['', 'DSN', 'FILE', 'ADDR', '(rsmemcache).', ''], $m), "\n"; }
     $seen = [];
 };
 
@@ -55,11 +56,12 @@ $show();
 $logged = implode("\n", errlog_take());
 echo "Debug text in the log: ", preg_match('/\b(DriverError|IoError|MySqlError) \{/', $logged) ? 'yes' : 'no', "\n";
 db_sql("DELETE FROM rsmemcache_sessions WHERE id LIKE '" . addslashes($prefix) . "%'");
+ob_end_flush();
 ?>
 --EXPECT--
 bool(false)
 password echoed: no
-  rsmemcache: invalid value 'mysql://***@127.0.0.1:3306/rsm_test' for rsmemcache.durable_dsn: put user and password in rsmemcache.durable_credentials_file, not the DSN
+  rsmemcache: invalid value 'mysql://***@ADDR/rsm_test' for rsmemcache.durable_dsn: put user and password in rsmemcache.durable_credentials_file, not the DSN
 empty credentials file:
   rsmemcache: durable tier DSN: rsmemcache.durable_credentials_file FILE: the file is empty; write user:password on its first line (an empty file is refused, never an anonymous login)
   Failed to read session data: rsmemcache
@@ -68,5 +70,5 @@ no credentials file:
   Failed to read session data: rsmemcache
 nothing listening:
   rsmemcache: durable tier mysql://ADDR/rsm_test: cannot connect to ADDR: Connection refused (os error 111); check the DSN and that the database listens
-  Failed to write session data (rsmemcache).
+  Failed to read session data: rsmemcache
 Debug text in the log: no

@@ -13,6 +13,7 @@ display_errors=1
 error_reporting=-1
 --FILE--
 <?php
+ob_start();
 require __DIR__ . '/durable.inc';
 errlog_open();
 $prefix = 'dzero.' . bin2hex(random_bytes(3)) . '.';
@@ -24,7 +25,7 @@ for ($i = 0; $i < $N; $i++) {
     session_id($ids[$i] = db_sid("z$i"));
     session_start(); $_SESSION['n'] = $i; session_write_close();
 }
-ini_set('session.save_path', MC_REFUSED . ',' . MC_REFUSED);
+ini_set('session.save_path', MC_REFUSED);
 $read = $written = 0;
 foreach ($ids as $i => $id) {
     session_id($id);
@@ -57,6 +58,7 @@ session_start();
 echo "strict mode, unknown id: id kept ", var_export(session_id() === $unknown, true), "\n";
 session_write_close();
 db_sql("DELETE FROM rsmemcache_sessions WHERE id LIKE '" . addslashes($prefix) . "%'");
+ob_end_flush();
 ?>
 --EXPECT--
 retry_interval=0, every memcached down: read 5 of 5, written 5 of 5

@@ -81,27 +81,24 @@ db_sql("DELETE FROM rsmemcache_sessions WHERE id LIKE '" . addslashes($prefix) .
 ?>
 --EXPECT--
 verified TLS: write true, read from the table true, row version 1, tier up
-  rsmemcache: session tls...: no copy in memcached; version 1 restored from the durable tier
+  rsmemcache: session <id>: no copy in memcached; version 1 restored from the durable tier
+  rsmemcache: session <id>: read repair wrote version 1 to 1 stale or missing copy
 bytes recorded: many
   the value on the wire: no
   the session id on the wire: no
   the password on the wire: no
   the table name on the wire: no
   SQL on the wire: no
-certificate for another address: written false
-  rsmemcache: durable tier DSN: the database's certificate is not valid for the name verified (the DSN's host, or rsmemcache.durable_tls_server_name); the certificate needs that name in its subjectAltName
-  Failed to write session data (rsmemcache).
+certificate for another address: written true
+  rsmemcache: durable tier DSN: the database's certificate is not valid for the name verified (the DSN's host, or rsmemcache.durable_tls_server_name); the certificate needs that name in its subjectAltName; sessions work from memcached alone for 15 s
   password or user name sent: no
-certificate from another CA: written false
-  rsmemcache: durable tier DSN: the database's certificate is not signed by a CA of rsmemcache.durable_tls_ca_file (or the bundled public roots)
-  Failed to write session data (rsmemcache).
-server without TLS: written false
-  rsmemcache: durable tier DSN: the database does not offer TLS and rsmemcache.durable_tls = required: give the server a certificate (ssl_cert, ssl_key), or set rsmemcache.durable_tls = off for a link you trust
-  Failed to write session data (rsmemcache).
-  impostor saw: greeting, closed
-server name other than the host: written false
-  rsmemcache: durable tier DSN: rsmemcache.durable_tls_server_name db.example differs from the DSN's host 127.0.0.1: this client verifies the host it connects to, so write the certificate's name as the DSN's host (and let it resolve to the database)
-  Failed to write session data (rsmemcache).
+certificate from another CA: written true
+  rsmemcache: durable tier DSN: the database's certificate is not signed by a CA of rsmemcache.durable_tls_ca_file (or the bundled public roots); sessions work from memcached alone for 15 s
+server without TLS: written true
+  rsmemcache: durable tier DSN: the database does not offer TLS and rsmemcache.durable_tls = required: give the server a certificate (ssl_cert, ssl_key), or set rsmemcache.durable_tls = off for a link you trust; sessions work from memcached alone for 15 s
+  impostor saw: greeting, quit, closed
+server name other than the host: written true
+  rsmemcache: durable tier DSN: rsmemcache.durable_tls_server_name db.example differs from the DSN's host 127.0.0.1: this client verifies the host it connects to, so write the certificate's name as the DSN's host (and let it resolve to the database); sessions work from memcached alone for 15 s
 Debug text in any message: no
 string(8) "required"
 bool(false)

@@ -258,11 +258,7 @@ fn dsn_of(value: &str) -> Result<Option<crate::durable::plan::Dsn>> {
     crate::durable::plan::parse_dsn(value).map_err(|why| {
         // A refused DSN is shown without its user info (it may hold a
         // password).
-        directive_error(
-            DURABLE_DSN,
-            &crate::durable::plan::redact_dsn(value),
-            why,
-        )
+        directive_error(DURABLE_DSN, &crate::durable::plan::redact_dsn(value), why)
     })
 }
 
@@ -271,7 +267,12 @@ fn durable_tls_of(value: &str) -> Result<crate::durable::plan::Tls> {
     pick(
         DURABLE_TLS,
         value,
-        &[("required", Tls::Required), ("off", Tls::Off)],
+        // php.ini and -d turn an unquoted `off` into an empty string.
+        &[
+            ("required", Tls::Required),
+            ("off", Tls::Off),
+            ("", Tls::Off),
+        ],
         "expected required or off",
     )
 }

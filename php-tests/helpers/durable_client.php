@@ -29,6 +29,6 @@ $logged = [];
 foreach (file($errlog, FILE_IGNORE_NEW_LINES) ?: [] as $line) {
     if (preg_match('/^(?:\[[^\]]*\] )?(rsmemcache: .*)$/', $line, $m)) { $logged[] = $m[1]; }
 }
-$tier = array_values(array_filter(rsmemcache_servers(), static fn ($s) => str_starts_with($s['server'], 'durable ')));
+$tier = array_values(array_filter(rsmemcache_servers() ?: [], static fn ($s) => str_starts_with($s['server'], 'durable ')));
 echo json_encode(['started' => $started, 'written' => $written, 'data' => $data, 'warnings' => $warnings,
     'logged' => $logged, 'durable' => $tier[0] ?? null]), "\n";

@@ -101,7 +101,10 @@ while (microtime(true) < $end) {
     send($c, 0, $greeting);
     $log('greeting');
     $p = packet($c);
-    if ($p !== null) {
+    if ($p !== null && strlen($p[1]) < 33) {
+        // Not a handshake response: COM_QUIT (0x01) of a client giving up, or an SSL request.
+        $log($p[1] === "\x01" ? 'quit' : 'short-packet ' . strlen($p[1]));
+    } elseif ($p !== null) {
         // capabilities(4) max packet(4) charset(1) filler(23) user NUL ...
         $user = strstr(substr($p[1], 32), "\0", true);
         $log('response user=' . $user);
@@ -112,6 +115,10 @@ while (microtime(true) < $end) {
             $after = 0;
             while (($q = packet($c)) !== null) {
                 $after += strlen($q[1]) + 4;
+                if ($q[1] === "\x01") {
+                    $log('quit');              // COM_QUIT: the client gave up
+                    break;
+                }
                 if ($q[1] === "\x02") {
                     $log('key-request');
                     send($c, $q[0] + 1, "\x01" . openssl_pkey_get_details($key)['key']);

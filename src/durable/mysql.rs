@@ -67,7 +67,9 @@ fn tls_words(e: &rustls::Error) -> String {
                 "the database's certificate is not valid yet (check the clocks)"
             }
             C::Revoked => "the database's certificate is revoked",
-            _ => "the database's certificate was refused (an X.509 v3 certificate with subjectAltName, signed by the CA of rsmemcache.durable_tls_ca_file, is expected)",
+            _ => {
+                "the database's certificate was refused (an X.509 v3 certificate with subjectAltName, signed by the CA of rsmemcache.durable_tls_ca_file, is expected)"
+            }
         },
         rustls::Error::AlertReceived(_) => {
             "the database ended the TLS handshake (it may want a different TLS version or a client certificate)"
@@ -360,7 +362,7 @@ mod tests {
                 rustls::CertificateError::NotValidForName,
             )),
             io_tls(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::UnsupportedCertVersion,
+                rustls::CertificateError::BadEncoding,
             )),
             mysql::Error::IoError(io::Error::from(io::ErrorKind::IsADirectory)),
             mysql::Error::IoError(io::Error::from(io::ErrorKind::UnexpectedEof)),

@@ -133,7 +133,9 @@ pub fn redact_dsn(text: &str) -> String {
 /// (never an anonymous login) or a first line without `user:`.
 pub fn parse_credentials(content: &str) -> Result<(String, String), &'static str> {
     if content.trim().is_empty() {
-        return Err("the file is empty; write user:password on its first line (an empty file is refused, never an anonymous login)");
+        return Err(
+            "the file is empty; write user:password on its first line (an empty file is refused, never an anonymous login)",
+        );
     }
     let line = content.lines().next().unwrap_or("").trim_end_matches('\r');
     match line.split_once(':') {
