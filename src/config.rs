@@ -1,7 +1,8 @@
 //! The `rsmemcache.*` ini directives: names, defaults, the static table PHP
 //! registers, and validation of their values into a [`Config`] snapshot.
 //!
-//! All directives are `PHP_INI_ALL`, so they are read at every session
+//! Directives are `PHP_INI_ALL` except those of [`SYSTEM_PERDIR`]
+//! (`PHP_INI_SYSTEM | PHP_INI_PERDIR`); all are read at every session
 //! `open()` (never cached at MINIT) and a bad value is reported then, as a
 //! warning naming the directive, and the session does not start. A bad value
 //! given to `ini_set()` (or in `.htaccess`/`.user.ini`) is refused at once by

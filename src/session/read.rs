@@ -98,13 +98,13 @@ impl Handler {
             if let Some(l) = o.lock_copy.take_if(|l| failed.contains(&l.server)) {
                 self.delete_lock_when_back(l.server, &o.keys.lock, &l.value);
             }
-            let copies = self.pick_except(&order, n, &failed);
+            let copies = self.pick_except(&order, n, failed);
             if copies.is_empty() {
                 return Err(self.unreachable(&o.sid, &order, last));
             }
             let lock_server = match token {
                 Some(_) if o.lock.is_none() => {
-                    match self.pick_except(&lock_order, 1, &failed).first() {
+                    match self.pick_except(&lock_order, 1, failed).first() {
                         Some(&s) => Some(s),
                         None => return Err(self.unreachable(&o.sid, &lock_order, last)),
                     }
@@ -112,7 +112,7 @@ impl Handler {
                 _ => None,
             };
             let copy_server =
-                lock_server.and_then(|s| self.lock_copy_server(&lock_order, s, &failed));
+                lock_server.and_then(|s| self.lock_copy_server(&lock_order, s, failed));
             let value = token.as_ref().map(|t| self.lock_value(t));
             let mut batch = Batch::default();
             if let (Some(s), Some(v)) = (lock_server, value.as_deref()) {
@@ -131,7 +131,7 @@ impl Handler {
                 batch.push(c, read_cmd(&o.keys.data, n > 1), Tag::Copy(i));
             }
             // After a resize: the old home is read in the same round trip.
-            let previous = self.previous_servers(&o.keys.data_hash, &copies, &failed);
+            let previous = self.previous_servers(&o.keys.data_hash, &copies, failed);
             for (j, &s) in previous.iter().enumerate().filter(|_| read_now) {
                 batch.push(s, read_cmd(&o.keys.data, true), Tag::Previous(j));
             }
@@ -250,7 +250,7 @@ impl Handler {
                             cas,
                             value: v.clone(),
                         });
-                        if let Some(b) = self.lock_copy_server(&lock_order, s, &failed)
+                        if let Some(b) = self.lock_copy_server(&lock_order, s, failed)
                             && !self.wait_lock_copy(o, b, &v)?
                         {
                             return self.gave_up_on_lock(o, &copies, n);
