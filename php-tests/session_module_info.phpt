@@ -45,6 +45,10 @@ $lines = [
     'rsmemcache.durable_write_every => 1 => 1',
     'rsmemcache.durable_timeout => 1000 => 1000',
     'rsmemcache.durable_failure => degrade => degrade',
+    'rsmemcache.durable_tls => required => required',
+    'rsmemcache.durable_tls_ca_file => no value => no value',
+    'rsmemcache.durable_tls_server_name => no value => no value',
+    'rsmemcache.durable_server_public_key_file => no value => no value',
     'rsmemcache.encryption_key_file => no value => no value',
     'rsmemcache.encryption_accept_plaintext => 0 => 0',
     'rsmemcache.previous_save_path => no value => no value',
@@ -53,7 +57,7 @@ foreach ($lines as $l) {
     echo str_pad($l, 60), preg_match('/^' . preg_quote($l, '/') . '$/m', $info) ? 'present' : 'MISSING', "\n";
 }
 echo preg_match('/^version => \d+\.\d+\.\d+\S*$/m', $info) ? "version ok\n" : "version MISSING\n";
-foreach (['prefix', 'compat', 'connect_timeout', 'timeout', 'retry_interval', 'hash_strategy', 'hash_function', 'allow_failover', 'max_failover_attempts', 'session_redundancy', 'locking', 'lock_wait_time', 'lock_expire', 'lock_failure', 'auth_file', 'tls', 'tls_ca_file', 'tls_cert_file', 'tls_key_file', 'tls_server_name', 'tls_verify_peer', 'lock_wait_log', 'durable_dsn', 'durable_credentials_file', 'durable_table', 'durable_write_every', 'durable_timeout', 'durable_failure', 'encryption_key_file', 'encryption_accept_plaintext', 'previous_save_path'] as $d) {
+foreach (['prefix', 'compat', 'connect_timeout', 'timeout', 'retry_interval', 'hash_strategy', 'hash_function', 'allow_failover', 'max_failover_attempts', 'session_redundancy', 'locking', 'lock_wait_time', 'lock_expire', 'lock_failure', 'auth_file', 'tls', 'tls_ca_file', 'tls_cert_file', 'tls_key_file', 'tls_server_name', 'tls_verify_peer', 'lock_wait_log', 'durable_dsn', 'durable_credentials_file', 'durable_table', 'durable_write_every', 'durable_timeout', 'durable_failure', 'durable_tls', 'durable_tls_ca_file', 'durable_tls_server_name', 'durable_server_public_key_file', 'encryption_key_file', 'encryption_accept_plaintext', 'previous_save_path'] as $d) {
     var_dump(ini_get("rsmemcache.$d"));
 }
 var_dump(count(array_filter(array_keys(ini_get_all('rsmemcache')), fn ($k) => str_starts_with($k, 'rsmemcache.'))));
@@ -91,6 +95,10 @@ rsmemcache.durable_table => rsmemcache_sessions => rsmemcache_sessionspresent
 rsmemcache.durable_write_every => 1 => 1                    present
 rsmemcache.durable_timeout => 1000 => 1000                  present
 rsmemcache.durable_failure => degrade => degrade            present
+rsmemcache.durable_tls => required => required              present
+rsmemcache.durable_tls_ca_file => no value => no value      present
+rsmemcache.durable_tls_server_name => no value => no value  present
+rsmemcache.durable_server_public_key_file => no value => no valuepresent
 rsmemcache.encryption_key_file => no value => no value      present
 rsmemcache.encryption_accept_plaintext => 0 => 0            present
 rsmemcache.previous_save_path => no value => no value       present
@@ -123,7 +131,11 @@ string(19) "rsmemcache_sessions"
 string(1) "1"
 string(4) "1000"
 string(7) "degrade"
+string(8) "required"
+string(0) ""
+string(0) ""
+string(0) ""
 string(0) ""
 string(1) "0"
 string(0) ""
-int(32)
+int(36)

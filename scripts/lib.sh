@@ -101,16 +101,19 @@ php_fpm_for() {
 }
 
 # Starts a private MariaDB (Debian's mariadb-server) for the durable tier:
-#   mariadb_private DIR PORT DATABASE
+#   mariadb_private DIR PORT DATABASE [MARIADBD_ARG...]
 # bootstraps DIR/data with mariadb-install-db, writes DIR/start.sh (starts
 # mariadbd in the background: socket DIR/sock, 127.0.0.1:PORT, pid file
-# DIR/pid, never the system service), starts it, waits until it answers,
+# DIR/pid, never the system service; extra arguments, e.g. --ssl-cert=...,
+# are appended), starts it, waits until it answers,
 # creates DATABASE with the table of stubs/rsmemcache-durable.sql and a user
 # rsm whose random password goes to DIR/credentials (user:password). Stop it
 # with: stop_pids "$(cat DIR/pid)". Returns non-zero, saying why on stderr,
 # when something fails. Needs mariadbd, mariadb-install-db and mariadb.
 mariadb_private() {
-  local dir=$1 port=$2 db=$3 mariadbd user secret i
+  local dir=$1 port=$2 db=$3 mariadbd user secret i extra=""
+  shift 3
+  (($# == 0)) || extra=$(printf ' %q' "$@")
   mariadbd=$(command -v mariadbd || { [[ -x /usr/sbin/mariadbd ]] && echo /usr/sbin/mariadbd; } || true)
   [[ -n "$mariadbd" ]] || { echo "mariadbd not found" >&2; return 1; }
   user=$(id -un)
@@ -129,7 +132,7 @@ for fd in /proc/\$\$/fd/*; do
 done
 "$mariadbd" --no-defaults --datadir="$dir/data" --socket="$dir/sock" --port=$port \\
   --bind-address=127.0.0.1 --user="$user" --pid-file="$dir/pid" --skip-name-resolve \\
-  --innodb-buffer-pool-size=32M --log-error="$dir/error.log" </dev/null >/dev/null 2>&1 &
+  --innodb-buffer-pool-size=32M --log-error="$dir/error.log"$extra </dev/null >/dev/null 2>&1 &
 START
   bash "$dir/start.sh"
   for ((i = 0; i < 600; i++)); do

@@ -183,15 +183,33 @@ done
 # Started once per run when mariadbd exists (Debian's mariadb-server): own
 # datadir, unix socket and loopback port (BASE+100) under the run's temp
 # dir, never the system service; stopped by the PID in its pid file (the
-# fault test restarts it through $run_dir/mariadb/start.sh). Without it the
-# durable tests skip, saying so.
+# fault test restarts it through $run_dir/mariadb/start.sh). Its TCP port
+# speaks TLS only (--require-secure-transport=ON; the unix socket counts as
+# secure), with a v3 certificate for IP:127.0.0.1 signed by a CA made here
+# with openssl ($db_dir/tls/ca.pem, exported for php-tests/durable_tls*.phpt).
+# Without it the durable tests skip, saying so.
 db_dir=""
 if { command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]]; } \
   && command -v mariadb-install-db >/dev/null 2>&1 && command -v mariadb >/dev/null 2>&1; then
   db_dir="$run_dir/mariadb"
   db_port=$((BASE + 100))
   port_in_use "$db_port" && die "port $db_port (MariaDB) is already in use; set RSMEMCACHE_TEST_BASE_PORT to a free range"
-  mariadb_private "$db_dir" "$db_port" rsm_test || die "the private MariaDB did not start"
+  db_tls=()
+  if command -v openssl >/dev/null 2>&1; then
+    mkdir -p "$db_dir/tls"
+    (
+      cd "$db_dir/tls"
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
+        -days 2 -subj "/CN=rsmemcache test database CA"
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout db.key -out db.csr -subj "/CN=db"
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >db.ext
+      openssl x509 -req -in db.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out db.pem -days 2 -extfile db.ext
+    ) >"$db_dir/tls.log" 2>&1 || die "openssl could not make the MariaDB test certificates: $(tail -n 3 "$db_dir/tls.log")"
+    db_tls=(--ssl-ca="$db_dir/tls/ca.pem" --ssl-cert="$db_dir/tls/db.pem" --ssl-key="$db_dir/tls/db.key"
+      --require-secure-transport=ON)
+    export RSMEMCACHE_TEST_MARIADB_CA="$db_dir/tls/ca.pem"
+  fi
+  mariadb_private "$db_dir" "$db_port" rsm_test "${db_tls[@]}" || die "the private MariaDB did not start"
   export RSMEMCACHE_TEST_MARIADB_DIR="$db_dir"
   export RSMEMCACHE_TEST_MARIADB_PORT="$db_port"
   log "MariaDB up: 127.0.0.1:$db_port $db_dir/sock (pid $(cat "$db_dir/pid"))"

@@ -258,7 +258,26 @@ fn durable_failure_of(value: &str) -> Result<crate::durable::plan::Failure> {
 }
 
 fn dsn_of(value: &str) -> Result<Option<crate::durable::plan::Dsn>> {
-    crate::durable::plan::parse_dsn(value).map_err(|why| directive_error(DURABLE_DSN, value, why))
+    crate::durable::plan::parse_dsn(value).map_err(|why| {
+        // A refused DSN is shown without its user info (it may hold a
+        // password).
+        directive_error(DURABLE_DSN, &crate::durable::plan::redact_dsn(value), why)
+    })
+}
+
+fn durable_tls_of(value: &str) -> Result<crate::durable::plan::Tls> {
+    use crate::durable::plan::Tls;
+    pick(
+        DURABLE_TLS,
+        value,
+        // php.ini and -d turn an unquoted `off` into an empty string.
+        &[
+            ("required", Tls::Required),
+            ("off", Tls::Off),
+            ("", Tls::Off),
+        ],
+        "expected required or off",
+    )
 }
 
 fn table_of(value: &str) -> Result<String> {
@@ -299,6 +318,8 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
         durable_failure_of(value).map(drop)
     } else if name == DURABLE_DSN {
         dsn_of(value).map(drop)
+    } else if name == DURABLE_TLS {
+        durable_tls_of(value).map(drop)
     } else if name == DURABLE_TABLE {
         table_of(value).map(drop)
     } else if name == PREVIOUS_SAVE_PATH {
@@ -400,6 +421,7 @@ impl Config {
             .expect("range checked");
         let durable_timeout_ms = int_of(DURABLE_TIMEOUT, &value(DURABLE_TIMEOUT))?;
         let durable_failure = durable_failure_of(&value(DURABLE_FAILURE))?;
+        let durable_tls = durable_tls_of(&value(DURABLE_TLS))?;
         let durable = dsn_of(&value(DURABLE_DSN))?.map(|dsn| crate::durable::Settings {
             dsn,
             credentials_file: value(DURABLE_CREDENTIALS_FILE).trim().to_owned(),
@@ -408,6 +430,10 @@ impl Config {
             timeout_ms: durable_timeout_ms,
             failure: durable_failure,
             retry_interval_s,
+            tls: durable_tls,
+            tls_ca_file: value(DURABLE_TLS_CA_FILE).trim().to_owned(),
+            tls_server_name: value(DURABLE_TLS_SERVER_NAME).trim().to_owned(),
+            server_public_key_file: value(DURABLE_SERVER_PUBLIC_KEY_FILE).trim().to_owned(),
         });
         let encryption = Encryption {
             key_file: value(ENCRYPTION_KEY_FILE).trim().to_owned(),

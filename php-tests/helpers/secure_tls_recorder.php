@@ -2,9 +2,10 @@
 /* A recording TCP proxy for secure_tls_wire.phpt (no rsmemcache needed): what
  * an eavesdropper on the network between PHP and memcached would capture.
  *
- * Usage: php secure_tls_recorder.php <listen port> <upstream host:port> <dir> [lifetime_s=120]
+ * Usage: php secure_tls_recorder.php <listen [host:]port> <upstream host:port> <dir> [lifetime_s=120]
  *
- * Listens on 127.0.0.1:<listen port>, prints "port <n>" on stdout once it
+ * Listens on 127.0.0.1:<listen port> (or the loopback address given before
+ * it, e.g. 127.0.0.2:PORT), prints "port <n>" on stdout once it
  * does, and relays every client connection (numbered 1, 2, ...) to its own
  * upstream connection, untouched, appending each direction's bytes to
  * <dir>/conn<n>.c2s (client to server) and <dir>/conn<n>.s2c. One line per
@@ -20,9 +21,10 @@ if ($argc < 4) {
     fwrite(STDERR, "usage: secure_tls_recorder.php <listen port> <upstream> <dir> [lifetime]\n");
     exit(2);
 }
-[, $port, $upstream, $dir] = $argv;
+[, $listen, $upstream, $dir] = $argv;
+[$host, $port] = str_contains($listen, ':') ? explode(':', $listen, 2) : ['127.0.0.1', $listen];
 $lifetime = (int)($argv[4] ?? 120);
-$server = stream_socket_server("tcp://127.0.0.1:$port", $errno, $errstr);
+$server = stream_socket_server("tcp://$host:$port", $errno, $errstr);
 if (!$server) {
     fwrite(STDERR, "cannot listen on $port: $errstr\n");
     exit(1);

@@ -141,6 +141,17 @@ pub const DURABLE_WRITE_EVERY: &CStr = c"rsmemcache.durable_write_every";
 pub const DURABLE_TIMEOUT: &CStr = c"rsmemcache.durable_timeout";
 /// `rsmemcache.durable_failure`: `degrade` or `error`.
 pub const DURABLE_FAILURE: &CStr = c"rsmemcache.durable_failure";
+/// `rsmemcache.durable_tls`: `required` (TLS with the database's
+/// certificate verified on a TCP DSN) or `off`.
+pub const DURABLE_TLS: &CStr = c"rsmemcache.durable_tls";
+/// `rsmemcache.durable_tls_ca_file`: PEM file of the CA(s) of the
+/// database's certificate.
+pub const DURABLE_TLS_CA_FILE: &CStr = c"rsmemcache.durable_tls_ca_file";
+/// `rsmemcache.durable_tls_server_name`: empty or the DSN's host.
+pub const DURABLE_TLS_SERVER_NAME: &CStr = c"rsmemcache.durable_tls_server_name";
+/// `rsmemcache.durable_server_public_key_file`: the database's RSA public
+/// key (PEM), pinned for `caching_sha2_password` over plaintext TCP.
+pub const DURABLE_SERVER_PUBLIC_KEY_FILE: &CStr = c"rsmemcache.durable_server_public_key_file";
 
 /// `rsmemcache.test_allow_ini_set`: 1 lets `ini_set()` change the system
 /// settings too ([`Access::System`]) — for test suites, which vary them
@@ -149,7 +160,7 @@ pub const DURABLE_FAILURE: &CStr = c"rsmemcache.durable_failure";
 pub const TEST_ALLOW_INI_SET: &CStr = c"rsmemcache.test_allow_ini_set";
 
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 32] = [
+pub const DIRECTIVES: [Directive; 36] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
@@ -366,6 +377,34 @@ pub const DIRECTIVES: [Directive; 32] = [
         unit: "-",
         doc: "degrade | error: database down: work from memcached alone, or fail writes",
         access: Access::All,
+    },
+    Directive {
+        name: DURABLE_TLS,
+        default: c"required",
+        unit: "-",
+        doc: "required | off: TLS to a TCP DSN with the certificate's chain and host verified; off: plaintext (set explicitly; unix sockets never use TLS); system-level",
+        access: Access::System,
+    },
+    Directive {
+        name: DURABLE_TLS_CA_FILE,
+        default: c"",
+        unit: "-",
+        doc: "PEM file of the CA(s) of the database's certificate (added to the bundled public roots); system-level",
+        access: Access::System,
+    },
+    Directive {
+        name: DURABLE_TLS_SERVER_NAME,
+        default: c"",
+        unit: "-",
+        doc: "empty or the DSN's host: the client verifies the host it connects to (write the certificate's name in the DSN); system-level",
+        access: Access::System,
+    },
+    Directive {
+        name: DURABLE_SERVER_PUBLIC_KEY_FILE,
+        default: c"",
+        unit: "-",
+        doc: "the database's RSA public key (PEM) for caching_sha2_password over plaintext TCP; empty: such a login is refused; system-level",
+        access: Access::System,
     },
     Directive {
         name: TEST_ALLOW_INI_SET,

@@ -19,7 +19,7 @@ use crate::{
 use once_cell::sync::Lazy;
 use parking_lot::Mutex;
 use plan::{Dsn, Failure, Health};
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, panic::AssertUnwindSafe, sync::Arc};
 
 /// Validated `rsmemcache.durable_*` directives (the tier is on when
 /// `rsmemcache.durable_dsn` is not empty).
@@ -28,7 +28,7 @@ pub struct Settings {
     /// `rsmemcache.durable_dsn`.
     pub dsn: Dsn,
     /// `rsmemcache.durable_credentials_file`: path of the `user:password`
-    /// file (empty: connect as the current OS user without a password).
+    /// file (empty: no connection is tried; never an anonymous login).
     pub credentials_file: String,
     /// `rsmemcache.durable_table`: a plain identifier.
     pub table: String,
@@ -41,6 +41,18 @@ pub struct Settings {
     /// `rsmemcache.retry_interval`, seconds: how long a failed database is
     /// left alone (and how often its failure is logged).
     pub retry_interval_s: u64,
+    /// `rsmemcache.durable_tls`: TLS on a TCP link (`required`) or not.
+    pub tls: plan::Tls,
+    /// `rsmemcache.durable_tls_ca_file`: PEM CA file added to the bundled
+    /// public roots (empty: those roots only).
+    pub tls_ca_file: String,
+    /// `rsmemcache.durable_tls_server_name`: empty, or the DSN's host (the
+    /// client verifies the host it connects to).
+    pub tls_server_name: String,
+    /// `rsmemcache.durable_server_public_key_file`: the server's RSA public
+    /// key (PEM) for `caching_sha2_password` over plaintext TCP; empty:
+    /// such a login is refused.
+    pub server_public_key_file: String,
 }
 
 /// A session row.
@@ -170,7 +182,10 @@ pub fn all() -> Vec<Arc<Tier>> {
 
 fn open_store(settings: &Settings) -> Result<Box<dyn Store>, StoreError> {
     let (user, pass) = if settings.credentials_file.is_empty() {
-        (String::new(), String::new())
+        return Err(StoreError {
+            missing_table: false,
+            text: "rsmemcache.durable_credentials_file is not set: name a file whose first line is user:password (an anonymous login is never tried)".to_owned(),
+        });
     } else {
         let text = crate::secret_file::read_checked(
             "rsmemcache.durable_credentials_file",
@@ -182,20 +197,46 @@ fn open_store(settings: &Settings) -> Result<Box<dyn Store>, StoreError> {
             missing_table: false,
             text: format!(
                 "cannot use rsmemcache.durable_credentials_file {}: {why}",
-                settings.credentials_file
+                crate::error::escape_for_message(settings.credentials_file.as_bytes(), 200)
             ),
         })?;
         plan::parse_credentials(&text).map_err(|why| StoreError {
             missing_table: false,
             text: format!(
                 "rsmemcache.durable_credentials_file {}: {why}",
-                settings.credentials_file
+                crate::error::escape_for_message(settings.credentials_file.as_bytes(), 200)
             ),
         })?
     };
     Ok(Box::new(mysql::MysqlStore::connect(
         settings, &user, &pass,
     )?))
+}
+
+/// Runs one call into the database client, turning a panic inside it into
+/// a [`StoreError`], so that the tier's own policy (`durable_failure`,
+/// health, counters, retry interval) applies to it as to any failure. The
+/// panic's message is kept only when it is plain words (no `Debug`
+/// output).
+fn client_guard<T>(f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    match std::panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .filter(|m| m.len() <= 120 && !m.contains(['{', '(', '`', '"']));
+            drop(payload);
+            Err(StoreError {
+                missing_table: false,
+                text: format!(
+                    "the database client failed inside (a panic{}, caught; the connection was dropped): usually a malformed answer from the server; check that the DSN points at MariaDB/MySQL",
+                    what.map_or_else(String::new, |m| format!(": {m}"))
+                ),
+            })
+        }
+    }
 }
 
 impl Tier {
@@ -279,7 +320,7 @@ impl Tier {
         let outcome = if st.health.usable(now) {
             let opened = match st.store.take() {
                 Some(s) => Ok(s),
-                None => open_store(&self.settings).map(|s| (pid, s)),
+                None => client_guard(|| open_store(&self.settings)).map(|s| (pid, s)),
             };
             match opened {
                 Ok((p, mut store)) => {
@@ -287,11 +328,14 @@ impl Tier {
                     if known.len() >= KNOWN_MAX {
                         known.clear();
                     }
-                    let r = f(&mut *store, known);
+                    let r = client_guard(|| f(&mut *store, known));
                     if r.is_ok() {
                         // Only a connection that answered is kept; after an
-                        // error it may be out of step: dropped.
+                        // error it may be out of step: dropped (a drop that
+                        // panics too is caught: nothing unwinds into PHP).
                         st.store = Some((p, store));
+                    } else {
+                        let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(store)));
                     }
                     r
                 }
@@ -352,5 +396,27 @@ impl Tier {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_panic_is_a_store_error() {
+        let r: Result<(), StoreError> = client_guard(|| {
+            let v: Vec<u8> = Vec::new();
+            let i = v.len();
+            std::hint::black_box(v[i]);
+            Ok(())
+        });
+        let e = r.unwrap_err();
+        assert!(e.text.contains("panic: index out of bounds"), "{}", e.text);
+        assert!(!e.missing_table);
+        // A message with Debug output in it is not repeated.
+        let r: Result<(), StoreError> = client_guard(|| panic!("bad {:?}", Some(1)));
+        assert!(!r.unwrap_err().text.contains("Some"));
+        assert_eq!(client_guard(|| Ok(7)), Ok(7));
     }
 }

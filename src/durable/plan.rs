@@ -110,18 +110,57 @@ pub fn parse_dsn(text: &str) -> Result<Option<Dsn>, &'static str> {
     }))
 }
 
+/// The DSN as it may appear in a message: a DSN holding user info
+/// (`mysql://user:password@host/db`, which [`parse_dsn`] refuses) is shown
+/// with everything before its `@` replaced, so a refused DSN never echoes
+/// its password.
+#[must_use]
+pub fn redact_dsn(text: &str) -> String {
+    match (text.find("://"), text.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***@{}", &text[..scheme], &text[at + 1..])
+        }
+        (None, Some(at)) => format!("***@{}", &text[at + 1..]),
+        _ => text.to_owned(),
+    }
+}
+
 /// Parses a credentials file's content: `user:password` on its first line
 /// (the password may contain `:`; a trailing CR is dropped).
 ///
 /// # Errors
-/// A reason text that never contains the file's content.
+/// A reason text that never contains the file's content: an empty file
+/// (never an anonymous login) or a first line without `user:`.
 pub fn parse_credentials(content: &str) -> Result<(String, String), &'static str> {
+    if content.trim().is_empty() {
+        return Err(
+            "the file is empty; write user:password on its first line (an empty file is refused, never an anonymous login)",
+        );
+    }
     let line = content.lines().next().unwrap_or("").trim_end_matches('\r');
     match line.split_once(':') {
         Some((user, pass)) if !user.is_empty() => Ok((user.to_owned(), pass.to_owned())),
         _ => Err("its first line must be user:password"),
     }
 }
+
+/// `rsmemcache.durable_tls`: whether a TCP link to the database must be
+/// TLS. A unix-socket DSN is local and never uses TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tls {
+    /// `required` (default): TLS with the server's certificate verified
+    /// (chain and host name); a server without TLS is refused.
+    Required,
+    /// `off`: plaintext TCP, only when set explicitly.
+    Off,
+}
+
+/// Why a `caching_sha2_password` full authentication was not answered on
+/// a plaintext TCP link without a pinned server key: the text of the
+/// refusal (the password is never sent, and the server's offer of its own
+/// RSA key is never taken, since whoever answers at the DSN's address could
+/// send its own key and read the password).
+pub const RSA_REFUSED: &str = "the server asked for caching_sha2_password full authentication over a link that is not TLS; the password was not sent (the server's RSA key cannot be trusted over plaintext): set rsmemcache.durable_tls = required, or pin the server's public key with rsmemcache.durable_server_public_key_file";
 
 /// Whether a session write at `version` (the one before was `previous`,
 /// 0 when the session did not exist) goes to the database: always when the
@@ -301,7 +340,17 @@ mod tests {
         let e = parse_credentials("nocolon-secret").unwrap_err();
         assert!(!e.contains("secret"));
         assert!(parse_credentials(":pw").is_err());
-        assert!(parse_credentials("").is_err());
+        assert!(parse_credentials("").unwrap_err().contains("empty"));
+        assert!(parse_credentials(" \n\n").unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn refused_dsn_never_shows_its_password() {
+        let shown = redact_dsn("mysql://app:Pa55word@db.local:3306/s");
+        assert_eq!(shown, "mysql://***@db.local:3306/s");
+        assert_eq!(redact_dsn("app:Pa55word@db/s"), "***@db/s");
+        assert_eq!(redact_dsn("mysql://db/s"), "mysql://db/s");
+        assert_eq!(redact_dsn("mysql://a@b:c@d/s"), "mysql://***@d/s");
     }
 
     #[test]

@@ -170,9 +170,44 @@ impl Handler {
         Ok(r?.unwrap_or(0))
     }
 
-    /// Whether no memcached server of the pool may be used now.
-    pub(super) fn none_usable(&self) -> bool {
-        (0..self.pool.server_count()).all(|s| !self.usable(s))
+    /// Whether no memcached server of the pool may be used now: each one
+    /// failed in this request (`failed`) or is left alone for its retry
+    /// interval. Counting this request's failures makes the answer the same
+    /// whatever `retry_interval` is (with 0 a failed server is "usable"
+    /// again at once).
+    pub(super) fn none_usable(&self, failed: &[usize]) -> bool {
+        (0..self.pool.server_count()).all(|s| failed.contains(&s) || !self.usable(s))
+    }
+
+    /// `use_strict_mode`'s check (`validate_sid`): whether session `sid`
+    /// exists in memcached ([`Handler::exists`]) or, when memcached has no
+    /// copy or cannot be reached, as a live row of the durable tier. With
+    /// the database failing (`degrade`), only memcached's answer counts.
+    ///
+    /// # Errors
+    /// Memcached's connection error when no server answered and the tier
+    /// is off; [`Error::Durable`] with `durable_failure = error`.
+    pub fn exists_anywhere(&self, sid: &[u8]) -> Result<bool> {
+        let in_memcached = self.exists(sid);
+        let Some(tier) = self.durable.as_ref() else {
+            return in_memcached;
+        };
+        match in_memcached {
+            Ok(true) => return Ok(true),
+            Ok(false) => {}
+            Err(e) if e.is_server_fault() => {}
+            Err(e) => return Err(e),
+        }
+        let Ok(keys) = self.keys_for(sid) else {
+            return Ok(false);
+        };
+        let mut log = Vec::new();
+        let row = load(tier, &keys.data, &mut log);
+        self.notices.borrow_mut().append(&mut log);
+        let now = now_unix();
+        Ok(row?
+            .flatten()
+            .is_some_and(|r| plan::alive(r.expires_at, now)))
     }
 
     /// With no memcached server reachable (`unreachable` is why): takes the

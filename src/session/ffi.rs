@@ -366,7 +366,9 @@ unsafe extern "C" fn ps_validate_sid(mod_data: ModData, key: *mut zend_string) -
     // SAFETY: PHP passes &PS(mod_data) and the id, valid for this call.
     let (h, sid) = unsafe { (handler(mod_data), bytes(key)) };
     let h: Option<&Handler> = h.map(|h| &*h);
-    let exists = guarded(false, || h.ok_or_else(not_open)?.exists(sid));
+    // use_strict_mode: an id is known when memcached or the durable tier
+    // holds its session.
+    let exists = guarded(false, || h.ok_or_else(not_open)?.exists_anywhere(sid));
     notices(h);
     status(exists)
 }

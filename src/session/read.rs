@@ -36,14 +36,19 @@ impl Handler {
         // give back the lock of the first.
         self.release()?;
         let mut o = self.fresh(sid)?;
-        let r = match self.read_into(&mut o) {
+        let mut failed = Vec::new();
+        let r = match self.read_into(&mut o, &mut failed) {
             // No copy anywhere: the durable tier may have the session.
             Ok(d) if o.version == 0 && self.durable.is_some() => self
                 .durable_read(&mut o)
                 .map(|r| if r.is_empty() { d } else { r }),
-            // No memcached server at all: the durable tier serves the
-            // session, under its database lock.
-            Err(e) if self.durable.is_some() && e.is_server_fault() && self.none_usable() => {
+            // No memcached server at all (each failed in this request or is
+            // left alone for its retry interval, whatever that interval is,
+            // 0 included): the durable tier serves the session, under its
+            // database lock.
+            Err(e)
+                if self.durable.is_some() && e.is_server_fault() && self.none_usable(&failed) =>
+            {
                 self.durable_only_read(&mut o, e)
             }
             r => r,
@@ -70,7 +75,8 @@ impl Handler {
         .encode()
     }
 
-    fn read_into(&mut self, o: &mut Opened) -> Result<Vec<u8>> {
+    /// Reads into `o`; `failed` gets the servers that failed in this read.
+    fn read_into(&mut self, o: &mut Opened, failed: &mut Vec<usize>) -> Result<Vec<u8>> {
         let token = if self.lock.enabled {
             Some(lock::new_token().map_err(|e| Error::Random(e.to_string()))?)
         } else {
@@ -80,7 +86,6 @@ impl Handler {
         let lock_order = self.lock_order(&o.keys, &order);
         let n = self.placement.redundancy;
         let mut last: Option<Error> = None;
-        let mut failed: Vec<usize> = Vec::new();
         for _ in 0..=2 * self.pool.server_count() + 2 {
             if let Some(l) = o.lock.take_if(|l| failed.contains(&l.server)) {
                 // Its server failed after we took it: that lock is gone, or
@@ -93,13 +98,13 @@ impl Handler {
             if let Some(l) = o.lock_copy.take_if(|l| failed.contains(&l.server)) {
                 self.delete_lock_when_back(l.server, &o.keys.lock, &l.value);
             }
-            let copies = self.pick_except(&order, n, &failed);
+            let copies = self.pick_except(&order, n, failed);
             if copies.is_empty() {
                 return Err(self.unreachable(&o.sid, &order, last));
             }
             let lock_server = match token {
                 Some(_) if o.lock.is_none() => {
-                    match self.pick_except(&lock_order, 1, &failed).first() {
+                    match self.pick_except(&lock_order, 1, failed).first() {
                         Some(&s) => Some(s),
                         None => return Err(self.unreachable(&o.sid, &lock_order, last)),
                     }
@@ -107,7 +112,7 @@ impl Handler {
                 _ => None,
             };
             let copy_server =
-                lock_server.and_then(|s| self.lock_copy_server(&lock_order, s, &failed));
+                lock_server.and_then(|s| self.lock_copy_server(&lock_order, s, failed));
             let value = token.as_ref().map(|t| self.lock_value(t));
             let mut batch = Batch::default();
             if let (Some(s), Some(v)) = (lock_server, value.as_deref()) {
@@ -126,7 +131,7 @@ impl Handler {
                 batch.push(c, read_cmd(&o.keys.data, n > 1), Tag::Copy(i));
             }
             // After a resize: the old home is read in the same round trip.
-            let previous = self.previous_servers(&o.keys.data_hash, &copies, &failed);
+            let previous = self.previous_servers(&o.keys.data_hash, &copies, failed);
             for (j, &s) in previous.iter().enumerate().filter(|_| read_now) {
                 batch.push(s, read_cmd(&o.keys.data, true), Tag::Previous(j));
             }
@@ -245,7 +250,7 @@ impl Handler {
                             cas,
                             value: v.clone(),
                         });
-                        if let Some(b) = self.lock_copy_server(&lock_order, s, &failed)
+                        if let Some(b) = self.lock_copy_server(&lock_order, s, failed)
                             && !self.wait_lock_copy(o, b, &v)?
                         {
                             return self.gave_up_on_lock(o, &copies, n);
