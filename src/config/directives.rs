@@ -390,7 +390,7 @@ pub const DIRECTIVES: [Directive; 36] = [
         default: c"",
         unit: "-",
         doc: "PEM file of the CA(s) of the database's certificate (added to the bundled public roots); system-level",
-        access: Access::System,
+        access: Access::SystemFile,
     },
     Directive {
         name: DURABLE_TLS_SERVER_NAME,
@@ -404,7 +404,7 @@ pub const DIRECTIVES: [Directive; 36] = [
         default: c"",
         unit: "-",
         doc: "the database's RSA public key (PEM) for caching_sha2_password over plaintext TCP; empty: such a login is refused; system-level",
-        access: Access::System,
+        access: Access::SystemFile,
     },
     Directive {
         name: TEST_ALLOW_INI_SET,
