@@ -79,6 +79,7 @@ tls://U alone: write false, read false, same data false
   warning: session_start(): Failed to read session <id>: rsmemcache (path: tls://U)
   logged: rsmemcache: server U: TLS handshake failed: invalid peer certificate: UnknownIssuer; the server is skipped for 15 s
 tls://U then G (failover): write true, read true, same data true
+  logged: rsmemcache: server U: TLS handshake failed: invalid peer certificate: UnknownIssuer; the server is skipped for 15 s
 -- no client certificate, G requires one
 tls://G: write false, read false, same data false
   warning: session_start(): rsmemcache: server G: I/O error: received fatal alert: CertificateRequired
