@@ -125,6 +125,7 @@ read: started false, data []
   logged: rsmemcache: server A: authentication refused (rsmemcache.auth_file): CLIENT_ERROR unauthenticated; the server is skipped for 15 s
 -- wrong credentials, A (home, refuses) and B (no -Y)
 write: started true; read: started true, data {"v":"bob"}
+  logged: rsmemcache: server A: authentication refused (rsmemcache.auth_file): CLIENT_ERROR unauthenticated; the server is skipped for 15 s
 copy on B: true
 B keeps no readable auth item: true
   A: failed
