@@ -12,7 +12,7 @@ endif
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: all build test test-matrix demo bench bench-tier install deb clean
+.PHONY: all build test test-threads test-matrix demo bench bench-tier install deb clean
 
 all: build
 
@@ -24,8 +24,13 @@ build:
 test:
 	bash scripts/run-tests.sh
 
-# The suite on the host and in chroots with PHP 8.4, 8.5 and a ZTS 8.2, and
-# the Debian package in a fresh chroot (root; see scripts/matrix.sh).
+# The extension in a threaded host (ZTS PHP with the embed SAPI, many
+# threads, many requests each; see tests/threads/run.sh).
+test-threads:
+	bash tests/threads/run.sh
+
+# The suite on the host and in chroots with PHP 8.4, 8.5 and a ZTS 8.2, the
+# threaded host on that ZTS 8.2, and the Debian package in a fresh chroot (root; see scripts/matrix.sh).
 test-matrix:
 	bash scripts/matrix.sh
 

@@ -18,8 +18,11 @@
 #               the compat tests skip)
 #   zts-8.2     Debian 12 bookworm with a thread-safe PHP built from the
 #               Debian source package php8.2 (apt-get source; configure
-#               --enable-zts; about 8 minutes on 2 cores, under nice),
-#               installed in /opt/php-zts inside the chroot
+#               --enable-zts --enable-embed; about 8 minutes on 2 cores,
+#               under nice), installed in /opt/php-zts inside the chroot
+#   zts-threads `make test-threads` in the zts-8.2 chroot (the same
+#               directory and PHP): the threaded embed host
+#               (tests/threads/run.sh)
 #   deb         scripts/deb-test.sh: make deb, then install the package with
 #               apt into a fresh chroot of the host's release, use it, remove it
 #
@@ -46,14 +49,15 @@ ROOT=$(pwd -P)
 # shellcheck source=scripts/chroot.sh
 source scripts/chroot.sh
 
-TARGETS=${MATRIX_TARGETS:-host trixie-8.4 sid-8.5 zts-8.2 deb}
+TARGETS=${MATRIX_TARGETS:-host trixie-8.4 sid-8.5 zts-8.2 zts-threads deb}
 CACHE=${MATRIX_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/rsmemcache-matrix}
 MIRROR=$CHROOT_MIRROR
 HOST_RUSTUP=${RUSTUP_HOME:-${HOME:-/root}/.rustup}
 HOST_CARGO=${CARGO_HOME:-${HOME:-/root}/.cargo}
 ZTS_PREFIX=/opt/php-zts
-ZTS_CONFIGURE="--prefix=$ZTS_PREFIX --enable-zts --disable-all --enable-session --enable-cli --enable-fpm --enable-pcntl --enable-posix --with-zlib --disable-cgi --disable-phpdbg"
-PASS_ENV=(RSMEMCACHE_TEST_BASE_PORT RSMEMCACHE_SKIP_E2E RSMEMCACHE_SKIP_CARGO_TESTS SIGSTOP_BASE_PORT)
+ZTS_CONFIGURE="--prefix=$ZTS_PREFIX --enable-zts --disable-all --enable-session --enable-cli --enable-embed --enable-fpm --enable-pcntl --enable-posix --with-zlib --disable-cgi --disable-phpdbg"
+PASS_ENV=(RSMEMCACHE_TEST_BASE_PORT RSMEMCACHE_SKIP_E2E RSMEMCACHE_SKIP_CARGO_TESTS SIGSTOP_BASE_PORT
+  THREADS_T THREADS_N THREADS_S THREADS_W THREADS_TSAN THREADS_TSAN_ARGS)
 
 log() { printf '== %s\n' "$*"; }
 warn() { printf '!! %s\n' "$*" >&2; }
@@ -65,7 +69,7 @@ LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/rsmemcache-matrix.XXXXXX")
 sweep_mounts() {
   local m t dir left=0
   for t in $TARGETS; do
-    dir=$CACHE/$t
+    dir=$CACHE/${t/#zts-threads/zts-8.2}
     [[ -d $dir ]] || continue
     dir=$(readlink -f "$dir")
     while read -r m; do
@@ -93,8 +97,8 @@ trap 'exit 143' TERM
 
 for t in $TARGETS; do
   case $t in
-    host | trixie-8.4 | sid-8.5 | zts-8.2 | deb) ;;
-    *) warn "unknown matrix target '$t' (known: host trixie-8.4 sid-8.5 zts-8.2 deb)"; exit 2 ;;
+    host | trixie-8.4 | sid-8.5 | zts-8.2 | zts-threads | deb) ;;
+    *) warn "unknown matrix target '$t' (known: host trixie-8.4 sid-8.5 zts-8.2 zts-threads deb)"; exit 2 ;;
   esac
 done
 if [[ " $TARGETS " != " host " ]]; then
@@ -149,7 +153,8 @@ build_zts_php() {
 }
 
 # run_chroot_target NAME SUITE SOURCES [VAR=value ...]: bootstrap (cached),
-# mount, install the packages (scripts/deps.sh inside), make test, unmount.
+# mount, install the packages (scripts/deps.sh inside), make test (or
+# TARGET_CMD), unmount.
 run_chroot_target() {
   local name=$1 suite=$2 sources=$3
   shift 3
@@ -179,7 +184,7 @@ run_chroot_target() {
   chroot_run "$root" "${vars[@]}" -- bash /src/scripts/deps.sh || return 1
   printf '== setup: %d s (chroot, packages%s)\n' "$((SECONDS - t0))" "$([[ $name == zts-* ]] && echo ', ZTS PHP')"
   local rc=0
-  chroot_run "$root" "${vars[@]}" -- bash -c 'cd /src && make test' || rc=$?
+  chroot_run "$root" "${vars[@]}" -- bash -c "cd /src && ${TARGET_CMD:-make test}" || rc=$?
   chroot_umount_all || rc=1
   return "$rc"
 }
@@ -199,6 +204,10 @@ deb $MIRROR experimental main" PHP_VERSION=8.5
       ;;
     zts-8.2)
       run_chroot_target "$t" bookworm "deb $MIRROR bookworm main
+deb-src $MIRROR bookworm main" PHP_CONFIG="$ZTS_PREFIX/bin/php-config" PHP="$ZTS_PREFIX/bin/php"
+      ;;
+    zts-threads)   # the zts-8.2 chroot and PHP, the threaded embed host
+      TARGET_CMD='make test-threads' run_chroot_target zts-8.2 bookworm "deb $MIRROR bookworm main
 deb-src $MIRROR bookworm main" PHP_CONFIG="$ZTS_PREFIX/bin/php-config" PHP="$ZTS_PREFIX/bin/php"
       ;;
     deb)

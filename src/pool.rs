@@ -5,7 +5,11 @@
 //! * Connections are reused across requests of the same PHP process and
 //!   handed to one request at a time (a `Mutex` around each idle list, popped
 //!   while in use), so no connection is ever shared between threads under
-//!   ZTS. At most [`MAX_IDLE_PER_SERVER`] are kept per server.
+//!   ZTS. A connection is opened only when none is idle, so a server's idle
+//!   list holds at most as many as were in use at once: one per worker
+//!   process under php-fpm or Apache prefork, up to the number of threads
+//!   in a threaded server (FrankenPHP, a ZTS SAPI). At most
+//!   [`MAX_IDLE_PER_SERVER`] are kept per server.
 //! * A connection that saw any error, an error line or stray bytes is
 //!   dropped, never returned. An idle connection is checked before each use
 //!   (one non-blocking `recv` must find nothing), and one opened by another
@@ -60,8 +64,12 @@ use std::{
     time::Duration,
 };
 
-/// Idle connections kept per server and process.
-pub const MAX_IDLE_PER_SERVER: usize = 4;
+/// Idle connections kept per server and process: a bound on the file
+/// descriptors kept after a burst, above the thread count of any threaded
+/// PHP server. (A smaller cap makes the threads beyond it reconnect on every
+/// request: with 8 threads and 4 kept, about a connect per request, and
+/// closed connections piling up in `TIME_WAIT`.)
+pub const MAX_IDLE_PER_SERVER: usize = 256;
 
 /// Everything besides the server list that shapes a pool.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

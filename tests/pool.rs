@@ -248,21 +248,7 @@ fn pool_execute_pipelines_and_reuses_its_connection() {
     // memcached's total_connections counts every connection it accepted
     // (plus its listening socket, the startup probe and this one): a pool
     // that reuses its connection stays far below one per call.
-    let mut s = TcpStream::connect(("127.0.0.1", mc.port())).expect("connect");
-    s.write_all(b"stats\r\n").expect("write");
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !buf.ends_with(b"END\r\n") {
-        let n = s.read(&mut chunk).expect("read stats");
-        assert!(n > 0, "stats cut short");
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let stats = String::from_utf8_lossy(&buf);
-    let total: u64 = stats
-        .lines()
-        .find_map(|l| l.strip_prefix("STAT total_connections "))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("total_connections");
+    let total = total_connections(&mc);
     assert!(
         total < 10,
         "the pool opened a connection per call: total_connections {total}"
@@ -340,6 +326,59 @@ fn stale_connections_from_concurrent_use_are_all_replaced() {
     mc.restart();
     hammer(&pool, "after restart");
     assert!(pool.servers()[0].failed_until().is_none());
+}
+
+/// memcached's `total_connections`: every connection it accepted since it
+/// started (its listening socket, the startup probe and this one included).
+fn total_connections(mc: &Memcached) -> u64 {
+    let mut s = TcpStream::connect(("127.0.0.1", mc.port())).expect("connect");
+    s.write_all(b"stats\r\n").expect("write");
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buf.ends_with(b"END\r\n") {
+        let n = s.read(&mut chunk).expect("read stats");
+        assert!(n > 0, "stats cut short");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8_lossy(&buf)
+        .lines()
+        .find_map(|l| l.strip_prefix("STAT total_connections "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("total_connections")
+}
+
+#[test]
+fn threads_keep_one_connection_each_between_calls() {
+    // A threaded PHP server (FrankenPHP, a ZTS SAPI) runs one pool for all
+    // its threads: each thread's connection must be kept idle for its next
+    // request, not closed because the idle list is full.
+    const THREADS: usize = 8;
+    let mc = Memcached::start();
+    let pool = Arc::new(pool_for(&mc.save_path(), 1000, 2000, 15));
+    let before = total_connections(&mc);
+    let barrier = Arc::new(std::sync::Barrier::new(THREADS));
+    thread::scope(|s| {
+        for t in 0..THREADS {
+            let (pool, barrier) = (Arc::clone(&pool), Arc::clone(&barrier));
+            s.spawn(move || {
+                for i in 0..100 {
+                    barrier.wait(); // all threads call at about the same time
+                    let key = format!("threads.{t}.{i}").into_bytes();
+                    let r = pool
+                        .execute(0, &[set(&key, b"v"), get(&key)])
+                        .unwrap_or_else(|e| panic!("thread {t} call {i}: {e}"));
+                    assert_eq!(value_of(&r[1]), b"v");
+                }
+            });
+        }
+    });
+    // At most one connection per thread (and this check's own).
+    let opened = total_connections(&mc) - before - 1;
+    assert!(
+        opened <= THREADS as u64,
+        "{THREADS} threads x 100 calls opened {opened} connections"
+    );
+    assert!(pool.servers()[0].idle_connections() <= THREADS);
 }
 
 // --- (c) refused connect, retry interval --------------------------------------
