@@ -188,7 +188,7 @@ _farm_http_ok() {
 }
 
 _farm_fpm_conf() {
-  local node=$1 kv name value
+  local node=$1
   cat <<EOF
 ; php-fpm master "$node" of a private rsmemcache farm (scripts/farm.sh)
 [global]
@@ -217,10 +217,15 @@ php_admin_value[error_reporting] = E_ALL
 php_admin_value[session.save_handler] = ${FARM_SAVE_HANDLER:-rsmemcache}
 php_admin_value[session.save_path] = "$FARM_SAVE_PATH"
 EOF
+  _farm_ini_lines 'php_admin_value[%s] = "%s"\n'
+}
+
+# Prints each FARM_INI name=value with the printf format $1 (name, value).
+_farm_ini_lines() {
+  local kv
   for kv in "${FARM_INI[@]}"; do
-    name=${kv%%=*}
-    value=${kv#*=}
-    printf 'php_admin_value[%s] = "%s"\n' "$name" "$value"
+    # shellcheck disable=SC2059 # the format is the argument
+    printf "$1" "${kv%%=*}" "${kv#*=}"
   done
 }
 
@@ -355,7 +360,7 @@ EOF
 # The Apache config of node $1 listening on 127.0.0.1:$2 (see the header).
 # $3: "system" when PHP's own php.ini and conf.d load the extension.
 _farm_apache_conf() {
-  local node=$1 port=$2 system=$3 w=${FARM_WORKERS:-8} kv name value
+  local node=$1 port=$2 system=$3 w=${FARM_WORKERS:-8}
   cat <<EOF
 # Apache "$node" of a private rsmemcache farm (scripts/farm.sh)
 ServerRoot "$FARM_DIR"
@@ -409,11 +414,7 @@ EOF
   # As root, the workers run as nobody (Apache refuses to serve as root).
   [[ $(id -u) == 0 ]] && printf 'User nobody\nGroup "#%s"\n' "$(id -g nobody)"
   [[ $system == system ]] || printf 'PHPINIDir "%s"\n' "$FARM_DIR/php-$node"
-  for kv in "${FARM_INI[@]}"; do
-    name=${kv%%=*}
-    value=${kv#*=}
-    printf 'php_admin_value %s "%s"\n' "$name" "$value"
-  done
+  _farm_ini_lines 'php_admin_value %s "%s"\n'
 }
 
 # Finds apache2 (or httpd), its prefork MPM and the mod_php of PHP_VER; sets
