@@ -262,7 +262,7 @@ for t in $TARGETS; do
     "$t" "${php:--}" "${setup:--}" "${build:--}" "$secs" "$line")")
   while IFS= read -r s; do
     report+=("$(printf '              skipped: %s' "$s")")
-  done < <(tr '\r' '\n' <"$LOG_DIR/$t.log" | sed -n 's/^SKIP .*\[\(php-tests\/[^]]*\)\] *reason: *\(.*\)$/\1: \2/p' | sort -u)
+  done < <(tr '\r' '\n' <"$LOG_DIR/$t.log" | sed -n 's/^SKIP .*\[\(\(php-tests\|tests\/e2e\)\/[^]]*\)\] *reason: *\(.*\)$/\1: \3/p' | sort -u)
 done
 
 echo

@@ -78,6 +78,9 @@ makefile_sum=$(cksum <Makefile)
 phpize=${PHPIZE:-phpize}
 configure_args=(--enable-rsmemcache)
 [[ -z ${PHP_CONFIG:-} ]] || configure_args+=("--with-php-config=$PHP_CONFIG")
+# A fresh clone has none of phpize's files in ext/; a tree that was built
+# before (or copied from one) is cleaned the way phpize itself does it.
+if [[ -e ext/configure || -e ext/modules ]]; then step clean "$phpize" --clean; fi
 echo "== cd ext && $phpize && ./configure ${configure_args[*]} && make && make install"
 t_all=$SECONDS
 step phpize "$phpize"
