@@ -17,7 +17,9 @@
 # Usage: bash scripts/demo.sh      (or: make demo)
 # Environment (all optional):
 #   DEMO_MC1_PORT, DEMO_MC2_PORT     memcached ports      (21411, 21412)
-#   DEMO_WEB_PORT                    nginx port           (21480)
+#   DEMO_WEB_PORT                    nginx port           (21480; with
+#                                    FARM_WEB=apache the Apaches listen on
+#                                    this +2 and +4)
 #   DEMO_SKIP_DEPS=1                 do not run scripts/deps.sh
 #   DEMO_EXTENSION=installed         do not build: use the extension PHP's own
 #                                    configuration loads (e.g. the Debian
@@ -27,6 +29,11 @@
 #                                    through a conf.d file *rsmemcache.ini.
 #                                    Implies DEMO_SKIP_DEPS=1. scripts/deb-test.sh
 #                                    runs it so against the installed package.
+#   DEMO_EXTENSION=/path/rsmemcache.so  do not build: load this built
+#                                    extension (tests/e2e/apache.sh)
+#   FARM_WEB=apache                  web servers A and B are two Apache httpd
+#                                    with prefork + mod_php instead of php-fpm
+#                                    (scripts/farm.sh; tests/e2e/apache.sh)
 #   PHP_CONFIG                       php-config of the PHP to build and run against
 #   CARGO_TARGET_DIR                 where cargo puts the build (default: target)
 # Exit status: 0 when every step passed, 1 on the first failed step.
@@ -77,7 +84,7 @@ stop_all() {
     BURST_PIDS=()
   fi
   if [[ -n $FARM_DIR ]]; then
-    local what="nginx $FARM_NGINX_PID; php-fpm ${FARM_FPM_PIDS[*]} + workers; memcached ${FARM_MC_PIDS[*]}"
+    local what="nginx $FARM_NGINX_PID; $FARM_WEB_NAME ${FARM_FPM_PIDS[*]} + workers; memcached ${FARM_MC_PIDS[*]}"
     farm_stop
     echo "demo: stopped the farm ($what)"
   fi
@@ -251,12 +258,14 @@ request() {
 echo "== rsmemcache demo: one browser, two web servers, sessions in memcached =="
 
 INSTALLED=0
+BUILT=""
 case ${DEMO_EXTENSION:-} in
   "") ;;
   installed) INSTALLED=1 ;;
-  *) fail "DEMO_EXTENSION must be empty or 'installed', not '$DEMO_EXTENSION'" ;;
+  /*.so) BUILT=$DEMO_EXTENSION ;;
+  *) fail "DEMO_EXTENSION must be empty, 'installed' or the absolute path of a built rsmemcache.so, not '$DEMO_EXTENSION'" ;;
 esac
-if [[ ${DEMO_SKIP_DEPS:-0} != 1 ]] && ((!INSTALLED)); then
+if [[ ${DEMO_SKIP_DEPS:-0} != 1 && -z $BUILT ]] && ((!INSTALLED)); then
   bash scripts/deps.sh || fail "scripts/deps.sh could not install the dependencies"
 fi
 if ((INSTALLED)); then
@@ -274,12 +283,18 @@ else
     export PATH="$HOME/.cargo/bin:$PATH"
   fi
 
-  echo "demo: building the extension (cargo build --release)"
-  cargo build --release || fail "cargo build --release failed"
-  TARGET_DIR=${CARGO_TARGET_DIR:-target}
-  [[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
-  SO=$TARGET_DIR/release/librsmemcache.so
-  [[ -f $SO ]] || fail "the build did not produce $SO"
+  if [[ -n $BUILT ]]; then
+    SO=$BUILT
+    [[ -f $SO ]] || fail "no extension at $SO"
+    echo "demo: using the built extension $SO (no build)"
+  else
+    echo "demo: building the extension (cargo build --release)"
+    cargo build --release || fail "cargo build --release failed"
+    TARGET_DIR=${CARGO_TARGET_DIR:-target}
+    [[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
+    SO=$TARGET_DIR/release/librsmemcache.so
+    [[ -f $SO ]] || fail "the build did not produce $SO"
+  fi
 
   # Run the PHP the extension was built against (build.rs uses php-config).
   php_resolve
@@ -297,7 +312,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/rsmemcache-demo.XXXXXX") || fail "mktemp failed
 JAR=$TMP/cookies.txt
 : >"$JAR"
 
-# The farm: memcached on MC_PORTS, php-fpm A and B ($WORKERS workers each,
+# The farm: memcached on MC_PORTS, php-fpm (or Apache) A and B ($WORKERS workers each,
 # FARM_NODE=A/B in their environment), nginx on WEB_PORT.
 FARM_MC_PORTS=("${MC_PORTS[@]}")
 FARM_HTTP_PORT=$WEB_PORT
@@ -339,7 +354,7 @@ for node in A B; do
     echo "demo: web server $node loaded rsmemcache through ${BASH_REMATCH[1]}"
   fi
   expect "web server $node session.save_path" "${J[save_path]-}" "$SAVE_PATH"
-  echo "demo: web server $node (php-fpm pid $pid, workers ${workers[*]}) up behind nginx http://127.0.0.1:$WEB_PORT/, PHP ${J[php]-}, save_handler=${J[save_handler]-}, save_path=${J[save_path]-}"
+  echo "demo: web server $node ($FARM_WEB_NAME pid $pid, workers ${workers[*]}) up behind nginx http://127.0.0.1:$WEB_PORT/, PHP ${J[php]-}, save_handler=${J[save_handler]-}, save_path=${J[save_path]-}"
 done
 
 echo
@@ -560,7 +575,7 @@ passed "anonymous on A and B, key deleted from memcached, old cookie useless"
 if grep -h 'rsmemcache:' "${FARM_FPM_LOGS[@]}" >&2 2>/dev/null; then
   fail "the web servers logged rsmemcache warnings (above)"
 fi
-farm_check_logs || fail "a php-fpm worker crashed or hit a fatal error (above)"
+farm_check_logs || fail "a $FARM_WEB_NAME worker crashed or hit a fatal error (above)"
 
 echo
 stop_all

@@ -12,10 +12,17 @@
 # tests then skip, saying so). A PHP that no Debian package owns (a source
 # build such as the ZTS matrix target) gets only the non-PHP packages.
 #
-# php-fpm and nginx are for the private web farm (scripts/farm.sh: the e2e
-# test and the demo), which runs them with its own configs, sockets and
-# ports; nothing here starts or enables their system services (their Debian
-# packages may start them on install; the farm neither needs nor touches them).
+# php-fpm, nginx, apache2 and libapache2-mod-php${ver} (where the archive has
+# it) are for the private web farms (scripts/farm.sh: the e2e tests and the
+# demo), which run them with their own configs, sockets and ports. Debian's
+# maintainer scripts start a package's service on install (apache2 would
+# take port 80, memcached 11211); this project never uses a system service,
+# so apt-get runs under a policy-rc.d that forbids every service start (exit
+# 101, honoured by invoke-rc.d and deb-systemd-invoke). It is written only
+# when there is none (a chroot of scripts/chroot.sh has its own) and removed
+# as soon as apt-get is done, so no service is started, and nothing that was
+# running is stopped. The packages still enable their services for the next
+# boot, as Debian does; `systemctl disable apache2` undoes that.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
@@ -38,6 +45,21 @@ available() {
   grep -Eq '^ +Candidate: [^(]' <<<"$out"
 }
 
+# policy-rc.d: see the header. Ours holds a marker line, so only ours is removed.
+policy=/usr/sbin/policy-rc.d
+policy_marker="# rsmemcache scripts/deps.sh: no service starts while apt-get runs"
+deny_service_starts() {
+  [[ -e $policy ]] && return 0
+  printf '#!/bin/sh\n%s\nexit 101\n' "$policy_marker" | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  trap allow_service_starts EXIT
+}
+allow_service_starts() {
+  if [[ -f $policy ]] && grep -qxF "$policy_marker" "$policy"; then
+    $sudo rm -f "$policy"
+  fi
+}
+
 php_resolve
 ver=${PHP_VER:-${PHP_VERSION:-}}
 debian_php=1
@@ -55,7 +77,7 @@ required=(memcached clang libclang-dev curl make nginx openssl mariadb-server)
 optional=()
 if ((debian_php)); then
   required+=("php$ver-dev" "php$ver-cli")
-  optional+=("php$ver-fpm" "php$ver-memcache" "php$ver-memcached")
+  optional+=("php$ver-fpm" "php$ver-memcache" "php$ver-memcached" apache2 "libapache2-mod-php$ver")
 fi
 
 missing=()
@@ -76,7 +98,9 @@ if ((${#missing[@]})); then
   done
   if ((${#want[@]})); then
     echo "deps: installing ${want[*]}"
+    deny_service_starts
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+    allow_service_starts
   fi
 fi
 if ! command -v cargo >/dev/null 2>&1; then

@@ -25,6 +25,12 @@
 #               (tests/threads/run.sh)
 #   deb         scripts/deb-test.sh: make deb, then install the package with
 #               apt into a fresh chroot of the host's release, use it, remove it
+#   phpize      the PHP way (scripts/phpize-test.sh): in a trixie chroot with
+#               only php8.4-dev, php8.4-cli, memcached, clang, libclang-dev
+#               and make from Debian (no scripts/deps.sh), a clean copy of the
+#               tree is built with `cd ext && phpize && ./configure
+#               --enable-rsmemcache && make && make install`, then loaded by
+#               name (php --ri) and used for a session against memcached
 #
 # Chroots are kept between runs in MATRIX_CACHE (default
 # ${XDG_CACHE_HOME:-~/.cache}/rsmemcache-matrix): one directory per target
@@ -49,7 +55,7 @@ ROOT=$(pwd -P)
 # shellcheck source=scripts/chroot.sh
 source scripts/chroot.sh
 
-TARGETS=${MATRIX_TARGETS:-host trixie-8.4 sid-8.5 zts-8.2 zts-threads deb}
+TARGETS=${MATRIX_TARGETS:-host trixie-8.4 sid-8.5 zts-8.2 zts-threads deb phpize}
 CACHE=${MATRIX_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/rsmemcache-matrix}
 MIRROR=$CHROOT_MIRROR
 HOST_RUSTUP=${RUSTUP_HOME:-${HOME:-/root}/.rustup}
@@ -97,8 +103,8 @@ trap 'exit 143' TERM
 
 for t in $TARGETS; do
   case $t in
-    host | trixie-8.4 | sid-8.5 | zts-8.2 | zts-threads | deb) ;;
-    *) warn "unknown matrix target '$t' (known: host trixie-8.4 sid-8.5 zts-8.2 zts-threads deb)"; exit 2 ;;
+    host | trixie-8.4 | sid-8.5 | zts-8.2 | zts-threads | deb | phpize) ;;
+    *) warn "unknown matrix target '$t' (known: host trixie-8.4 sid-8.5 zts-8.2 zts-threads deb phpize)"; exit 2 ;;
   esac
 done
 if [[ " $TARGETS " != " host " ]]; then
@@ -154,7 +160,8 @@ build_zts_php() {
 
 # run_chroot_target NAME SUITE SOURCES [VAR=value ...]: bootstrap (cached),
 # mount, install the packages (scripts/deps.sh inside), make test (or
-# TARGET_CMD), unmount.
+# TARGET_CMD), unmount. The phpize target installs only what the PHP way
+# needs and runs scripts/phpize-test.sh instead.
 run_chroot_target() {
   local name=$1 suite=$2 sources=$3
   shift 3
@@ -181,10 +188,17 @@ run_chroot_target() {
     chroot_run "$root" -- apt-get update -qq || return 1
     chroot_run "$root" -- apt-get install -y -qq ca-certificates >/dev/null || return 1
   fi
-  chroot_run "$root" "${vars[@]}" -- bash /src/scripts/deps.sh || return 1
+  local cmd="cd /src && ${TARGET_CMD:-make test}"
+  if [[ $name == phpize ]]; then
+    chroot_run "$root" -- apt-get update -qq || return 1
+    chroot_run "$root" -- apt-get install -y -qq php8.4-dev php8.4-cli memcached clang libclang-dev make >/dev/null || return 1
+    cmd='bash /src/scripts/phpize-test.sh'
+  else
+    chroot_run "$root" "${vars[@]}" -- bash /src/scripts/deps.sh || return 1
+  fi
   printf '== setup: %d s (chroot, packages%s)\n' "$((SECONDS - t0))" "$([[ $name == zts-* ]] && echo ', ZTS PHP')"
   local rc=0
-  chroot_run "$root" "${vars[@]}" -- bash -c "cd /src && ${TARGET_CMD:-make test}" || rc=$?
+  chroot_run "$root" "${vars[@]}" -- bash -c "$cmd" || rc=$?
   chroot_umount_all || rc=1
   return "$rc"
 }
@@ -212,6 +226,9 @@ deb-src $MIRROR bookworm main" PHP_CONFIG="$ZTS_PREFIX/bin/php-config" PHP="$ZTS
       ;;
     deb)
       MATRIX_CACHE=$CACHE bash scripts/deb-test.sh
+      ;;
+    phpize)
+      run_chroot_target "$t" trixie "deb $MIRROR trixie main"
       ;;
   esac
 }
@@ -253,7 +270,7 @@ for t in $TARGETS; do
     "$t" "${php:--}" "${setup:--}" "${build:--}" "$secs" "$line")")
   while IFS= read -r s; do
     report+=("$(printf '              skipped: %s' "$s")")
-  done < <(tr '\r' '\n' <"$LOG_DIR/$t.log" | sed -n 's/^SKIP .*\[\(php-tests\/[^]]*\)\] *reason: *\(.*\)$/\1: \2/p' | sort -u)
+  done < <(tr '\r' '\n' <"$LOG_DIR/$t.log" | sed -n 's/^SKIP .*\[\(\(php-tests\|tests\/e2e\)\/[^]]*\)\] *reason: *\(.*\)$/\1: \3/p' | sort -u)
 done
 
 echo

@@ -4,7 +4,8 @@
 # run-tests.php), stops the daemons, runs the end-to-end farm tests
 # (tests/e2e/sigstop.sh and tests/e2e/fpm-faults.sh, plain and --framework:
 # nginx + two php-fpm + their own three memcached under load, one of them
-# stopped or killed; each counted as one test), and prints "N passed,
+# stopped or killed; tests/e2e/apache.sh, the demo and those fault phases on
+# two Apache + mod_php; each counted as one test), and prints "N passed,
 # N failed" as the last line. Exits non-zero if anything failed, if no .phpt test passed, or if
 # the extension does not load.
 #
@@ -25,6 +26,7 @@
 #   HUNG_BASE_PORT              ports of hung_server.sh (default BASE+120).
 #   POOLS_BASE_PORT             ports of pools.sh: memcached on this and +2,
 #                               nginx on +4 (default BASE+176).
+#   APACHE_BASE_PORT            ports of apache.sh: BASE+170 to BASE+188 (default).
 # Exported to the tests: RSMEMCACHE_TEST_SERVERS, RSMEMCACHE_TEST_SOCKET,
 # RSMEMCACHE_TEST_REFUSED_PORT, RSMEMCACHE_SO (see php-tests/config.inc).
 set -euo pipefail
@@ -349,6 +351,12 @@ stop_mariadb
 #                                       neither sees nor changes the other's
 #                                       server state (needs root; exit 77 =
 #                                       skipped, counted as neither)
+#   tests/e2e/apache.sh                 two Apache httpd (prefork + mod_php)
+#                                       as the web servers: the demo's walk and
+#                                       fpm-faults.sh's phases, plain and
+#                                       --framework; skipped (not counted, the
+#                                       reason printed) when apache2 or a
+#                                       mod_php of this PHP is missing
 # Both fpm-faults runs use FPM_FAULTS_BASE_PORT (default BASE+150; memcached
 # on it, +2 and +4, nginx on +6), one after the other.
 e2e() {
@@ -363,7 +371,7 @@ e2e() {
     log "e2e $name: passed"
     passed=$((passed + 1))
   elif ((rc == 77)); then
-    warn "e2e $name: SKIPPED"
+    warn "e2e $name: SKIPPED (reason above)"
   else
     warn "e2e $name: FAILED (exit status $rc)"
     failed=$((failed + 1))
@@ -381,6 +389,8 @@ else
   export FPM_FAULTS_BASE_PORT=${FPM_FAULTS_BASE_PORT:-$((BASE + 150))}
   e2e fpm-faults.sh bash tests/e2e/fpm-faults.sh
   e2e "fpm-faults.sh --framework" bash tests/e2e/fpm-faults.sh --framework
+  export APACHE_BASE_PORT=${APACHE_BASE_PORT:-$((BASE + 170))}
+  e2e apache.sh bash tests/e2e/apache.sh
 fi
 
 # --- summary ----------------------------------------------------------------

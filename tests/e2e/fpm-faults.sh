@@ -24,6 +24,13 @@
 # Laravel's HandleExceptions does) with display_errors=1; phases: recycle,
 # then mc-kill with memcached 1 of 3 killed for good.
 #
+# FARM_WEB=apache (tests/e2e/apache.sh) runs the same phases on two Apache
+# httpd (prefork + mod_php, MaxConnectionsPerChild = the max requests below)
+# instead of php-fpm; the last phase is then apache-graceful: USR1 to Apache
+# A, a graceful restart (new children; the parent unloads and reloads mod_php
+# and the extension). Apache logs no normal worker exit: "workers ended"
+# counts the worker PIDs of its access logs that no longer run.
+#
 # Refused writes ("not written: another request changed it after this
 # request read it", HTTP 503 here, or that ErrorException with --framework)
 # are counted apart and fail the run in every phase. They used to happen
@@ -55,7 +62,8 @@
 #                            minute: seen with ports 333xx)
 #   FPM_FAULTS_SESSIONS, FPM_FAULTS_CLIENTS   sessions, clients per session (12, 3)
 #   FPM_FAULTS_PHASE_REQUESTS  answers each phase waits for (1000)
-#   FPM_FAULTS_MAX_REQUESTS  pm.max_requests (20)
+#   FPM_FAULTS_MAX_REQUESTS  pm.max_requests, Apache's MaxConnectionsPerChild (20)
+#   FARM_WEB                 fpm (default) or apache: the web servers
 #   FARM_SO                  the extension (default build/rsmemcache.so)
 #   FARM_KEEP_DIR=1          keep the farm's directory (logs) after the run
 # Exit status: 0 passed, 1 failed, 2 bad usage.
@@ -77,8 +85,19 @@ for a in "$@"; do
     *) echo "usage: $0 [--framework] [--lenient]" >&2; exit 2 ;;
   esac
 done
-label=fpm-faults
-((framework)) && label=fpm-framework
+web=${FARM_WEB:-fpm}
+label=$web-faults
+((framework)) && label=$web-framework
+reload_phase=fpm-reload
+web_name=FPM
+recycled_name='workers recycled'
+max_name=pm.max_requests
+if [[ $web == apache ]]; then
+  reload_phase=apache-graceful
+  web_name=Apache
+  recycled_name='workers ended'
+  max_name=MaxConnectionsPerChild
+fi
 
 base=${FPM_FAULTS_BASE_PORT:-27301}
 FARM_MC_PORTS=("$base" "$((base + 2))" "$((base + 4))")
@@ -112,7 +131,7 @@ fail() {
   exit 1
 }
 
-what="memcached killed and restarted, FPM master reloaded, workers recycling"
+what="memcached killed and restarted, $web_name master reloaded, workers recycling"
 ((framework)) && what="framework error handling, display_errors=1, memcached killed"
 echo "== e2e $label: $what"
 farm_start || fail "the farm did not start"
@@ -127,7 +146,7 @@ phases=()
 declare -A crash_at=() recycled_at=()
 all_logs() { cat "${FARM_FPM_LOGS[@]}" 2>/dev/null || true; }
 count_crashes() { all_logs | farm_crash_lines | grep -c . || true; }
-count_recycled() { all_logs | grep -c 'exited with code 0' || true; }
+count_recycled() { farm_workers_ended; }
 
 # Starts phase $1: the driver attributes requests sent from now on to it.
 begin_phase() {
@@ -210,9 +229,9 @@ if ((!framework)); then
     wait_load 50
   done
 
-  begin_phase fpm-reload
-  farm_fpm_reload 0 || fail "php-fpm A did not reload"
-  echo "$label: php-fpm A (pid ${FARM_FPM_PIDS[0]}) reloaded (USR2): $(farm_children_of "${FARM_FPM_PIDS[0]}" | wc -l) new workers"
+  begin_phase "$reload_phase"
+  farm_web_reload 0 || fail "$FARM_WEB_NAME A did not reload"
+  echo "$label: $FARM_WEB_NAME A (pid ${FARM_FPM_PIDS[0]}) reloaded gracefully: $(farm_children_of "${FARM_FPM_PIDS[0]}" | wc -l) new workers"
   wait_load "$per_phase"
 fi
 
@@ -230,8 +249,8 @@ declare -A row=()
 while read -r _ ph rest; do
   row[$ph]=$rest
 done < <(grep '^PHASE ' "$run_dir/driver.out")
-printf '%s: %-11s %8s %11s %8s %10s %12s %13s %14s %16s %8s\n' "$label" phase requests 'http errors' refused exceptions \
-  'lost updates' 'lost sessions' 'worker crashes' 'workers recycled' workers
+printf '%s: %-15s %8s %11s %8s %10s %12s %13s %14s %16s %8s\n' "$label" phase requests 'http errors' refused exceptions \
+  'lost updates' 'lost sessions' 'worker crashes' "$recycled_name" workers
 bounds=("${phases[@]}" end)
 crashes=0
 recycled=0
@@ -244,7 +263,7 @@ for ((i = 0; i < ${#phases[@]}; i++)); do
   recycled=$((recycled + r))
   declare -A f=()
   for kv in ${row[$ph]:-}; do f[${kv%%=*}]=${kv#*=}; done
-  printf '%s: %-11s %8s %11s %8s %10s %12s %13s %14d %16d %8s\n' "$label" "$ph" "${f[requests]:-?}" "${f[http_errors]:-?}" "${f[refused]:-?}" \
+  printf '%s: %-15s %8s %11s %8s %10s %12s %13s %14d %16d %8s\n' "$label" "$ph" "${f[requests]:-?}" "${f[http_errors]:-?}" "${f[refused]:-?}" \
     "${f[exceptions]:-?}" "${f[lost_updates]:-?}" "${f[lost_sessions]:-?}" "$c" "$r" "${f[workers]:-?}"
   unset f
 done
@@ -254,7 +273,7 @@ if ((crashes > 0)) || ! farm_check_logs; then
   rc=1
 fi
 if ((!framework && recycled == 0)); then
-  echo "$label: FAIL: no worker was recycled (pm.max_requests = $FARM_MAX_REQUESTS)"
+  echo "$label: FAIL: no worker was recycled ($max_name = $FARM_MAX_REQUESTS)"
   rc=1
 fi
 if ((rc == 0)); then
