@@ -71,6 +71,11 @@ pub const ENCRYPTION_KEY_FILE: &CStr = c"rsmemcache.encryption_key_file";
 /// while encryption is on (switching a farm over; they are rewritten
 /// sealed on their next write).
 pub const ENCRYPTION_ACCEPT_PLAINTEXT: &CStr = c"rsmemcache.encryption_accept_plaintext";
+/// `rsmemcache.encryption_accept_plaintext_until`: unix time (s) from which
+/// plaintext values are refused whatever `encryption_accept_plaintext`
+/// says; 0: no end.
+pub const ENCRYPTION_ACCEPT_PLAINTEXT_UNTIL: &CStr =
+    c"rsmemcache.encryption_accept_plaintext_until";
 
 /// `rsmemcache.tls`: 1 to use TLS to every TCP server of save_path (for
 /// php-memcached-style lists, which have no scheme).
@@ -108,7 +113,7 @@ pub const DURABLE_TIMEOUT: &CStr = c"rsmemcache.durable_timeout";
 pub const DURABLE_FAILURE: &CStr = c"rsmemcache.durable_failure";
 
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 31] = [
+pub const DIRECTIVES: [Directive; 32] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
@@ -258,6 +263,12 @@ pub const DIRECTIVES: [Directive; 31] = [
         default: c"0",
         unit: "-",
         doc: "1: with encryption on, read plaintext values too (rewritten encrypted on their next write); 0: treat them as absent",
+    },
+    Directive {
+        name: ENCRYPTION_ACCEPT_PLAINTEXT_UNTIL,
+        default: c"0",
+        unit: "s",
+        doc: "unix time at which encryption_accept_plaintext = 1 ends by itself (plaintext refused from then on); 0: no end",
     },
     Directive {
         name: DURABLE_DSN,
