@@ -160,7 +160,9 @@ impl Handler {
             return Ok(());
         };
         let now = now_unix();
-        if tier.missed_write() || plan::touch_due(tier.known_expiry(&o.keys.data), now, maxlifetime)
+        if tier.missed_write()
+            || o.plain_row
+            || plan::touch_due(tier.known_expiry(&o.keys.data), now, maxlifetime)
         {
             self.durable_save(o, data, now, maxlifetime)
         } else {
