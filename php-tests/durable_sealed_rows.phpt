@@ -72,7 +72,8 @@ echo log_lines($ids);
 echo "-- a refused copy does not force a plaintext row in, even with accept_plaintext=1\n";
 ini_set('rsmemcache.encryption_accept_plaintext', '1');
 db_plant($prefix, $B, 'user|s:5:"alice";role|s:5:"admin";', 9);
-enc_forge(MC1, $B, "\x02\x02k1" . random_bytes(60), (9 << 12) | 4);
+$forged = "\x02\x02k1" . random_bytes(60);
+mc_raw(MC1, "ms $prefix$B " . strlen($forged) . " F" . ((9 << 12) | 4) . " T600\r\n$forged\r\n");
 echo 'B read: ', json_encode(req($B)), "\n";
 echo log_lines($ids);
 
@@ -94,6 +95,7 @@ row: format 2, key id k1, holds the plaintext false, version 1
 the same bytes as memcached: true
 restored after losing memcached: {"v":"alice"}
   logged: rsmemcache: session <A:full>: no copy in memcached; version 1 restored from the durable tier
+  logged: rsmemcache: session <A:full>: read repair wrote version 1 to 1 stale or missing copy
 -- a planted plaintext row, accept_plaintext=0
 B read: []
   logged: rsmemcache: session <B>: the durable-tier row (version 5) is not restored: a plaintext value, and rsmemcache.encryption_accept_plaintext is off
@@ -109,4 +111,5 @@ B read: []
 B read: {"v":"old"}, plaintext_accepted +1
   logged: rsmemcache: session <B>: a plaintext durable-tier row was accepted (rsmemcache.encryption_accept_plaintext = 1; 1 since the last such line; no end set (rsmemcache.encryption_accept_plaintext_until)); set it to 0 once every session is encrypted
   logged: rsmemcache: session <B:full>: no copy in memcached; version 12 restored from the durable tier
-row now: sealed true, version 12
+  logged: rsmemcache: session <B:full>: read repair wrote version 12 to 1 stale or missing copy
+row now: sealed true, version 13

@@ -101,7 +101,10 @@ impl Handler {
         {
             Ok(d) => {
                 if self.codec.ring.is_some() && d.expires_at.is_none() {
+                    // Written sealed (format 2) by this request, at the
+                    // next version, even if the session is unchanged.
                     o.plain_row = true;
+                    o.rewrite = true;
                     if !d.sealed {
                         self.plaintext_accepted(&o.sid, "durable-tier row");
                     }
