@@ -352,6 +352,20 @@ impl Handler {
         }
     }
 
+    /// Whether the copy at `version` on `server` is older than session
+    /// `o`'s tombstone (then logged and counted).
+    fn buried(&self, o: &Opened, server: usize, version: u32) -> bool {
+        let Some(t) = o.tomb.filter(|t| t.buries(version)) else {
+            return false;
+        };
+        let what = format!(
+            "the copy on server {} (version {version})",
+            self.pool.label(server)
+        );
+        self.tomb_honoured(o, &t, &what);
+        true
+    }
+
     /// The newest tombstone among the replies to [`Handler::push_tomb_reads`].
     pub(super) fn newest_tomb(&self, tombs: Answers) -> Option<Tomb> {
         Tomb::newest(tombs.into_iter().filter_map(|r| match r {
@@ -384,7 +398,13 @@ impl Handler {
             match answer {
                 None => {}
                 Some(Reply::Value(data, meta)) => {
-                    let Some(d) = self.open_copy(o, server, data, meta.client_flags, "")? else {
+                    // A copy written before the session was destroyed (one
+                    // that missed the destroy, or one written back) counts
+                    // as one that does not open.
+                    let opened = self
+                        .open_copy(o, server, data, meta.client_flags, "")?
+                        .filter(|d| !self.buried(o, server, d.version));
+                    let Some(d) = opened else {
                         // Never returned to PHP: absent, logged, and
                         // overwritten (repair or the next write, CAS
                         // guarded by the id read here).
@@ -398,28 +418,6 @@ impl Handler {
                         });
                         continue;
                     };
-                    if let Some(t) = o.tomb.filter(|t| t.buries(d.version)) {
-                        // Written before the session was destroyed: a copy
-                        // that missed the destroy, or one written back.
-                        self.tomb_honoured(
-                            o,
-                            &t,
-                            &format!(
-                                "the copy on server {} (version {})",
-                                self.pool.label(server),
-                                d.version
-                            ),
-                        );
-                        refused.push(o.copies.len());
-                        found.push(Found::Missing);
-                        values.push(None);
-                        o.copies.push(Copy {
-                            server,
-                            cas: meta.cas,
-                            read: true,
-                        });
-                        continue;
-                    }
                     // Plaintext, or sealed without an expiry (format 1),
                     // read with encryption on: sealed (format 2) by the
                     // next write, even an unchanged session's.
