@@ -5,7 +5,8 @@
  *   php -n bench/durable.php --php=PHP --so=SO --mc=HOST:PORT --db=SOCKET --creds=FILE
  *
  * Configurations, each a separate process per round, in a shuffled order
- * every round: the tier off / on (write_every 1) / on (write_every 10), for
+ * every round: the tier off / on (write_every 1) / on (write_every 10), and
+ * with encryption on: the tier off / on (write_every 1, sealed rows), for
  * changed and unchanged sessions. Per configuration: the median over rounds
  * of µs per cycle, the ratio to the same cycle without the tier, database
  * statements per cycle (MariaDB's Com_stmt_execute) and memcached commands
@@ -33,9 +34,15 @@ function db_stmts(string $sock): int {
     return (int)(explode("\t", trim((string)$out))[1] ?? 0);
 }
 
+// Sealed rows against plain ones: the same configurations with
+// rsmemcache.encryption_key_file set (copies and rows sealed).
+$keyfile = tempnam(sys_get_temp_dir(), 'rsmc-bench-keys');
+file_put_contents($keyfile, 'k1 ' . bin2hex(random_bytes(32)) . "\n");
+register_shutdown_function(static fn () => @unlink($keyfile));
 $configs = [];
 foreach (['changed', 'unchanged'] as $mode) {
-    foreach (['off' => null, 'on, write_every=1' => 1, 'on, write_every=10' => 10] as $label => $every) {
+    foreach (['off' => null, 'on, write_every=1' => 1, 'on, write_every=10' => 10,
+              'off, encrypted' => null, 'on, we=1, sealed rows' => 1] as $label => $every) {
         $ini = ['session.save_handler=rsmemcache', "session.save_path={$opt['mc']}", 'session.use_cookies=0',
                 'session.cache_limiter=', 'session.use_strict_mode=0', 'session.serialize_handler=php',
                 'session.gc_probability=0'];
@@ -43,6 +50,9 @@ foreach (['changed', 'unchanged'] as $mode) {
             $ini[] = "rsmemcache.durable_dsn={$opt['db']}?database=rsm_bench";
             $ini[] = "rsmemcache.durable_credentials_file={$opt['creds']}";
             $ini[] = "rsmemcache.durable_write_every=$every";
+        }
+        if (str_contains($label, 'encrypted') || str_contains($label, 'sealed')) {
+            $ini[] = "rsmemcache.encryption_key_file=$keyfile";
         }
         $configs[] = ['mode' => $mode, 'tier' => $label, 'ini' => $ini, 'us' => [], 'db' => [], 'mc' => []];
     }
@@ -86,4 +96,12 @@ foreach ($configs as $c) { if ($c['tier'] === 'off') { $off[$c['mode']] = median
 foreach ($configs as $c) {
     $m = median($c['us']);
     printf("%-10s %-22s %10.1f %9.3fx %16.2f %18.2f\n", $c['mode'], $c['tier'], $m, $m / $off[$c['mode']], median($c['db']), median($c['mc']));
+}
+$by = [];
+foreach ($configs as $c) { $by[$c['mode']][$c['tier']] = median($c['us']); }
+echo "\n== sealed rows against plain rows (tier on, write_every=1; 'encrypted' also seals the memcached copies)\n";
+foreach ($by as $mode => $t) {
+    printf("%-10s sealed rows %8.1f µs vs plain rows %8.1f µs: %.3fx (encryption alone, tier off: %.3fx)\n", $mode,
+        $t['on, we=1, sealed rows'], $t['on, write_every=1'], $t['on, we=1, sealed rows'] / $t['on, write_every=1'],
+        $t['off, encrypted'] / $t['off']);
 }

@@ -98,7 +98,7 @@ lc_forget($A, $B);
 --EXPECTF--
 -- write A, read it back
 started [true,true], data as written
-raw A: sealed true, key id k1, version 1, holds the plaintext false, length 44 bytes over the plaintext
+raw A: sealed true, key id k1, version 1, holds the plaintext false, length 52 bytes over the plaintext
 log: []
 -- A's value copied under B's key (same flags)
 raw ms: HD

@@ -78,7 +78,7 @@ plaintext put back: HD
 P read with accept_plaintext=1: started true, data {"v":"plain"}
 P after that request's unchanged (lazy) write: sealed true, key id new, plaintext in it false, version %d
 P read with accept_plaintext=0: started true, data {"v":"plain"}
-log: []
+log: ["rsmemcache: session <P>: a plaintext copy on server MC1 was accepted (rsmemcache.encryption_accept_plaintext = 1; 1 since the last such line; no end set (rsmemcache.encryption_accept_plaintext_until)); set it to 0 once every session is encrypted"]
 -- encryption off, sealed value
 P read without a key file: started false, data []
   warning: session_start(): rsmemcache: session <P> on server MC1 cannot be read: an encrypted value, and rsmemcache.encryption_key_file is not set; the stored copy is left as it is

@@ -90,6 +90,8 @@ pub struct Encryption {
     pub key_file: String,
     /// `rsmemcache.encryption_accept_plaintext`.
     pub accept_plaintext: bool,
+    /// `rsmemcache.encryption_accept_plaintext_until`, unix s; 0: no end.
+    pub accept_plaintext_until: i64,
 }
 
 fn directive_error(name: &CStr, value: &str, reason: &str) -> Error {
@@ -121,7 +123,7 @@ fn int_in(name: &CStr, value: &str, lo: u64, hi: u64) -> Result<u64> {
 
 /// The integer directives and their inclusive ranges (units as in
 /// [`DIRECTIVES`]).
-const RANGES: [(&CStr, u64, u64); 10] = [
+const RANGES: [(&CStr, u64, u64); 11] = [
     (CONNECT_TIMEOUT, 1, 600_000),
     (TIMEOUT, 1, 600_000),
     (RETRY_INTERVAL, 0, 86_400),
@@ -132,6 +134,8 @@ const RANGES: [(&CStr, u64, u64); 10] = [
     (LOCK_WAIT_LOG, 0, 600_000),
     (DURABLE_WRITE_EVERY, 1, 1_000_000),
     (DURABLE_TIMEOUT, 1, 600_000),
+    // Unix time up to the year 9999.
+    (ENCRYPTION_ACCEPT_PLAINTEXT_UNTIL, 0, 253_402_300_799),
 ];
 
 /// The top of `rsmemcache.retry_interval`'s range, in seconds: the cap on
@@ -441,6 +445,11 @@ impl Config {
                 ENCRYPTION_ACCEPT_PLAINTEXT,
                 &value(ENCRYPTION_ACCEPT_PLAINTEXT),
             )?,
+            accept_plaintext_until: i64::try_from(int_of(
+                ENCRYPTION_ACCEPT_PLAINTEXT_UNTIL,
+                &value(ENCRYPTION_ACCEPT_PLAINTEXT_UNTIL),
+            )?)
+            .expect("range checked"),
         };
         Ok(Self {
             lock,

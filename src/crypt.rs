@@ -9,22 +9,29 @@
 //! one key: below 2⁻⁹⁶ after 2⁴⁸ writes, so a farm never needs a counter
 //! shared between processes (draft-irtf-cfrg-xchacha §3.1).
 //!
-//! A sealed value (client flag [`crate::replica::FLAG_ENCRYPTED`]):
+//! A sealed value (client flag [`crate::replica::FLAG_ENCRYPTED`], and the
+//! `data` of a durable-tier row while encryption is on):
 //!
 //! ```text
-//! byte 0        format, 0x01
+//! byte 0        format, 0x02 (0x01: written before expiries, no expiry field)
 //! byte 1        L, length of the key id (1-32)
 //! bytes 2..2+L  key id (ASCII)
+//! next 8        expiry, unix seconds, big-endian (format 2 only)
 //! next 24       nonce
 //! rest          ciphertext, then the 16-byte Poly1305 tag
 //! ```
 //!
-//! Associated data: the header (format, L, key id), the copy's version as 4
-//! big-endian bytes, then the full memcached key (prefix included), so a
-//! value copied under another session id, or given another version in its
-//! flags, does not open. (An older value of the *same* key and version
-//! replayed by someone with write access to memcached is not detected: AEAD
-//! cannot know it is old.)
+//! Associated data: the header (format, L, key id and, in format 2, the
+//! expiry), the copy's version as 4 big-endian bytes, then the full
+//! memcached key (prefix included), so a value copied under another session
+//! id, or given another version in its flags, or another expiry, does not
+//! open. A format-2 value is refused once its expiry is more than
+//! [`MAX_SKEW_S`] in the past ([`expired`]): an older authentic value
+//! replayed by someone with write access to memcached or the table is
+//! accepted only until then. Format-1 values (no expiry) still open, so a
+//! farm upgrades without logouts; each is resealed as format 2 by the
+//! session's next write, and a replayed one stays accepted until the key
+//! that sealed it is removed from the key file.
 //!
 //! Owns one rule: **key bytes never leave this module.** [`KeyRing`] has no
 //! `Display`, its `Debug` prints only the file's path and the key ids, and
@@ -40,7 +47,14 @@ use chacha20poly1305::{
 use std::{fmt, sync::Arc};
 
 /// The format byte of a sealed value.
-pub const FORMAT: u8 = 1;
+pub const FORMAT: u8 = 2;
+/// The format byte of values sealed before expiries (still opened).
+pub const FORMAT_1: u8 = 1;
+/// Bytes of the expiry field (format 2).
+pub const EXPIRY_LEN: usize = 8;
+/// Clock skew tolerated between the web servers of a farm, in seconds: a
+/// value is refused once `now > expiry + MAX_SKEW_S`.
+pub const MAX_SKEW_S: i64 = 5;
 /// Bytes of a nonce.
 pub const NONCE_LEN: usize = 24;
 /// Bytes of the authentication tag.
@@ -81,12 +95,15 @@ pub enum Refused {
     UnknownKey(String),
     /// The tag does not verify: forged, altered, or copied from another key.
     Forged(String),
+    /// Authentic, but its expiry (unix s) has passed: an old value written
+    /// back.
+    Expired(i64),
 }
 
 impl fmt::Display for Refused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Malformed => f.write_str("not an encrypted value of format 1"),
+            Self::Malformed => f.write_str("not an encrypted value of format 1 or 2"),
             Self::UnknownKey(id) => write!(
                 f,
                 "encrypted with key id '{id}', which rsmemcache.encryption_key_file does not hold"
@@ -94,6 +111,10 @@ impl fmt::Display for Refused {
             Self::Forged(id) => write!(
                 f,
                 "failed authentication with key id '{id}' (forged, altered, or copied from another session)"
+            ),
+            Self::Expired(at) => write!(
+                f,
+                "an authentic value whose expiry (unix time {at}) has passed: an old copy written back"
             ),
         }
     }
@@ -196,18 +217,26 @@ impl KeyRing {
             .collect()
     }
 
-    /// Seals `plaintext` for memcached key `key` at `version` with the first
-    /// key and a fresh random nonce: the stored value (module docs).
+    /// Seals `plaintext` for memcached key `key` at `version`, to expire at
+    /// `expires_at` (unix s), with the first key and a fresh random nonce:
+    /// the stored value, format 2 (module docs).
     ///
     /// # Errors
     /// [`Error::Random`] when the OS has no randomness to give.
-    pub fn seal(&self, key: &[u8], version: u32, plaintext: &[u8]) -> Result<Vec<u8>> {
+    pub fn seal(
+        &self,
+        key: &[u8],
+        version: u32,
+        expires_at: i64,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
         let k = &self.keys[0];
-        let head = 2 + k.id.len();
+        let head = 2 + k.id.len() + EXPIRY_LEN;
         let mut out = Vec::with_capacity(head + NONCE_LEN + plaintext.len() + TAG_LEN);
         out.push(FORMAT);
         out.push(u8::try_from(k.id.len()).unwrap_or(0));
         out.extend_from_slice(&k.id);
+        out.extend_from_slice(&expires_at.to_be_bytes());
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|e| Error::Random(e.to_string()))?;
         out.extend_from_slice(&nonce);
@@ -225,41 +254,132 @@ impl KeyRing {
         Ok(out)
     }
 
-    /// Opens a value sealed by [`KeyRing::seal`] for memcached key `key` at
-    /// `version`, with the key its header names.
+    /// Opens a value sealed by [`KeyRing::seal`] (format 2) or by an older
+    /// rsmemcache (format 1) for memcached key `key` at `version`, with the
+    /// key its header names; `now` (unix s) is checked against a format-2
+    /// value's expiry ([`expired`]).
     ///
     /// # Errors
-    /// [`Refused`]: malformed, an unknown key id, or a tag that does not
-    /// verify.
+    /// [`Refused`]: malformed, an unknown key id, a tag that does not
+    /// verify, or (authentic but) expired.
     pub fn open(
         &self,
         key: &[u8],
         version: u32,
         value: &[u8],
-    ) -> std::result::Result<Vec<u8>, Refused> {
-        let (&format, rest) = value.split_first().ok_or(Refused::Malformed)?;
-        let (&len, rest) = rest.split_first().ok_or(Refused::Malformed)?;
-        let len = usize::from(len);
-        if format != FORMAT || rest.len() < len + NONCE_LEN + TAG_LEN || !id_ok(&rest[..len]) {
-            return Err(Refused::Malformed);
-        }
-        let id = &rest[..len];
+        now: i64,
+    ) -> std::result::Result<Unsealed, Refused> {
+        let h = Header::parse(value).ok_or(Refused::Malformed)?;
+        let id = &value[2..2 + h.id_len];
         let shown = String::from_utf8_lossy(id).into_owned();
         let k = self
             .keys
             .iter()
             .find(|k| k.id == id)
             .ok_or_else(|| Refused::UnknownKey(shown.clone()))?;
-        let ad = associated(&value[..2 + len], version, key);
-        let nonce = XNonce::from_slice(&rest[len..len + NONCE_LEN]);
-        let body = &rest[len + NONCE_LEN..];
+        let ad = associated(&value[..h.len], version, key);
+        let nonce = XNonce::from_slice(&value[h.len..h.len + NONCE_LEN]);
+        let body = &value[h.len + NONCE_LEN..];
         let (ct, tag) = body.split_at(body.len() - TAG_LEN);
         let mut out = ct.to_vec();
         k.cipher
             .decrypt_in_place_detached(nonce, &ad, &mut out, Tag::from_slice(tag))
             .map_err(|AeadError| Refused::Forged(shown))?;
-        Ok(out)
+        // Checked after the tag: only an authentic expiry is reported.
+        if let Some(at) = h.expires_at
+            && expired(at, now)
+        {
+            return Err(Refused::Expired(at));
+        }
+        Ok(Unsealed {
+            data: out,
+            expires_at: h.expires_at,
+        })
     }
+}
+
+/// What [`KeyRing::open`] gives back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsealed {
+    /// The plaintext.
+    pub data: Vec<u8>,
+    /// The sealed expiry, unix s (`None`: a format-1 value).
+    pub expires_at: Option<i64>,
+}
+
+/// The header of a sealed value, as [`Header::parse`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Header {
+    /// Bytes of the key id.
+    id_len: usize,
+    /// Bytes of the whole header (format, L, id, expiry).
+    len: usize,
+    /// The expiry (format 2).
+    expires_at: Option<i64>,
+}
+
+impl Header {
+    /// The header of `value`, when it has the shape of a sealed value:
+    /// format 1 or 2, a valid key id, room for nonce and tag.
+    fn parse(value: &[u8]) -> Option<Self> {
+        let (&format, rest) = value.split_first()?;
+        let (&len, rest) = rest.split_first()?;
+        let id_len = usize::from(len);
+        let extra = match format {
+            FORMAT => EXPIRY_LEN,
+            FORMAT_1 => 0,
+            _ => return None,
+        };
+        if rest.len() < id_len + extra + NONCE_LEN + TAG_LEN || !id_ok(&rest[..id_len]) {
+            return None;
+        }
+        let expires_at = (format == FORMAT).then(|| {
+            let b: [u8; EXPIRY_LEN] = rest[id_len..id_len + EXPIRY_LEN]
+                .try_into()
+                .unwrap_or([0; EXPIRY_LEN]);
+            i64::from_be_bytes(b)
+        });
+        Some(Self {
+            id_len,
+            len: 2 + id_len + extra,
+            expires_at,
+        })
+    }
+}
+
+/// Whether `bytes` have the shape of a sealed value (format 1 or 2, a
+/// valid key id, long enough): how a durable-tier row written sealed is
+/// told from one written in plaintext (a row has no client flags). A
+/// session serialised by PHP starts with a variable name, `a:` or a binary
+/// serialiser's header, never with byte 1 or 2 followed by a key id's
+/// length and characters; a planted plaintext row shaped like one is
+/// refused as a sealed value that does not open.
+#[must_use]
+pub fn looks_sealed(bytes: &[u8]) -> bool {
+    Header::parse(bytes).is_some()
+}
+
+/// Seconds after which an unchanged session's sealed value is resealed
+/// rather than touched, at most (half its lifetime when that is shorter).
+pub const RESEAL_AFTER_S: i64 = 60;
+
+/// Whether an unchanged session (`lazy_write`) whose value was sealed to
+/// expire at `expires_at` (unix s) is written again at `now` instead of
+/// touched, for a lifetime of `lifetime` s: once its seal is older than
+/// [`RESEAL_AFTER_S`] (or half the lifetime). A touch extends memcached's
+/// TTL but not the sealed expiry; this keeps the two within that margin, so
+/// an idle session lives at least `lifetime - min(60, lifetime / 2)` s.
+#[must_use]
+pub fn reseal_due(expires_at: i64, now: i64, lifetime: i64) -> bool {
+    let slack = RESEAL_AFTER_S.min(lifetime / 2);
+    expires_at.saturating_sub(now) < lifetime - slack
+}
+
+/// Whether a value sealed to expire at `expires_at` (unix s) is refused at
+/// `now` (unix s): once `now` is more than [`MAX_SKEW_S`] past it.
+#[must_use]
+pub fn expired(expires_at: i64, now: i64) -> bool {
+    now > expires_at.saturating_add(MAX_SKEW_S)
 }
 
 /// The associated data: header, version (big-endian), memcached key.
@@ -293,6 +413,10 @@ mod tests {
     // 32 bytes of 0xff in base64.
     const B64_B: &str = "//////////////////////////////////////////8=";
 
+    /// An expiry and a time before it (unix s).
+    const E: i64 = 2_000_000_000;
+    const NOW: i64 = E - 100;
+
     fn ring(text: &str) -> KeyRing {
         KeyRing::parse("/keys", text.as_bytes()).expect("valid key file")
     }
@@ -300,55 +424,145 @@ mod tests {
     #[test]
     fn seals_and_opens() {
         let r = ring(&format!("# farm keys\n\nk1 {HEX_A}\n"));
-        let v = r.seal(b"p.sess1", 7, b"secret=1").unwrap();
+        let v = r.seal(b"p.sess1", 7, E, b"secret=1").unwrap();
         assert!(!v.windows(6).any(|w| w == b"secret"), "no plaintext");
         assert_eq!(v[0], FORMAT);
         assert_eq!(&v[1..4], b"\x02k1");
-        assert_eq!(v.len(), 4 + NONCE_LEN + 8 + TAG_LEN);
-        assert_eq!(r.open(b"p.sess1", 7, &v).unwrap(), b"secret=1");
+        assert_eq!(&v[4..12], &E.to_be_bytes());
+        assert_eq!(v.len(), 4 + EXPIRY_LEN + NONCE_LEN + 8 + TAG_LEN);
+        assert_eq!(r.open(b"p.sess1", 7, &v, NOW).unwrap().data, b"secret=1");
         // Empty sessions seal too.
-        let e = r.seal(b"p.sess1", 1, b"").unwrap();
-        assert_eq!(r.open(b"p.sess1", 1, &e).unwrap(), b"");
+        let e = r.seal(b"p.sess1", 1, E, b"").unwrap();
+        assert_eq!(r.open(b"p.sess1", 1, &e, NOW).unwrap().data, b"");
         // Fresh nonces: the same plaintext seals differently.
-        assert_ne!(v, r.seal(b"p.sess1", 7, b"secret=1").unwrap());
+        assert_ne!(v, r.seal(b"p.sess1", 7, E, b"secret=1").unwrap());
+    }
+
+    #[test]
+    fn the_expiry_is_bound_and_checked_with_the_skew() {
+        let r = ring(&format!("k1 {HEX_A}"));
+        let v = r.seal(b"k", 1, E, b"data").unwrap();
+        // Up to MAX_SKEW_S after the expiry: still accepted (clocks of
+        // two web servers may differ by that much).
+        assert_eq!(r.open(b"k", 1, &v, E).unwrap().expires_at, Some(E));
+        assert!(r.open(b"k", 1, &v, E + MAX_SKEW_S).is_ok());
+        assert_eq!(
+            r.open(b"k", 1, &v, E + MAX_SKEW_S + 1),
+            Err(Refused::Expired(E))
+        );
+        // A later expiry written into the header does not verify.
+        let mut w = v.clone();
+        w[11] ^= 0x40;
+        assert_eq!(
+            r.open(b"k", 1, &w, E + 100),
+            Err(Refused::Forged("k1".into()))
+        );
+        assert!(expired(100, 106) && !expired(100, 105) && !expired(100, 0));
+        assert!(!expired(i64::MAX, 0), "no overflow");
+    }
+
+    #[test]
+    fn unchanged_sessions_are_resealed_once_their_seal_is_a_minute_old() {
+        // Sealed at 1000 for 1440 s.
+        assert!(!reseal_due(2440, 1000, 1440));
+        assert!(!reseal_due(2440, 1060, 1440));
+        assert!(reseal_due(2440, 1061, 1440));
+        // Short lifetimes: after half of it.
+        assert!(!reseal_due(1010, 1005, 10));
+        assert!(reseal_due(1010, 1006, 10));
+    }
+
+    /// A value sealed by the format-1 code (no expiry field): what values
+    /// already in memcached look like after an upgrade.
+    fn seal_format_1(r: &KeyRing, key: &[u8], version: u32, plaintext: &[u8]) -> Vec<u8> {
+        let k = &r.keys[0];
+        let mut out = vec![FORMAT_1, u8::try_from(k.id.len()).unwrap()];
+        out.extend_from_slice(&k.id);
+        let head = out.len();
+        let nonce = [7u8; NONCE_LEN];
+        out.extend_from_slice(&nonce);
+        let ad = associated(&out[..head], version, key);
+        let mut body = plaintext.to_vec();
+        let tag = k
+            .cipher
+            .encrypt_in_place_detached(XNonce::from_slice(&nonce), &ad, &mut body)
+            .unwrap();
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&tag);
+        out
+    }
+
+    #[test]
+    fn format_1_values_still_open_without_an_expiry() {
+        let r = ring(&format!("k1 {HEX_A}"));
+        let v = seal_format_1(&r, b"k", 3, b"old");
+        let u = r.open(b"k", 3, &v, i64::MAX).unwrap();
+        assert_eq!((u.data.as_slice(), u.expires_at), (&b"old"[..], None));
+        assert!(looks_sealed(&v));
+        // Relabelled as format 2 (the expiry would be read from the nonce):
+        // the header is in the AAD, so it does not verify.
+        let mut w = v.clone();
+        w[0] = FORMAT;
+        assert!(r.open(b"k", 3, &w, 0).is_err());
+    }
+
+    #[test]
+    fn sealed_rows_are_told_from_plaintext_ones() {
+        let r = ring(&format!("k1 {HEX_A}"));
+        assert!(looks_sealed(&r.seal(b"k", 1, E, b"").unwrap()));
+        for plain in [
+            &b"user|s:5:\"alice\";role|s:5:\"admin\";"[..],
+            b"a:1:{s:1:\"a\";i:1;}",
+            b"\x00\x00\x00\x02\x14\x01",
+            b"",
+            b"\x02\x02k1",
+        ] {
+            assert!(!looks_sealed(plain), "{plain:?}");
+        }
     }
 
     #[test]
     fn another_key_or_version_does_not_open() {
         let r = ring(&format!("k1 {HEX_A}"));
-        let v = r.seal(b"p.sessA", 3, b"x").unwrap();
-        assert_eq!(r.open(b"p.sessB", 3, &v), Err(Refused::Forged("k1".into())));
-        assert_eq!(r.open(b"p.sessA", 4, &v), Err(Refused::Forged("k1".into())));
+        let v = r.seal(b"p.sessA", 3, E, b"x").unwrap();
+        assert_eq!(
+            r.open(b"p.sessB", 3, &v, NOW),
+            Err(Refused::Forged("k1".into()))
+        );
+        assert_eq!(
+            r.open(b"p.sessA", 4, &v, NOW),
+            Err(Refused::Forged("k1".into()))
+        );
     }
 
     #[test]
     fn every_flipped_byte_is_refused() {
         let r = ring(&format!("k1 {HEX_A}\nk2 {B64_B}"));
-        let v = r.seal(b"key", 1, b"hello world").unwrap();
+        let v = r.seal(b"key", 1, E, b"hello world").unwrap();
         for i in 0..v.len() {
             let mut w = v.clone();
             w[i] ^= 0x01;
-            assert!(r.open(b"key", 1, &w).is_err(), "byte {i}");
+            assert!(r.open(b"key", 1, &w, NOW).is_err(), "byte {i}");
         }
         assert_eq!(
-            r.open(b"key", 1, &v[..v.len() - 1]),
+            r.open(b"key", 1, &v[..v.len() - 1], NOW),
             Err(Refused::Forged("k1".into()))
         );
-        assert_eq!(r.open(b"key", 1, b""), Err(Refused::Malformed));
-        assert_eq!(r.open(b"key", 1, b"a:1:{}"), Err(Refused::Malformed));
-        assert_eq!(r.open(b"key", 1, &v[..20]), Err(Refused::Malformed));
+        assert_eq!(r.open(b"key", 1, b"", NOW), Err(Refused::Malformed));
+        assert_eq!(r.open(b"key", 1, b"a:1:{}", NOW), Err(Refused::Malformed));
+        assert_eq!(r.open(b"key", 1, &v[..20], NOW), Err(Refused::Malformed));
     }
 
     #[test]
     fn rotation_opens_old_values_and_seals_with_the_first_key() {
         let old = ring(&format!("old {HEX_A}"));
-        let v = old.seal(b"k", 1, b"data").unwrap();
+        let v = old.seal(b"k", 1, E, b"data").unwrap();
         let rotated = ring(&format!("new {B64_B}\nold {HEX_A}\n"));
-        assert_eq!(rotated.open(b"k", 1, &v).unwrap(), b"data");
-        let w = rotated.seal(b"k", 2, b"data").unwrap();
+        assert_eq!(rotated.open(b"k", 1, &v, NOW).unwrap().data, b"data");
+        let w = rotated.seal(b"k", 2, E, b"data").unwrap();
         assert_eq!(&w[1..5], b"\x03new");
         assert_eq!(
-            old.open(b"k", 2, &w),
+            old.open(b"k", 2, &w, NOW),
             Err(Refused::UnknownKey("new".into()))
         );
         assert_eq!(rotated.ids(), ["new", "old"]);
@@ -358,9 +572,9 @@ mod tests {
     fn a_key_under_another_id_does_not_open() {
         // Same bytes, other id: the id is bound, the header cannot be swapped.
         let a = ring(&format!("a {HEX_A}\nb {HEX_A}"));
-        let mut v = a.seal(b"k", 1, b"data").unwrap();
+        let mut v = a.seal(b"k", 1, E, b"data").unwrap();
         v[2] = b'b';
-        assert_eq!(a.open(b"k", 1, &v), Err(Refused::Forged("b".into())));
+        assert_eq!(a.open(b"k", 1, &v, NOW), Err(Refused::Forged("b".into())));
     }
 
     #[test]
@@ -376,7 +590,9 @@ mod tests {
         let h = ring(&format!("x {}", "ff".repeat(32)));
         let b = ring(&format!("x {B64_B}"));
         assert_eq!(
-            b.open(b"k", 1, &h.seal(b"k", 1, b"z").unwrap()).unwrap(),
+            b.open(b"k", 1, &h.seal(b"k", 1, E, b"z").unwrap(), NOW)
+                .unwrap()
+                .data,
             b"z"
         );
     }

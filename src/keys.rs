@@ -70,6 +70,10 @@ pub struct SessionKeys {
     /// Hashed to place the lock when it does not live with the data
     /// (php-memcached's `lock.<id>`); `None`: on the data's first server.
     pub lock_hash: Option<Vec<u8>>,
+    /// The tombstone key, `<data key>.tomb` ([`crate::tomb`]), kept on the
+    /// data's servers; `None` when it would exceed [`MAX_KEY_LEN`] (a data
+    /// key of 246 bytes or more, possible only with locking off).
+    pub tomb: Option<Vec<u8>>,
 }
 
 impl SessionKeys {
@@ -99,17 +103,23 @@ impl SessionKeys {
                 Some([LOCK_INFIX, sid].concat()),
             ),
         };
+        let tomb = (data.len() + TOMB_SUFFIX.len() <= MAX_KEY_LEN)
+            .then(|| [&data[..], TOMB_SUFFIX].concat());
         Ok(Self {
             data,
             lock,
             data_hash,
             lock_hash,
+            tomb,
         })
     }
 }
 
 /// Lock key suffix of rsmemcache and pecl-memcache: `<key>.lock`.
 pub const LOCK_SUFFIX: &[u8] = b".lock";
+
+/// Tombstone key suffix: `<data key>.tomb` ([`crate::tomb`]).
+pub const TOMB_SUFFIX: &[u8] = b".tomb";
 
 /// php-memcached's lock key infix: `<prefix>lock.<id>`.
 pub const LOCK_INFIX: &[u8] = b"lock.";
@@ -177,6 +187,17 @@ pub fn session_key(prefix: &[u8], sid: &[u8], suffix: usize) -> Result<Vec<u8>> 
     key.extend_from_slice(prefix);
     key.extend_from_slice(sid);
     Ok(key)
+}
+
+/// PHP's `maxlifetime` (seconds) with the fallback rsmemcache applies:
+/// ≤ 0 becomes [`FALLBACK_MAXLIFETIME`].
+#[must_use]
+pub fn lifetime(maxlifetime: i64) -> i64 {
+    if maxlifetime <= 0 {
+        FALLBACK_MAXLIFETIME
+    } else {
+        maxlifetime
+    }
 }
 
 /// Converts PHP's `maxlifetime` (seconds) to a memcached exptime, given the

@@ -33,6 +33,7 @@ pub mod shared;
 pub mod shm;
 pub mod stats;
 pub mod tls;
+pub mod tomb;
 
 /// The PHP module entry (in its own module because the `#[php_module]`
 /// expansion has undocumented items and engine calls of its own).

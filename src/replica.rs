@@ -47,14 +47,18 @@ pub fn flags_for(version: u32) -> u32 {
 }
 
 /// How copies are sealed and opened: the key ring of
-/// `rsmemcache.encryption_key_file` (`None`: plaintext) and
-/// `rsmemcache.encryption_accept_plaintext`.
+/// `rsmemcache.encryption_key_file` (`None`: plaintext),
+/// `rsmemcache.encryption_accept_plaintext` and
+/// `rsmemcache.encryption_accept_plaintext_until`.
 #[derive(Debug, Clone, Default)]
 pub struct Codec {
     /// The keys; `None` when encryption is off.
     pub ring: Option<std::sync::Arc<crate::crypt::KeyRing>>,
     /// Whether plaintext copies are read while encryption is on.
     pub accept_plaintext: bool,
+    /// Unix time (s) from which plaintext is no longer accepted whatever
+    /// `accept_plaintext` says; 0: no end.
+    pub accept_plaintext_until: i64,
 }
 
 /// Why a copy could not be used.
@@ -69,8 +73,18 @@ pub enum Unusable {
 }
 
 impl Codec {
+    /// Whether a plaintext value is read at `now` (unix s) while
+    /// encryption is on: `accept_plaintext`, until
+    /// `accept_plaintext_until` (when not 0).
+    #[must_use]
+    pub fn plaintext_accepted(&self, now: i64) -> bool {
+        self.accept_plaintext
+            && (self.accept_plaintext_until == 0 || now < self.accept_plaintext_until)
+    }
+
     /// The value and client flags to store for `data` at `version` under
-    /// memcached key `key`: sealed when encryption is on.
+    /// memcached key `key`: sealed, to expire at `expires_at` (unix s),
+    /// when encryption is on.
     ///
     /// # Errors
     /// [`crate::error::Error::Random`] when no nonce can be drawn.
@@ -79,19 +93,68 @@ impl Codec {
         key: &[u8],
         data: &'a [u8],
         version: u32,
+        expires_at: i64,
     ) -> crate::error::Result<(std::borrow::Cow<'a, [u8]>, u32)> {
         let flags = flags_for(version);
         match &self.ring {
             None => Ok((std::borrow::Cow::Borrowed(data), flags)),
             Some(r) => Ok((
-                std::borrow::Cow::Owned(r.seal(key, version & VERSION_MASK, data)?),
+                std::borrow::Cow::Owned(r.seal(key, version & VERSION_MASK, expires_at, data)?),
                 flags | FLAG_ENCRYPTED,
             )),
         }
     }
 
+    /// The bytes of a durable-tier row for `data` at `version` under
+    /// memcached key `key`, expiring at `expires_at` (unix s): the sealed
+    /// value memcached holds when encryption is on (a row has no client
+    /// flags: [`crate::crypt::looks_sealed`] tells it from plaintext),
+    /// `data` itself otherwise.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Random`] when no nonce can be drawn.
+    pub fn seal_row(
+        &self,
+        key: &[u8],
+        data: &[u8],
+        version: u32,
+        expires_at: i64,
+    ) -> crate::error::Result<Vec<u8>> {
+        Ok(self.seal(key, data, version, expires_at)?.0.into_owned())
+    }
+
+    /// Opens the `data` of a durable-tier row at `version` for memcached
+    /// key `key` at `now` (unix s). A sealed row must open; a plaintext row
+    /// is read only when encryption is off, or `plaintext_ok` and
+    /// [`Codec::plaintext_accepted`].
+    ///
+    /// # Errors
+    /// [`Unusable::Refused`] for a row that does not open or plaintext
+    /// that is not accepted; [`Unusable::Undecodable`] for a sealed row
+    /// while encryption is off.
+    pub fn open_row(
+        &self,
+        key: &[u8],
+        data: Vec<u8>,
+        version: u32,
+        now: i64,
+        plaintext_ok: bool,
+    ) -> Result<Decoded, Unusable> {
+        let flags = if crate::crypt::looks_sealed(&data) {
+            flags_for(version) | FLAG_ENCRYPTED
+        } else {
+            if self.ring.is_some() && !plaintext_ok {
+                return Err(Unusable::Refused(
+                    "a plaintext row, and the copy in memcached was refused".to_owned(),
+                ));
+            }
+            flags_for(version)
+        };
+        self.open(key, data, flags, usize::MAX, now)
+    }
+
     /// Decodes a copy of memcached key `key` read with client flags
-    /// `flags` ([`decode`]), opening it when sealed.
+    /// `flags` ([`decode`]) at `now` (unix s), opening it when sealed.
     ///
     /// # Errors
     /// [`Unusable`].
@@ -101,6 +164,7 @@ impl Codec {
         value: Vec<u8>,
         flags: u32,
         max_inflated: usize,
+        now: i64,
     ) -> Result<Decoded, Unusable> {
         let version = flags >> VERSION_SHIFT;
         if flags & FLAG_ENCRYPTED == 0 {
@@ -109,6 +173,12 @@ impl Codec {
                     "a plaintext value, and rsmemcache.encryption_accept_plaintext is off"
                         .to_owned(),
                 ));
+            }
+            if self.ring.is_some() && !self.plaintext_accepted(now) {
+                return Err(Unusable::Refused(format!(
+                    "a plaintext value, and rsmemcache.encryption_accept_plaintext_until ({}) has passed",
+                    self.accept_plaintext_until
+                )));
             }
             return decode(value, flags, max_inflated).map_err(Unusable::Undecodable);
         }
@@ -122,13 +192,14 @@ impl Codec {
                 "an encrypted value, and rsmemcache.encryption_key_file is not set".to_owned(),
             ));
         };
-        let data = ring
-            .open(key, version, &value)
+        let u = ring
+            .open(key, version, &value, now)
             .map_err(|r| Unusable::Refused(r.to_string()))?;
         Ok(Decoded {
-            data,
+            data: u.data,
             version,
             sealed: true,
+            expires_at: u.expires_at,
         })
     }
 }
@@ -156,6 +227,8 @@ pub struct Decoded {
     pub version: u32,
     /// Whether the copy was sealed (encrypted).
     pub sealed: bool,
+    /// The expiry sealed in it (unix s; `None`: plaintext or format 1).
+    pub expires_at: Option<i64>,
 }
 
 /// Most bytes a compressed copy may inflate to when PHP sets no lower
@@ -205,6 +278,7 @@ pub fn decode(value: Vec<u8>, flags: u32, max_inflated: usize) -> Result<Decoded
             data: value,
             version,
             sealed: false,
+            expires_at: None,
         }),
         FLAG_COMPRESSED => {
             let mut data = Vec::with_capacity(value.len().saturating_mul(4).min(max_inflated));
@@ -225,6 +299,7 @@ pub fn decode(value: Vec<u8>, flags: u32, max_inflated: usize) -> Result<Decoded
                 data,
                 version,
                 sealed: false,
+                expires_at: None,
             })
         }
         _ => Err(format!(
@@ -322,49 +397,61 @@ mod tests {
         );
     }
 
+    /// An expiry and a time before it (unix s).
+    const T: i64 = 2_000_000_000;
+    const NOW: i64 = T - 60;
+
     fn codec(accept_plaintext: bool) -> Codec {
         let hex = "42".repeat(32);
         let ring = crate::crypt::KeyRing::parse("/k", format!("k1 {hex}").as_bytes()).unwrap();
         Codec {
             ring: Some(std::sync::Arc::new(ring)),
             accept_plaintext,
+            accept_plaintext_until: 0,
         }
     }
 
     #[test]
     fn sealed_copies_carry_the_flag_and_open_only_under_their_key() {
         let c = codec(false);
-        let (v, f) = c.seal(b"p.a", b"user|s:5:\"alice\";", 9).unwrap();
+        let (v, f) = c.seal(b"p.a", b"user|s:5:\"alice\";", 9, T).unwrap();
         assert_eq!(f, flags_for(9) | FLAG_ENCRYPTED);
         assert!(!v.windows(5).any(|w| w == b"alice"));
-        let d = c.open(b"p.a", v.to_vec(), f, 100).unwrap();
+        let d = c.open(b"p.a", v.to_vec(), f, 100, NOW).unwrap();
         assert_eq!(
             (d.data.as_slice(), d.version, d.sealed),
             (&b"user|s:5:\"alice\";"[..], 9, true)
         );
+        assert_eq!(d.expires_at, Some(T));
+        // Past its expiry (and the skew): refused.
+        assert!(matches!(
+            c.open(b"p.a", v.to_vec(), f, 100, T + 6),
+            Err(Unusable::Refused(w)) if w.contains("expiry")
+        ));
+        assert!(c.open(b"p.a", v.to_vec(), f, 100, T + 5).is_ok());
         // Under another key, or with another version in the flags: refused.
         assert!(matches!(
-            c.open(b"p.b", v.to_vec(), f, 100),
+            c.open(b"p.b", v.to_vec(), f, 100, NOW),
             Err(Unusable::Refused(_))
         ));
         let f10 = flags_for(10) | FLAG_ENCRYPTED;
         assert!(matches!(
-            c.open(b"p.a", v.to_vec(), f10, 100),
+            c.open(b"p.a", v.to_vec(), f10, 100, NOW),
             Err(Unusable::Refused(_))
         ));
         // Sealed and compressed is never written: undecodable.
         let e = c
-            .open(b"p.a", v.to_vec(), f | FLAG_COMPRESSED, 100)
+            .open(b"p.a", v.to_vec(), f | FLAG_COMPRESSED, 100, NOW)
             .unwrap_err();
         assert!(matches!(e, Unusable::Undecodable(_)), "{e:?}");
         // Encryption off: a sealed copy is an error, never bytes for PHP.
         let off = Codec::default();
-        let e = off.open(b"p.a", v.to_vec(), f, 100).unwrap_err();
+        let e = off.open(b"p.a", v.to_vec(), f, 100, NOW).unwrap_err();
         assert!(
             matches!(&e, Unusable::Undecodable(d) if d.contains("encryption_key_file")),
             "{e:?}"
         );
-        let (p, pf) = off.seal(b"p.a", b"x", 3).unwrap();
+        let (p, pf) = off.seal(b"p.a", b"x", 3, T).unwrap();
         assert_eq!((&*p, pf), (&b"x"[..], flags_for(3)));
     }
 
@@ -374,20 +461,89 @@ mod tests {
         // the flag decides, not the bytes.
         let lookalike = b"\x01\x02k1 and more bytes than a nonce and a tag need".to_vec();
         let e = codec(false)
-            .open(b"p.a", lookalike.clone(), flags_for(1), 100)
+            .open(b"p.a", lookalike.clone(), flags_for(1), 100, NOW)
             .unwrap_err();
         assert!(
             matches!(&e, Unusable::Refused(w) if w.contains("accept_plaintext is off")),
             "{e:?}"
         );
         let d = codec(true)
-            .open(b"p.a", lookalike.clone(), flags_for(1), 100)
+            .open(b"p.a", lookalike.clone(), flags_for(1), 100, NOW)
             .unwrap();
         assert_eq!((d.data, d.sealed), (lookalike.clone(), false));
         let d = Codec::default()
-            .open(b"p.a", lookalike.clone(), flags_for(1), 100)
+            .open(b"p.a", lookalike.clone(), flags_for(1), 100, NOW)
             .unwrap();
         assert_eq!(d.data, lookalike);
+    }
+
+    #[test]
+    fn accept_plaintext_until_ends_the_window() {
+        let mut c = codec(true);
+        c.accept_plaintext_until = NOW + 1;
+        assert!(c.plaintext_accepted(NOW));
+        assert!(
+            c.open(b"p.a", b"x".to_vec(), flags_for(1), 100, NOW)
+                .is_ok()
+        );
+        let e = c
+            .open(b"p.a", b"x".to_vec(), flags_for(1), 100, NOW + 1)
+            .unwrap_err();
+        assert!(
+            matches!(&e, Unusable::Refused(w) if w.contains("accept_plaintext_until")),
+            "{e:?}"
+        );
+        // 0: no end; and never without accept_plaintext.
+        c.accept_plaintext_until = 0;
+        assert!(c.plaintext_accepted(i64::MAX));
+        assert!(!codec(false).plaintext_accepted(0));
+    }
+
+    #[test]
+    fn rows_are_sealed_like_copies_and_plaintext_rows_need_acceptance() {
+        let c = codec(false);
+        let row = c.seal_row(b"p.a", b"n|i:1;", 4, T).unwrap();
+        assert!(crate::crypt::looks_sealed(&row));
+        let d = c.open_row(b"p.a", row.clone(), 4, NOW, true).unwrap();
+        assert_eq!((d.data.as_slice(), d.sealed), (&b"n|i:1;"[..], true));
+        // Another id's row, another version, or past its expiry: refused.
+        assert!(matches!(
+            c.open_row(b"p.b", row.clone(), 4, NOW, true),
+            Err(Unusable::Refused(_))
+        ));
+        assert!(matches!(
+            c.open_row(b"p.a", row.clone(), 5, NOW, true),
+            Err(Unusable::Refused(_))
+        ));
+        assert!(matches!(
+            c.open_row(b"p.a", row.clone(), 4, T + 6, true),
+            Err(Unusable::Refused(_))
+        ));
+        // A planted plaintext row: refused unless accepted, and never after
+        // a refused copy (plaintext_ok false).
+        let planted = b"user|s:5:\"alice\";role|s:5:\"admin\";".to_vec();
+        assert!(matches!(
+            c.open_row(b"p.a", planted.clone(), 1, NOW, true),
+            Err(Unusable::Refused(_))
+        ));
+        let accepting = codec(true);
+        assert!(
+            accepting
+                .open_row(b"p.a", planted.clone(), 1, NOW, true)
+                .is_ok()
+        );
+        assert!(matches!(
+            accepting.open_row(b"p.a", planted.clone(), 1, NOW, false),
+            Err(Unusable::Refused(_))
+        ));
+        // Encryption off: plaintext rows as before, sealed ones an error.
+        let off = Codec::default();
+        assert_eq!(off.seal_row(b"p.a", b"x", 1, T).unwrap(), b"x");
+        assert!(off.open_row(b"p.a", planted, 1, NOW, false).is_ok());
+        assert!(matches!(
+            off.open_row(b"p.a", row, 4, NOW, true),
+            Err(Unusable::Undecodable(_))
+        ));
     }
 
     #[test]

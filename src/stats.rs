@@ -74,10 +74,18 @@ pub enum Total {
     /// Sessions found only where `rsmemcache.previous_save_path` placed
     /// them and moved to their new home (a resize of the pool).
     SessionsMoved = 9,
+    /// Tombstones written by a destroy (`session_destroy()`,
+    /// `session_regenerate_id(true)`), so no older copy or row revives it.
+    TombstonesWritten = 10,
+    /// Copies or durable-tier rows refused because of a tombstone.
+    TombstonesHonoured = 11,
+    /// Plaintext values read while encryption is on
+    /// (`rsmemcache.encryption_accept_plaintext`).
+    PlaintextAccepted = 12,
 }
 
 /// Session-level counters in word order with their key and help text.
-pub const TOTALS: [(Total, &str, &str); 10] = [
+pub const TOTALS: [(Total, &str, &str); 13] = [
     (
         Total::LocksAcquired,
         "locks_acquired",
@@ -127,6 +135,21 @@ pub const TOTALS: [(Total, &str, &str); 10] = [
         Total::SessionsMoved,
         "sessions_moved",
         "Sessions read where the previous server list placed them and moved to their new home.",
+    ),
+    (
+        Total::TombstonesWritten,
+        "tombstones_written",
+        "Destroys that left a tombstone, so no older copy or row revives the session.",
+    ),
+    (
+        Total::TombstonesHonoured,
+        "tombstones_honoured",
+        "Copies or durable rows refused because the session was destroyed after they were written.",
+    ),
+    (
+        Total::PlaintextAccepted,
+        "plaintext_accepted",
+        "Plaintext values read while encryption is on (encryption_accept_plaintext).",
     ),
 ];
 

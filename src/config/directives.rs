@@ -106,6 +106,11 @@ pub const ENCRYPTION_KEY_FILE: &CStr = c"rsmemcache.encryption_key_file";
 /// while encryption is on (switching a farm over; they are rewritten
 /// sealed on their next write).
 pub const ENCRYPTION_ACCEPT_PLAINTEXT: &CStr = c"rsmemcache.encryption_accept_plaintext";
+/// `rsmemcache.encryption_accept_plaintext_until`: unix time (s) from which
+/// plaintext values are refused whatever `encryption_accept_plaintext`
+/// says; 0: no end.
+pub const ENCRYPTION_ACCEPT_PLAINTEXT_UNTIL: &CStr =
+    c"rsmemcache.encryption_accept_plaintext_until";
 
 /// `rsmemcache.tls`: 1 to use TLS to every TCP server of save_path (for
 /// php-memcached-style lists, which have no scheme).
@@ -160,7 +165,7 @@ pub const DURABLE_SERVER_PUBLIC_KEY_FILE: &CStr = c"rsmemcache.durable_server_pu
 pub const TEST_ALLOW_INI_SET: &CStr = c"rsmemcache.test_allow_ini_set";
 
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 36] = [
+pub const DIRECTIVES: [Directive; 37] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
@@ -334,6 +339,13 @@ pub const DIRECTIVES: [Directive; 36] = [
         default: c"0",
         unit: "-",
         doc: "1: with encryption on, read plaintext values too (rewritten encrypted on their next write); 0: treat them as absent",
+        access: Access::System,
+    },
+    Directive {
+        name: ENCRYPTION_ACCEPT_PLAINTEXT_UNTIL,
+        default: c"0",
+        unit: "s",
+        doc: "unix time at which encryption_accept_plaintext = 1 ends by itself (plaintext refused from then on); 0: no end",
         access: Access::System,
     },
     Directive {

@@ -97,6 +97,13 @@ pub trait Store: Send + std::fmt::Debug {
     /// # Errors
     /// The client's error.
     fn delete(&mut self, id: &[u8]) -> Result<(), StoreError>;
+    /// Deletes the row of `id` if its version is not newer than `version`
+    /// (the copies' serial arithmetic): what a destroy at `version` deletes,
+    /// never a row written after it under the same id.
+    ///
+    /// # Errors
+    /// The client's error.
+    fn delete_upto(&mut self, id: &[u8], version: u32) -> Result<(), StoreError>;
     /// Deletes the rows expired at `now` (unix s); returns how many.
     ///
     /// # Errors
@@ -119,6 +126,10 @@ pub trait Store: Send + std::fmt::Debug {
 /// Rows whose expiry this process knows, kept at most (then forgotten).
 const KNOWN_MAX: usize = 4096;
 
+/// Row deletes kept for a retry at most (the oldest is dropped first; its
+/// tombstone in memcached still keeps the row from being restored).
+const PENDING_MAX: usize = 4096;
+
 struct State {
     /// The open store and the process that opened it.
     store: Option<(rustix::process::Pid, Box<dyn Store>)>,
@@ -126,6 +137,10 @@ struct State {
     /// Session key → row expiry (unix s) as last written or read by this
     /// process: lets an unchanged session skip the database.
     known: HashMap<Vec<u8>, i64>,
+    /// Row deletes of destroys that failed: (session key, version
+    /// destroyed), retried first by the next call that reaches the
+    /// database.
+    pending: Vec<(Vec<u8>, u32)>,
 }
 
 /// One configured database as this process sees it: its connection, its
@@ -247,6 +262,7 @@ impl Tier {
                 store: None,
                 health: Health::default(),
                 known: HashMap::new(),
+                pending: Vec::new(),
             }),
         }
     }
@@ -281,6 +297,23 @@ impl Tier {
     #[must_use]
     pub fn missed_write(&self) -> bool {
         self.state.lock().health.missed_write
+    }
+
+    /// Keeps the delete of `id`'s row up to `version` for a retry by the
+    /// next call that reaches the database (a destroy whose delete failed).
+    pub fn defer_delete(&self, id: Vec<u8>, version: u32) {
+        let mut st = self.state.lock();
+        st.pending.retain(|(k, _)| *k != id);
+        if st.pending.len() >= PENDING_MAX {
+            st.pending.remove(0);
+        }
+        st.pending.push((id, version));
+    }
+
+    /// Row deletes waiting for a retry in this process.
+    #[must_use]
+    pub fn pending_deletes(&self) -> usize {
+        self.state.lock().pending.len()
     }
 
     /// The row expiry this process last saw for `id`.
@@ -324,11 +357,23 @@ impl Tier {
             };
             match opened {
                 Ok((p, mut store)) => {
+                    // Deletes of destroys that failed go first: a row
+                    // buried by a tombstone must not outlive it.
+                    let mut r = Ok(());
+                    while let Some((id, version)) = st.pending.last().cloned() {
+                        r = client_guard(|| store.delete_upto(&id, version));
+                        if r.is_err() {
+                            break;
+                        }
+                        if let Some((id, _)) = st.pending.pop() {
+                            st.known.remove(&id);
+                        }
+                    }
                     let known = &mut st.known;
                     if known.len() >= KNOWN_MAX {
                         known.clear();
                     }
-                    let r = client_guard(|| f(&mut *store, known));
+                    let r = r.and_then(|()| client_guard(|| f(&mut *store, known)));
                     if r.is_ok() {
                         // Only a connection that answered is kept; after an
                         // error it may be out of step: dropped (a drop that

@@ -286,7 +286,7 @@ impl super::Store for MysqlStore {
         let sql = format!(
             "INSERT INTO `{t}` (id, data, version, expires_at, updated_at) VALUES (?, ?, ?, ?, ?) \
              ON DUPLICATE KEY UPDATE \
-             data = IF({newer}, VALUES(data), data), \
+             data = IF({newer} OR (version = VALUES(version) AND expires_at < VALUES(expires_at)), VALUES(data), data), \
              updated_at = IF({newer}, VALUES(updated_at), updated_at), \
              version = IF({newer}, VALUES(version), version), \
              expires_at = IF(version = VALUES(version), GREATEST(expires_at, VALUES(expires_at)), expires_at)",
@@ -312,6 +312,18 @@ impl super::Store for MysqlStore {
     fn delete(&mut self, id: &[u8]) -> Result<(), StoreError> {
         let sql = format!("DELETE FROM `{}` WHERE id = ?", self.table);
         self.conn.exec_drop(sql, (id,)).map_err(|e| err(&e))
+    }
+
+    fn delete_upto(&mut self, id: &[u8], version: u32) -> Result<(), StoreError> {
+        // Not newer: (version - row) mod M below M/2 (0 included), the
+        // complement of plan::newer.
+        let sql = format!(
+            "DELETE FROM `{}` WHERE id = ? AND MOD(? + {m} - version, {m}) < {h}",
+            self.table,
+            m = super::plan::VERSION_MODULUS,
+            h = super::plan::VERSION_MODULUS / 2
+        );
+        self.conn.exec_drop(sql, (id, version)).map_err(|e| err(&e))
     }
 
     fn gc(&mut self, now: i64) -> Result<u64, StoreError> {

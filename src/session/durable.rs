@@ -32,8 +32,10 @@ impl Handler {
     /// After a read that found no copy: the session's row, if there is one
     /// and it has not expired, becomes the session (at its version) and is
     /// written back to the copies (best effort, keeping what is left of its
-    /// life). `Ok(empty)` when there is no row, or with `degrade` when the
-    /// database failed.
+    /// life). A row is used only if it opens ([`Handler::open_row`]) and is
+    /// newer than the session's tombstone; a buried row is deleted (a
+    /// destroy's delete that failed, done now). `Ok(empty)` when there is
+    /// no row, or with `degrade` when the database failed.
     ///
     /// # Errors
     /// [`crate::error::Error::Durable`] with `durable_failure = error`.
@@ -48,20 +50,77 @@ impl Handler {
         let Some(row) = row?.flatten().filter(|r| plan::alive(r.expires_at, now)) else {
             return Ok(Vec::new());
         };
+        if let Some(t) = o.tomb.filter(|t| t.buries(row.version)) {
+            self.tomb_honoured(
+                o,
+                &t,
+                &format!("the durable-tier row (version {})", row.version),
+            );
+            let key = o.keys.data.clone();
+            let mut log = Vec::new();
+            let _ = tier.call(true, &mut log, |s, known| {
+                s.delete_upto(&key, t.version)?;
+                known.remove(&key);
+                Ok(())
+            });
+            self.notices.borrow_mut().append(&mut log);
+            return Ok(Vec::new());
+        }
+        let Some(d) = self.open_row(o, row.data, row.version, "restored") else {
+            return Ok(Vec::new());
+        };
         o.version = row.version;
+        o.expires_at = d.expires_at;
         let all: Vec<usize> = (0..o.copies.len()).collect();
         self.notices.borrow_mut().push(format!(
             "session {}: no copy in memcached; version {} restored from the durable tier",
             id_prefix(&o.sid),
             row.version
         ));
-        self.repair(
-            o,
-            &all,
-            &row.data,
-            Some(plan::ttl_left(row.expires_at, now)),
-        );
-        Ok(row.data)
+        self.repair(o, &all, &d.data, Some(plan::ttl_left(row.expires_at, now)));
+        Ok(d.data)
+    }
+
+    /// Opens the `data` of session `o`'s row at `version`
+    /// ([`crate::replica::Codec::open_row`]): `None` for a row that is
+    /// refused — logged, never `what` (restored, served) — or that cannot
+    /// be decoded. A plaintext row while encryption is on is accepted only
+    /// under `encryption_accept_plaintext` and never after a refused copy
+    /// (so writing a bad copy to memcached cannot make the table's row be
+    /// read); it is then written sealed by the next write.
+    fn open_row(
+        &self,
+        o: &mut Opened,
+        data: Vec<u8>,
+        version: u32,
+        what: &str,
+    ) -> Option<crate::replica::Decoded> {
+        match self
+            .codec
+            .open_row(&o.keys.data, data, version, now_unix(), !o.refused_copy)
+        {
+            Ok(d) => {
+                if self.codec.ring.is_some() && d.expires_at.is_none() {
+                    // Written sealed (format 2) by this request, at the
+                    // next version, even if the session is unchanged.
+                    o.plain_row = true;
+                    o.rewrite = true;
+                    if !d.sealed {
+                        self.plaintext_accepted(&o.sid, "durable-tier row");
+                    }
+                }
+                Some(d)
+            }
+            Err(
+                crate::replica::Unusable::Refused(why) | crate::replica::Unusable::Undecodable(why),
+            ) => {
+                self.notices.borrow_mut().push(format!(
+                    "session {}: the durable-tier row (version {version}) is not {what}: {why}",
+                    id_prefix(&o.sid)
+                ));
+                None
+            }
+        }
     }
 
     /// After memcached confirmed a write of `data` (the session was at
@@ -84,6 +143,7 @@ impl Handler {
         let now = now_unix();
         let every = tier.settings().write_every;
         let due = plan::write_due(previous, o.version, every, tier.missed_write())
+            || o.plain_row
             || plan::touch_due(tier.known_expiry(&o.keys.data), now, maxlifetime);
         if due {
             self.durable_save(o, data, now, maxlifetime)
@@ -103,7 +163,9 @@ impl Handler {
             return Ok(());
         };
         let now = now_unix();
-        if tier.missed_write() || plan::touch_due(tier.known_expiry(&o.keys.data), now, maxlifetime)
+        if tier.missed_write()
+            || o.plain_row
+            || plan::touch_due(tier.known_expiry(&o.keys.data), now, maxlifetime)
         {
             self.durable_save(o, data, now, maxlifetime)
         } else {
@@ -115,10 +177,21 @@ impl Handler {
         let Some(tier) = self.durable.as_ref() else {
             return Ok(());
         };
+        let expires_at = plan::expires_at(now, maxlifetime);
+        // With encryption on, the row holds the sealed value memcached
+        // holds (same AAD: header with this expiry, version, data key).
+        let row_data = match &o.sealed {
+            Some((v, bytes)) if *v == o.version && o.expires_at == Some(expires_at) => {
+                bytes.clone()
+            }
+            _ => self
+                .codec
+                .seal_row(&o.keys.data, data, o.version, expires_at)?,
+        };
         let row = Row {
-            data: data.to_vec(),
+            data: row_data,
             version: o.version,
-            expires_at: plan::expires_at(now, maxlifetime),
+            expires_at,
         };
         let key = &o.keys.data;
         let mut log = Vec::new();
@@ -131,21 +204,32 @@ impl Handler {
         r.map(drop)
     }
 
-    /// Deletes the session's row (after its copies were deleted).
+    /// Deletes the session's row (after its copies were deleted) if it is
+    /// not newer than `version`, the version destroyed. A delete that fails
+    /// is kept in this process's retry list ([`crate::durable::Tier::defer_delete`])
+    /// and done by the next call that reaches the database; meanwhile the
+    /// tombstone the destroy left keeps the row from being restored.
     ///
     /// # Errors
     /// [`crate::error::Error::Durable`] with `durable_failure = error`.
-    pub(super) fn durable_destroy(&self, sid: &[u8]) -> Result<()> {
+    pub(super) fn durable_destroy(&self, sid: &[u8], version: u32) -> Result<()> {
         let Some(tier) = self.durable.as_ref() else {
             return Ok(());
         };
         let key = self.keys_for(sid)?.data;
         let mut log = Vec::new();
         let r = tier.call(true, &mut log, |s, known| {
-            s.delete(&key)?;
+            s.delete_upto(&key, version)?;
             known.remove(&key);
             Ok(())
         });
+        if !matches!(r, Ok(Some(()))) {
+            tier.defer_delete(key, version);
+            log.push(format!(
+                "session {}: its durable-tier row was not deleted; retried when the database answers, and not restored meanwhile (tombstone)",
+                id_prefix(sid)
+            ));
+        }
         self.notices.borrow_mut().append(&mut log);
         r.map(drop)
     }
@@ -271,12 +355,17 @@ impl Handler {
             "session {}: no memcached server reachable; served by the durable tier",
             id_prefix(&o.sid)
         ));
-        let data = row
-            .filter(|r| plan::alive(r.expires_at, now_unix()))
-            .map_or_else(Vec::new, |r| {
-                o.version = r.version;
-                r.data
-            });
+        let data = match row.filter(|r| plan::alive(r.expires_at, now_unix())) {
+            Some(r) => match self.open_row(o, r.data, r.version, "served") {
+                Some(d) => {
+                    o.version = r.version;
+                    o.expires_at = d.expires_at;
+                    d.data
+                }
+                None => Vec::new(),
+            },
+            None => Vec::new(),
+        };
         if let Some(copy) = o.readonly.as_mut() {
             copy.clone_from(&data);
         }
@@ -330,7 +419,7 @@ impl Handler {
         let Some(mut o) = self.opened.take() else {
             return Ok(());
         };
-        let r = self.durable_destroy(&o.sid);
+        let r = self.durable_destroy(&o.sid, o.version);
         if let Some(name) = o.db_lock.take() {
             self.durable_unlock(&name);
         }

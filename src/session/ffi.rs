@@ -213,6 +213,11 @@ unsafe extern "C" fn ps_open(
         let mut h = Box::new(Handler::open(&save_path, &config)?);
         let limit = php::ini_string(c"memory_limit");
         h.set_max_inflated(crate::replica::max_inflated(limit.as_deref()));
+        if let Some(life) =
+            php::ini_string(c"session.gc_maxlifetime").and_then(|v| v.trim().parse::<i64>().ok())
+        {
+            h.set_maxlifetime(life);
+        }
         let (uri, start_ms) = php::request_holder();
         h.set_holder(&uri, start_ms);
         Ok(Some(h))

@@ -103,6 +103,20 @@ pub(super) struct Opened {
     /// encryption is on: an unchanged session is written in full (sealed,
     /// over that copy) instead of touched.
     pub(super) rewrite: bool,
+    /// A copy read was refused (encryption, or older than a tombstone):
+    /// a plaintext durable-tier row is then never restored in its place.
+    pub(super) refused_copy: bool,
+    /// The newest tombstone read beside the copies ([`crate::tomb`]).
+    pub(super) tomb: Option<crate::tomb::Tomb>,
+    /// The expiry sealed in the copy (or row) read, unix s: kept by read
+    /// repair and moves, so they never lengthen a value's life.
+    pub(super) expires_at: Option<i64>,
+    /// The sealed bytes this request stored at a version, for the durable
+    /// row of that version (the row holds what memcached holds).
+    pub(super) sealed: Option<(u32, Vec<u8>)>,
+    /// The durable-tier row read was plaintext while encryption is on: the
+    /// next write stores it sealed whatever `durable_write_every` says.
+    pub(super) plain_row: bool,
 }
 
 /// Per-request handler state (lives in PHP's `PS(mod_data)` between open
@@ -131,6 +145,9 @@ pub struct Handler {
     pub(super) seen_lock: RefCell<Option<Vec<u8>>>,
     /// The durable tier behind memcached (`rsmemcache.durable_dsn`).
     pub(super) durable: Option<Arc<crate::durable::Tier>>,
+    /// `session.gc_maxlifetime`, s: the life of a tombstone
+    /// ([`crate::tomb::lifetime`]).
+    pub(super) maxlifetime: i64,
 }
 
 /// Where a session lives, as configured (server health left aside):
@@ -175,6 +192,10 @@ fn host_name() -> String {
 pub(super) fn id_prefix(sid: &[u8]) -> SidForLog {
     SidForLog::new(sid)
 }
+
+/// Seconds between two log lines about accepted plaintext values (per
+/// process).
+pub const PLAINTEXT_LOG_EVERY_S: i64 = 60;
 
 /// Whether a read or write that used `servers` failed over: one of them is
 /// not among the first `n` of the probe `order` (a home server was down or
@@ -227,6 +248,7 @@ impl Handler {
             codec: crate::replica::Codec {
                 ring: None,
                 accept_plaintext: config.encryption.accept_plaintext,
+                accept_plaintext_until: config.encryption.accept_plaintext_until,
             },
             io_timeout_ms: i64::try_from(config.pool.timeout_ms).unwrap_or(i64::MAX),
             opened: None,
@@ -234,7 +256,20 @@ impl Handler {
             holder: None,
             seen_lock: RefCell::new(None),
             durable: config.durable.as_ref().map(crate::durable::shared),
+            maxlifetime: crate::keys::FALLBACK_MAXLIFETIME,
         }
+    }
+
+    /// Sets `session.gc_maxlifetime` (seconds) for what the handler writes
+    /// outside a write call (tombstones).
+    pub fn set_maxlifetime(&mut self, seconds: i64) {
+        self.maxlifetime = seconds;
+    }
+
+    /// Whether destroys leave tombstones and reads look for them: while
+    /// encryption or the durable tier is on ([`crate::tomb`]).
+    pub(super) fn tombstones(&self) -> bool {
+        self.codec.ring.is_some() || self.durable.is_some()
     }
 
     /// Names this request in the locks it takes (compat=none): `uri` (or
@@ -353,11 +388,22 @@ impl Handler {
         flags: Option<u32>,
         where_: &str,
     ) -> Result<Option<crate::replica::Decoded>> {
-        match self
-            .codec
-            .open(&o.keys.data, data, flags.unwrap_or(0), self.max_inflated)
-        {
-            Ok(d) => Ok(Some(d)),
+        match self.codec.open(
+            &o.keys.data,
+            data,
+            flags.unwrap_or(0),
+            self.max_inflated,
+            crate::keys::now_unix(),
+        ) {
+            Ok(d) => {
+                if self.codec.ring.is_some() && !d.sealed {
+                    self.plaintext_accepted(
+                        &o.sid,
+                        &format!("copy on server {}{where_}", self.pool.label(server)),
+                    );
+                }
+                Ok(Some(d))
+            }
             Err(crate::replica::Unusable::Undecodable(detail)) => Err(Error::Undecodable {
                 id: id_prefix(&o.sid),
                 server: self.pool.label(server),
@@ -372,6 +418,50 @@ impl Handler {
                 Ok(None)
             }
         }
+    }
+
+    /// Books a copy or row (`what`) refused because session `o` was
+    /// destroyed after it was written (tombstone `t`): counted as
+    /// `tombstones_honoured` and logged.
+    pub(super) fn tomb_honoured(&self, o: &Opened, t: &crate::tomb::Tomb, what: &str) {
+        crate::stats::bump(crate::stats::Total::TombstonesHonoured);
+        self.notices.borrow_mut().push(format!(
+            "session {}: {what} is treated as absent: the session was destroyed at version {} (unix time {}) after it was written",
+            id_prefix(&o.sid),
+            t.version,
+            t.destroyed_at
+        ));
+    }
+
+    /// Books a plaintext value read while encryption is on
+    /// (`encryption_accept_plaintext`): counted as `plaintext_accepted`, and
+    /// logged naming the session's first 6 characters and `what` — at most
+    /// one line per [`PLAINTEXT_LOG_EVERY_S`] per process, saying how many
+    /// were accepted since the last line.
+    pub(super) fn plaintext_accepted(&self, sid: &[u8], what: &str) {
+        use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+        static LAST: AtomicI64 = AtomicI64::new(i64::MIN);
+        static SINCE: AtomicU64 = AtomicU64::new(0);
+        crate::stats::bump(crate::stats::Total::PlaintextAccepted);
+        let n = SINCE.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = crate::keys::now_unix();
+        let last = LAST.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < PLAINTEXT_LOG_EVERY_S
+            || LAST
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        SINCE.store(0, Ordering::Relaxed);
+        let until = match self.codec.accept_plaintext_until {
+            0 => "no end set (rsmemcache.encryption_accept_plaintext_until)".to_owned(),
+            t => format!("accepted until unix time {t}"),
+        };
+        self.notices.borrow_mut().push(format!(
+            "session {}: a plaintext {what} was accepted (rsmemcache.encryption_accept_plaintext = 1; {n} since the last such line; {until}); set it to 0 once every session is encrypted",
+            id_prefix(sid)
+        ));
     }
 
     pub(super) fn keys_for(&self, sid: &[u8]) -> Result<SessionKeys> {
@@ -396,6 +486,11 @@ impl Handler {
             db_only: false,
             db_lock: None,
             rewrite: false,
+            refused_copy: false,
+            tomb: None,
+            expires_at: None,
+            sealed: None,
+            plain_row: false,
         })
     }
 

@@ -186,7 +186,8 @@ impl Handler {
         }
         self.lock_wait_gave_up(o, self.lock.wait)?;
         let previous = self.previous_servers(&o.keys.data_hash, copies, &[]);
-        let (answers, old) = self.read_copies(&o.keys.data, copies, &previous, n > 1)?;
+        let (answers, old, tombs) = self.read_copies(o, copies, &previous, n > 1)?;
+        o.tomb = self.newest_tomb(tombs);
         let data = self.settle_copies(o, copies, answers, &previous, old)?;
         o.readonly = Some(data.clone());
         Ok(data)

@@ -24,6 +24,9 @@ pub enum Tag {
     /// (`rsmemcache.previous_save_path`) placed the session: the server at
     /// this index of the previous placement's servers.
     Previous(usize),
+    /// Read or store of the session's tombstone ([`crate::tomb`]) on the
+    /// server of the copy at this index.
+    Tomb(usize),
     /// `md <lock> C<cas>`: release.
     Release,
     /// `md <lock> C<cas>`: removal of an abandoned lock.

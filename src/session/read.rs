@@ -15,10 +15,14 @@ use crate::{
     protocol::Reply,
     replica::{self, Found},
     stats::{self, Total},
+    tomb::Tomb,
 };
 
 /// One reply per server asked (`None` where it failed).
 type Answers = Vec<Option<Reply>>;
+
+/// A copy's data, remaining TTL (s) and sealed expiry (unix s), as read.
+pub(super) type Picked = (Vec<u8>, Option<i64>, Option<i64>);
 
 impl Handler {
     /// Reads session `sid` (taking its lock when locking is on): the newest
@@ -53,6 +57,12 @@ impl Handler {
             }
             r => r,
         };
+        if let Some(t) = o.tomb.filter(|_| o.version == 0) {
+            // Destroyed, and not written since: a new session under this id
+            // continues from the tombstone's version, so its copies are
+            // newer than every buried one.
+            o.version = t.version;
+        }
         // Kept even on error: close then releases a lock taken before it.
         self.opened = Some(o);
         r
@@ -130,6 +140,9 @@ impl Handler {
                 // follow the add in the same pipeline.
                 batch.push(c, read_cmd(&o.keys.data, n > 1), Tag::Copy(i));
             }
+            if read_now {
+                self.push_tomb_reads(&mut batch, o, &copies);
+            }
             // After a resize: the old home is read in the same round trip.
             let previous = self.previous_servers(&o.keys.data_hash, &copies, failed);
             for (j, &s) in previous.iter().enumerate().filter(|_| read_now) {
@@ -137,6 +150,7 @@ impl Handler {
             }
             let mut answers: Vec<Option<Reply>> = vec![None; copies.len()];
             let mut old: Vec<Option<Reply>> = vec![None; previous.len()];
+            let mut tombs: Answers = vec![None; copies.len()];
             let (mut added, mut peek, mut lock_err) = (None, None, None);
             let (mut copy_added, mut copy_failed) = (None, false);
             let mut retry = false;
@@ -149,6 +163,7 @@ impl Handler {
                                 (Tag::LockPeek, r) => peek = Some(r),
                                 (Tag::LockCopyAdd, r) => copy_added = Some(r),
                                 (Tag::Previous(j), r) => old[j] = Some(r),
+                                (Tag::Tomb(i), r) => tombs[i] = Some(r),
                                 (Tag::Copy(i), Reply::Failed(answer)) => {
                                     // The copy could not be read: like a
                                     // failed server for this request.
@@ -270,8 +285,8 @@ impl Handler {
             if contended || reread {
                 // What we read before the wait is out of date, or was not
                 // read yet.
-                match self.read_copies(&o.keys.data, &copies, &previous, n > 1) {
-                    Ok((a, p)) => (answers, old) = (a, p),
+                match self.read_copies(o, &copies, &previous, n > 1) {
+                    Ok((a, p, t)) => (answers, old, tombs) = (a, p, t),
                     Err(e) if e.is_server_fault() => {
                         failed.push(copies[0]);
                         last = Some(e);
@@ -280,6 +295,7 @@ impl Handler {
                     Err(e) => return Err(e),
                 }
             }
+            o.tomb = self.newest_tomb(tombs);
             let data = self.settle_copies(o, &copies, answers, &previous, old)?;
             if failed_over(&order, n, copies.iter().copied()) {
                 stats::bump(Total::Failovers);
@@ -292,21 +308,25 @@ impl Handler {
         Err(self.unreachable(&o.sid, &order, last))
     }
 
-    /// Reads every copy, and the copies at the `previous` placement (after
-    /// a resize), in one parallel round trip.
+    /// Reads every copy (and its server's tombstone), and the copies at
+    /// the `previous` placement (after a resize), in one parallel round
+    /// trip.
     pub(super) fn read_copies(
         &self,
-        key: &[u8],
+        o: &Opened,
         copies: &[usize],
         previous: &[usize],
         ttl: bool,
-    ) -> Result<(Answers, Answers)> {
+    ) -> Result<(Answers, Answers, Answers)> {
+        let key = &o.keys.data;
         let mut batch = Batch::per_copy(copies, read_cmd(key, ttl));
+        self.push_tomb_reads(&mut batch, o, copies);
         for (j, &s) in previous.iter().enumerate() {
             batch.push(s, read_cmd(key, true), Tag::Previous(j));
         }
         let mut answers = vec![None; copies.len()];
         let mut old = vec![None; previous.len()];
+        let mut tombs = vec![None; copies.len()];
         for (server, tags, res) in self.run(batch) {
             match res {
                 Ok(replies) => {
@@ -314,6 +334,7 @@ impl Handler {
                         match tag {
                             Tag::Copy(i) => answers[i] = Some(reply),
                             Tag::Previous(j) => old[j] = Some(reply),
+                            Tag::Tomb(i) => tombs[i] = Some(reply),
                             _ => {}
                         }
                     }
@@ -322,7 +343,40 @@ impl Handler {
                 Err(e) => return Err(e),
             }
         }
-        Ok((answers, old))
+        Ok((answers, old, tombs))
+    }
+
+    /// Adds a read of the session's tombstone to the pipeline of each copy
+    /// server, after the copy's read (while tombstones are on).
+    fn push_tomb_reads<'a>(&self, batch: &mut Batch<'a>, o: &'a Opened, copies: &[usize]) {
+        let Some(tomb) = o.keys.tomb.as_ref().filter(|_| self.tombstones()) else {
+            return;
+        };
+        for (i, &c) in copies.iter().enumerate() {
+            batch.push(c, read_cmd(tomb, false), Tag::Tomb(i));
+        }
+    }
+
+    /// Whether the copy at `version` on `server` is older than session
+    /// `o`'s tombstone (then logged and counted).
+    fn buried(&self, o: &Opened, server: usize, version: u32) -> bool {
+        let Some(t) = o.tomb.filter(|t| t.buries(version)) else {
+            return false;
+        };
+        let what = format!(
+            "the copy on server {} (version {version})",
+            self.pool.label(server)
+        );
+        self.tomb_honoured(o, &t, &what);
+        true
+    }
+
+    /// The newest tombstone among the replies to [`Handler::push_tomb_reads`].
+    pub(super) fn newest_tomb(&self, tombs: Answers) -> Option<Tomb> {
+        Tomb::newest(tombs.into_iter().filter_map(|r| match r {
+            Some(Reply::Value(v, _)) => Tomb::parse(&v),
+            _ => None,
+        }))
     }
 
     /// Picks the newest copy among `answers` (one per server of `copies`;
@@ -339,7 +393,7 @@ impl Handler {
         old: Vec<Option<Reply>>,
     ) -> Result<Vec<u8>> {
         let mut found = Vec::new();
-        let mut values: Vec<Option<(Vec<u8>, Option<i64>)>> = Vec::new();
+        let mut values: Vec<Option<Picked>> = Vec::new();
         o.copies.clear();
         // Copies refused by encryption (indexes into `o.copies`), and
         // whether a plaintext copy was read with encryption on.
@@ -349,7 +403,13 @@ impl Handler {
             match answer {
                 None => {}
                 Some(Reply::Value(data, meta)) => {
-                    let Some(d) = self.open_copy(o, server, data, meta.client_flags, "")? else {
+                    // A copy written before the session was destroyed (one
+                    // that missed the destroy, or one written back) counts
+                    // as one that does not open.
+                    let opened = self
+                        .open_copy(o, server, data, meta.client_flags, "")?
+                        .filter(|d| !self.buried(o, server, d.version));
+                    let Some(d) = opened else {
                         // Never returned to PHP: absent, logged, and
                         // overwritten (repair or the next write, CAS
                         // guarded by the id read here).
@@ -363,11 +423,12 @@ impl Handler {
                         });
                         continue;
                     };
-                    // Plaintext read with encryption on: sealed by the
+                    // Plaintext, or sealed without an expiry (format 1),
+                    // read with encryption on: sealed (format 2) by the
                     // next write, even an unchanged session's.
-                    plaintext |= self.codec.ring.is_some() && !d.sealed;
+                    plaintext |= self.codec.ring.is_some() && d.expires_at.is_none();
                     found.push(Found::Version(d.version));
-                    values.push(Some((d.data, meta.ttl)));
+                    values.push(Some((d.data, meta.ttl, d.expires_at)));
                     o.copies.push(Copy {
                         server,
                         cas: meta.cas,
@@ -389,6 +450,7 @@ impl Handler {
         // A refused copy not repaired below, or a plaintext one: the next
         // write stores the session in full even if unchanged.
         o.rewrite = plaintext || !refused.is_empty();
+        o.refused_copy = !refused.is_empty();
         let Some(best) = replica::newest(&found) else {
             o.version = 0;
             let moved = self.move_from_previous(o, &found, previous, old)?;
@@ -398,9 +460,10 @@ impl Handler {
             return Ok(Vec::new());
         };
         o.version = version;
-        let Some((data, ttl)) = values[best].take() else {
+        let Some((data, ttl, expires_at)) = values[best].take() else {
             return Ok(Vec::new());
         };
+        o.expires_at = expires_at;
         let stale = replica::stale(&found);
         if !stale.is_empty() {
             self.repair(o, &stale, &data, ttl);

@@ -54,8 +54,16 @@ impl Handler {
             None => keys::FALLBACK_MAXLIFETIME,
         };
         // Sealed afresh (a plaintext copy read under accept_plaintext is
-        // repaired sealed); no nonce, no repair: the next write retries.
-        let Ok((value, flags)) = self.codec.seal(&o.keys.data, data, o.version) else {
+        // repaired sealed) with the expiry of the value it copies, so a
+        // repair never lengthens a value's life; no nonce, no repair: the
+        // next write retries.
+        let now = keys::now_unix();
+        let expires_at = o.expires_at.unwrap_or(match exptime {
+            0 => now + keys::FALLBACK_MAXLIFETIME,
+            t if t <= keys::MAX_RELATIVE_TTL => now + t,
+            t => t,
+        });
+        let Ok((value, flags)) = self.codec.seal(&o.keys.data, data, o.version, expires_at) else {
             return 0;
         };
         let mut batch = Batch::default();

@@ -113,7 +113,7 @@ impl Handler {
                         continue;
                     };
                     found.push(Found::Version(d.version));
-                    values.push(Some((d.data, meta.ttl)));
+                    values.push(Some((d.data, meta.ttl, d.expires_at)));
                     cas.push(meta.cas);
                 }
                 _ => {
@@ -129,10 +129,11 @@ impl Handler {
         let Found::Version(version) = found[best] else {
             return Ok(None);
         };
-        let Some((data, ttl)) = values[best].take() else {
+        let Some((data, ttl, expires_at)) = values[best].take() else {
             return Ok(None);
         };
         o.version = version;
+        o.expires_at = expires_at;
         let targets: Vec<usize> = (0..o.copies.len()).collect();
         if self.store_newest(o, &targets, &data, ttl) > 0 {
             stats::bump(Total::SessionsMoved);

@@ -500,7 +500,8 @@ fn sealed_copy(
     cas: u64,
 ) -> Reply {
     Reply::Value(
-        ring.seal(key, version, data).unwrap(),
+        ring.seal(key, version, crate::keys::now_unix() + 1440, data)
+            .unwrap(),
         Meta {
             ttl: Some(1000),
             cas: Some(cas),

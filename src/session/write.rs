@@ -91,8 +91,15 @@ impl Handler {
         if targets.is_empty() {
             return Err(self.unreachable(&o.sid, &order, None));
         }
-        // Sealed once for every copy (a fresh nonce per write).
-        let (value, flags) = self.codec.seal(&o.keys.data, data, version)?;
+        // Sealed once for every copy (a fresh nonce per write), to expire
+        // with the TTL written.
+        let now = keys::now_unix();
+        let expires_at = if exptime <= keys::MAX_RELATIVE_TTL {
+            now + exptime
+        } else {
+            exptime
+        };
+        let (value, flags) = self.codec.seal(&o.keys.data, data, version, expires_at)?;
         let data: &[u8] = &value;
         // A refused size keeps the lock for close to release.
         for c in &targets {
@@ -246,6 +253,10 @@ impl Handler {
         if stored.is_empty() {
             return Err(self.unreachable(&o.sid, &order, last));
         }
+        if self.codec.ring.is_some() {
+            // The durable row of this version holds the same bytes.
+            o.sealed = Some((version, value.into_owned()));
+        }
         if !refill {
             if failed_over(&order, n, stored.iter().map(|c| c.server)) {
                 stats::bump(Total::Failovers);
@@ -253,6 +264,7 @@ impl Handler {
             o.copies = stored;
             o.version = version;
             o.rewrite = false;
+            o.expires_at = self.codec.ring.is_some().then_some(expires_at);
         }
         Ok(())
     }
@@ -314,11 +326,14 @@ impl Handler {
         {
             return self.durable_only_destroy();
         }
-        self.destroy_copies(sid)?;
-        self.durable_destroy(sid)
+        let version = self.destroy_copies(sid)?;
+        self.durable_destroy(sid, version)
     }
 
-    fn destroy_copies(&mut self, sid: &[u8]) -> Result<()> {
+    /// Deletes the copies (and, while tombstones are on, leaves the
+    /// session's tombstone on the same servers in the same round trip);
+    /// returns the version destroyed.
+    fn destroy_copies(&mut self, sid: &[u8]) -> Result<u32> {
         self.with_opened(sid, |h, o| {
             if o.readonly.is_some() {
                 // Another request holds this session's lock; deleting under
@@ -343,12 +358,24 @@ impl Handler {
                 cas: None,
             };
             let mut batch = Batch::per_copy(&servers, delete);
+            let now = keys::now_unix();
+            let tomb = crate::tomb::Tomb {
+                version: o.version,
+                destroyed_at: now,
+            }
+            .encode();
+            let tomb_ttl = keys::ttl_for(crate::tomb::lifetime(h.maxlifetime), now);
+            if let Some(key) = o.keys.tomb.as_ref().filter(|_| h.tombstones()) {
+                for (i, &s) in servers.iter().enumerate() {
+                    batch.push(s, store_cmd(key, &tomb, tomb_ttl, 0, None), Tag::Tomb(i));
+                }
+            }
             h.push_previous(&mut batch, &o.keys.data_hash, &servers, &[], delete);
             let lock = o.lock.take();
             if let Some(l) = &lock {
                 batch.push(l.server, delete_cas_cmd(&o.keys.lock, l.cas), Tag::Release);
             }
-            let (mut answered, mut last) = (0, None);
+            let (mut answered, mut last, mut buried) = (0, None, 0);
             let mut released = false;
             for (server, tags, res) in h.run(batch) {
                 match res {
@@ -356,6 +383,8 @@ impl Handler {
                         for (tag, reply) in tags.into_iter().zip(replies) {
                             match (tag, reply) {
                                 (Tag::Release, _) => released = true,
+                                (Tag::Tomb(_), Reply::Done(_)) => buried += 1,
+                                (Tag::Tomb(_), _) => {}
                                 (Tag::Copy(_), Reply::Done(_) | Reply::NotFound) => answered += 1,
                                 (Tag::Previous(_), _) => {}
                                 (_, other) => {
@@ -373,11 +402,21 @@ impl Handler {
             }
             h.release_lock_copy(o);
             o.copies.clear();
-            o.version = 0;
+            let version = std::mem::take(&mut o.version);
+            if buried > 0 {
+                stats::bump(Total::TombstonesWritten);
+                // A new session under this id continues from the
+                // tombstone's version.
+                o.version = version;
+                o.tomb = Some(crate::tomb::Tomb {
+                    version,
+                    destroyed_at: now,
+                });
+            }
             if answered == 0 {
                 return Err(h.unreachable(sid, &order, last));
             }
-            Ok(())
+            Ok(version)
         })
     }
 
@@ -423,7 +462,13 @@ impl Handler {
                         Ok(Some(Reply::Done(_))) => return Ok(true),
                         Ok(Some(Reply::Value(v, meta))) if sealed => {
                             let flags = meta.client_flags.unwrap_or(0);
-                            let opened = self.codec.open(&keys.data, v, flags, self.max_inflated);
+                            let opened = self.codec.open(
+                                &keys.data,
+                                v,
+                                flags,
+                                self.max_inflated,
+                                crate::keys::now_unix(),
+                            );
                             if !matches!(opened, Err(replica::Unusable::Refused(_))) {
                                 return Ok(true);
                             }
@@ -436,7 +481,13 @@ impl Handler {
                     Ok(Some(Reply::Done(_))) => return Ok(true),
                     Ok(Some(Reply::Value(v, meta))) if sealed => {
                         let flags = meta.client_flags.unwrap_or(0);
-                        match self.codec.open(&keys.data, v, flags, self.max_inflated) {
+                        match self.codec.open(
+                            &keys.data,
+                            v,
+                            flags,
+                            self.max_inflated,
+                            crate::keys::now_unix(),
+                        ) {
                             Err(replica::Unusable::Refused(_)) => answered = true,
                             // Undecodable: read reports it.
                             _ => return Ok(true),
@@ -510,10 +561,13 @@ impl Handler {
                 .filter(|c| c.cas.is_some() && h.usable(c.server))
                 .map(|c| c.server)
                 .collect();
-            if targets.is_empty() || o.rewrite {
+            let reseal = o.expires_at.is_some_and(|e| {
+                crate::crypt::reseal_due(e, keys::now_unix(), keys::lifetime(maxlifetime))
+            });
+            if targets.is_empty() || o.rewrite || reseal {
                 // Nothing was read (or nothing existed), or a copy read
-                // must be sealed (plaintext) or replaced (refused): a full
-                // write.
+                // must be sealed (plaintext, format 1) or replaced
+                // (refused), or its sealed expiry renewed: a full write.
                 let version = replica::next_version(o.version);
                 return h.store_copies(o, data, exptime, version, None);
             }
