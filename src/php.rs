@@ -168,7 +168,9 @@ pub unsafe extern "C" fn on_modify(
     let Some(entry) = (unsafe { entry.as_ref() }) else {
         return 0;
     };
-    if entry.modified != 0 && std::ptr::eq(new_value, entry.orig_value) {
+    // `modified` is a `u8` before PHP 8.6 and a `bool` from 8.6 on (ext-php-rs's
+    // bindings of `zend_ini_entry`); `u8::from` takes either.
+    if u8::from(entry.modified) != 0 && std::ptr::eq(new_value, entry.orig_value) {
         return 0; // ini_restore(): back to the value the request started with
     }
     // SAFETY: `entry.name` and `new_value` are live zend_strings owned by the
