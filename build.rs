@@ -6,6 +6,12 @@
 //! field offsets as the C header of the PHP we build against (see the `const`
 //! assertions in `src/session/ffi.rs`): if PHP ever changes the struct, the
 //! build fails instead of the extension crashing.
+//!
+//! It also sets `cfg(php86)` when the PHP API version (`php-config
+//! --phpapi`) is PHP 8.6's 20260924 or later: PHP 8.6 passes `save_path`
+//! and the session name to a save handler's `open` as `zend_string *`
+//! (`PS_OPEN_ARGS` in `ext/session/php_session.h`), where earlier versions
+//! pass `const char *`.
 
 use std::{env, path::PathBuf, process::Command};
 
@@ -16,9 +22,25 @@ fn php_config() -> String {
         .unwrap_or_else(|| "php-config".to_owned())
 }
 
+/// PHP 8.6's API version (`PHP_API_VERSION` in PHP 8.6's `main/php.h`).
+const PHP86_API: u32 = 20_260_924;
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=PHP_CONFIG");
+    println!("cargo::rustc-check-cfg=cfg(php86)");
+
+    let api = Command::new(php_config())
+        .arg("--phpapi")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .expect("rsmemcache build: php-config --phpapi gave no API version (install php<version>-dev or set PHP_CONFIG)");
+    if api >= PHP86_API {
+        println!("cargo::rustc-cfg=php86");
+    }
 
     let includes = Command::new(php_config())
         .arg("--includes")

@@ -4,6 +4,7 @@ compat: placement equals pecl-memcache's: rsmemcache_locate's home server and pr
 <?php require __DIR__ . '/compat.inc'; cp_skipif(['memcache'], false); ?>
 --INI--
 session.save_handler=rsmemcache
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/compat.inc';

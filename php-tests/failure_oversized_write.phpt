@@ -8,6 +8,7 @@ if (!preg_match('/STAT item_size_max (\d+)/', $r, $m) || $m[1] > 1048576) { die(
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

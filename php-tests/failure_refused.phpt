@@ -6,6 +6,7 @@ failure: a refused port makes session_start() fail promptly, naming the server; 
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

@@ -9,6 +9,7 @@ session.cache_limiter=
 rsmemcache.timeout=300
 rsmemcache.connect_timeout=300
 rsmemcache.retry_interval=15
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

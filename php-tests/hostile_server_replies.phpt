@@ -8,6 +8,7 @@ session.use_cookies=0
 session.cache_limiter=
 rsmemcache.timeout=500
 rsmemcache.connect_timeout=500
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

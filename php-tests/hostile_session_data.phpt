@@ -6,6 +6,7 @@ hostile: session data full of protocol lines, NULs and binary bytes is stored by
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

@@ -6,6 +6,7 @@ ini: bad rsmemcache.hash_strategy / rsmemcache.hash_function values are refused 
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

@@ -7,6 +7,7 @@ session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
 rsmemcache.connect_timeout=0
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

@@ -6,6 +6,7 @@ ini: a bad rsmemcache.prefix (blank, control, non-ASCII, > 200 bytes) is refused
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

@@ -6,6 +6,7 @@ ini: an rsmemcache.prefix with an embedded NUL byte is refused by ini_set(), not
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

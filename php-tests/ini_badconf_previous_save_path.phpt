@@ -7,6 +7,7 @@ session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
 rsmemcache.previous_save_path="127.0.0.1:11211, tcp://127.0.0.1:99999"
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/config.inc';

@@ -6,6 +6,7 @@ ini: bad rsmemcache.retry_interval values are refused by name at ini_set() (the 
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

@@ -7,6 +7,7 @@ ini: bad rsmemcache.* values given at startup (-d, as from php.ini) are accepted
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

@@ -6,6 +6,7 @@ ini: bad rsmemcache.timeout / rsmemcache.connect_timeout values are refused by n
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

@@ -6,6 +6,7 @@ ini: ini_set() refuses a bad rsmemcache.* value with the warning session_start()
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

@@ -6,6 +6,7 @@ save_path: a server listed twice (in either grammar) is refused by name; nothing
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

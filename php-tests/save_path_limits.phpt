@@ -6,6 +6,7 @@ save_path: more than 256 servers, or a weight above 100, is refused by name at o
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

@@ -6,6 +6,7 @@ save_path: every malformed entry is refused by name, even after a valid server; 
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
+session.use_strict_mode=0
 --FILE--
 <?php
 require __DIR__ . '/failure.inc';

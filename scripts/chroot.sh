@@ -22,24 +22,49 @@ CHROOT_DIRS=()
 
 chroot_log() { printf '== %s\n' "$*"; }
 
-# chroot_bootstrap DIR SUITE: a minbase Debian SUITE in DIR/tree, made once
-# (DIR/debootstrap.ok marks a finished one; a half-made one is started over).
-chroot_bootstrap() {
-  local dir=$1 suite=$2 t0
+# chroot_base CACHE SUITE: a pristine minbase Debian SUITE in
+# CACHE/base-SUITE/tree, made once (CACHE/base-SUITE/debootstrap.ok marks a
+# finished one; a half-made one is started over) and never changed: the
+# targets of one suite copy it (chroot_bootstrap) instead of each running
+# debootstrap (1-5 min each). Locked while it is made, so parallel runs
+# wait for one debootstrap instead of racing.
+chroot_base() {
+  local cache=$1 suite=$2 dir t0 fd
+  dir=$cache/base-$suite
+  mkdir -p "$dir"
+  exec {fd}>"$dir.lock"
+  flock "$fd"
   if [[ -f $dir/debootstrap.ok && -x $dir/tree/bin/bash ]]; then
+    exec {fd}>&-
     return 0
   fi
   rm -rf -- "$dir/tree"
-  mkdir -p "$dir"
   t0=$SECONDS
   chroot_log "debootstrap --variant=minbase $suite $dir/tree"
   if ! debootstrap --variant=minbase "$suite" "$dir/tree" "$CHROOT_MIRROR" >"$dir/debootstrap.log" 2>&1; then
     tail -n 20 "$dir/debootstrap.log" >&2
     echo "chroot: debootstrap of $suite failed (log: $dir/debootstrap.log)" >&2
+    exec {fd}>&-
     return 1
   fi
   touch "$dir/debootstrap.ok"
+  exec {fd}>&-
   chroot_log "debootstrap $suite: $((SECONDS - t0)) s"
+}
+
+# chroot_bootstrap CACHE DIR SUITE: DIR/tree, a copy of the pristine SUITE
+# base (chroot_base), made once (DIR/debootstrap.ok marks a finished one; a
+# half-made one is started over).
+chroot_bootstrap() {
+  local cache=$1 dir=$2 suite=$3
+  if [[ -f $dir/debootstrap.ok && -x $dir/tree/bin/bash ]]; then
+    return 0
+  fi
+  chroot_base "$cache" "$suite" || return 1
+  rm -rf -- "$dir/tree"
+  mkdir -p "$dir"
+  cp -a "$cache/base-$suite/tree" "$dir/tree" || return 1
+  touch "$dir/debootstrap.ok"
 }
 
 # chroot_apt_setup ROOT SOURCES_LIST_TEXT: sources.list, an apt setting that

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests the Debian package the way a user installs it: builds it (make deb;
 # or takes the .deb given as $1), installs it with `apt-get install ./X.deb`
-# into a fresh minbase chroot of the host's Debian release (apt resolves the
+# into a fresh minbase chroot of the host's Debian release, or of
+# DEB_TEST_SUITE (e.g. trixie, for a package built there; apt resolves the
 # PHP it depends on), then checks as separate tests:
 #   - the module is enabled for the CLI and for php-fpm (phpenmod ran), after
 #     session (conf.d priority 30), and php --ri rsmemcache answers
@@ -26,7 +27,7 @@
 #              range no test of `make test` uses; DEMO_MC1_PORT,
 #              DEMO_MC2_PORT, DEMO_WEB_PORT override them)
 # Needs root. The debootstrapped base is cached in MATRIX_CACHE (see
-# scripts/matrix.sh) and copied for each run; the copy is removed and every
+# scripts/matrix.sh and chroot_base in scripts/chroot.sh) and copied for each run; the copy is removed and every
 # mount undone on exit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -91,15 +92,15 @@ deb=$(readlink -f "$deb")
 pkg=$(dpkg-deb -f "$deb" Package)
 ver=${pkg#php}
 ver=${ver%-rsmemcache}
-suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-[[ -n $suite ]] || { echo "deb-test: cannot tell the host's Debian release" >&2; exit 1; }
+suite=${DEB_TEST_SUITE:-$(. /etc/os-release && echo "${VERSION_CODENAME:-}")}
+[[ -n $suite ]] || { echo "deb-test: cannot tell the host's Debian release (set DEB_TEST_SUITE)" >&2; exit 1; }
 
 t0=$SECONDS
-chroot_bootstrap "$CACHE/deb-$suite" "$suite"
+chroot_base "$CACHE" "$suite"
 mkdir -p "$CACHE/tmp"
 work=$(mktemp -d "$CACHE/tmp/deb-test.XXXXXX")
 echo "== fresh chroot: copy of the $suite base in $work"
-cp -a "$CACHE/deb-$suite/tree" "$work/tree"
+cp -a "$CACHE/base-$suite/tree" "$work/tree"
 root=$work/tree
 chroot_apt_setup "$root" "deb $CHROOT_MIRROR $suite main"
 chroot_mount "$root"

@@ -102,6 +102,7 @@ php_resolve
 MEMCACHED=$(command -v memcached || true)
 [[ -n "$MEMCACHED" ]] || die "memcached not found"
 log "PHP $("$PHP" -n -r 'echo PHP_VERSION, PHP_ZTS ? " ZTS" : " NTS";') ($PHP, $PHP_CONFIG)"
+log "memcached $("$MEMCACHED" -V 2>/dev/null | sed -n 's/^memcached //p' | head -n 1) ($MEMCACHED)"
 # The cargo integration tests (tests/common: php_bin) run this PHP too, not
 # whatever "php" is on PATH.
 export TEST_PHP_EXECUTABLE="$PHP"

@@ -6,7 +6,12 @@
 //! command on a connection must be a `set <any key> <flags> <exptime> <len>`
 //! whose data is `<user> <password>`; memcached answers `STORED`, or
 //! `CLIENT_ERROR unauthenticated` and closes the connection (checked against
-//! memcached 1.6.18). SASL (`-S`) is binary-protocol only.
+//! memcached 1.6.18 and 1.6.45). memcached 1.6.44 closes, without an answer,
+//! a connection whose first line is shorter than 6 bytes (`proto_text.c`
+//! `MIN_AUTH_REQ_LEN`); our first line is always the authentication `set`
+//! or `stats settings`, never that short. 1.6.43 refuses `-l binary:` and
+//! makes `-l negotiating:` ASCII-only under `-Y` (nothing a client sees).
+//! SASL (`-S`) is binary-protocol only.
 //!
 //! Owns one rule: **the secret never leaves this module except onto the
 //! wire.** [`Credentials`] has no `Display`, its `Debug` prints only the

@@ -9,10 +9,12 @@ use ext_php_rs::ffi::{zend_module_entry, zend_string};
 use std::ffi::{c_int, c_void};
 
 /// Bindings bindgen generated from the installed `php_session.h` (see
-/// `build.rs`); used only for the layout assertions in `session::ffi`.
+/// `build.rs`); used only for the layout and signature checks in
+/// `session::ffi`.
 #[allow(
     non_camel_case_types,
     non_snake_case,
+    non_upper_case_globals,
     dead_code,
     missing_docs,
     clippy::all

@@ -235,7 +235,13 @@ pub unsafe extern "C" fn on_modify(
     let Some(entry) = (unsafe { entry.as_ref() }) else {
         return 0;
     };
-    if entry.modified != 0 && std::ptr::eq(new_value, entry.orig_value) {
+    // `zend_ini_entry.modified` is a `bool` from PHP 8.6 on (`cfg(php86)`,
+    // set by build.rs), a `u8` before.
+    #[cfg(php86)]
+    let modified = entry.modified;
+    #[cfg(not(php86))]
+    let modified = entry.modified != 0;
+    if modified && std::ptr::eq(new_value, entry.orig_value) {
         return 0; // ini_restore(): back to the value the request started with
     }
     // SAFETY: `entry.name` and `new_value` are live zend_strings owned by the

@@ -18,7 +18,7 @@ use ext_php_rs::{
     types::ZendStr,
 };
 use std::{
-    ffi::{CStr, c_char, c_int, c_void},
+    ffi::{c_char, c_int, c_void},
     panic::{AssertUnwindSafe, catch_unwind},
 };
 
@@ -27,13 +27,23 @@ const FAILURE: c_int = -1;
 
 type ModData = *mut *mut c_void;
 
+/// What `open` receives as `save_path` and session name (`PS_OPEN_ARGS`):
+/// a `zend_string *` from PHP 8.6 on (`cfg(php86)`, set by `build.rs`).
+#[cfg(php86)]
+type OpenArg = *mut zend_string;
+/// What `open` receives as `save_path` and session name (`PS_OPEN_ARGS`):
+/// a NUL-terminated `const char *` before PHP 8.6.
+#[cfg(not(php86))]
+type OpenArg = *const c_char;
+
 /// Mirror of PHP 8's `ps_module` (`ext/session/php_session.h`): a name and
 /// nine callbacks, 80 bytes on 64-bit. Checked against the header at compile
-/// time (see the assertions below).
+/// time: its layout and every callback's argument types (see the assertions
+/// below).
 #[repr(C)]
 pub struct PsModule {
     s_name: *const c_char,
-    s_open: Option<unsafe extern "C" fn(ModData, *const c_char, *const c_char) -> c_int>,
+    s_open: Option<unsafe extern "C" fn(ModData, OpenArg, OpenArg) -> c_int>,
     s_close: Option<unsafe extern "C" fn(ModData) -> c_int>,
     s_read: Option<
         unsafe extern "C" fn(ModData, *mut zend_string, *mut *mut zend_string, zend_long) -> c_int,
@@ -74,6 +84,31 @@ const _: () = {
     #[cfg(target_pointer_width = "64")]
     assert!(size_of::<PsModule>() == 80);
 };
+
+/// Signature check against the same bindgen'd header: each callback type of
+/// PHP's `ps_module`, spelled out in the header's own (bindgen) types with
+/// [`OpenArg`]'s choice of `save_path` type. A PHP whose callbacks take or
+/// return other types (as PHP 8.6's `open` did) fails to compile here
+/// instead of being called with the wrong arguments; the layout check above
+/// cannot see such a change, as every pointer has the same size.
+#[allow(dead_code, clippy::type_complexity)]
+fn signatures_match_the_header(c: &crate::ffi::generated::ps_module_struct) {
+    use crate::ffi::generated::{zend_long as L, zend_result as R, zend_string as S};
+    type M = *mut *mut c_void;
+    #[cfg(php86)]
+    type P = *mut S;
+    #[cfg(not(php86))]
+    type P = *const c_char;
+    let _: Option<unsafe extern "C" fn(M, P, P) -> R> = c.s_open;
+    let _: Option<unsafe extern "C" fn(M) -> R> = c.s_close;
+    let _: Option<unsafe extern "C" fn(M, *mut S, *mut *mut S, L) -> R> = c.s_read;
+    let _: Option<unsafe extern "C" fn(M, *mut S, *mut S, L) -> R> = c.s_write;
+    let _: Option<unsafe extern "C" fn(M, *mut S) -> R> = c.s_destroy;
+    let _: Option<unsafe extern "C" fn(M, L, *mut L) -> L> = c.s_gc;
+    let _: Option<unsafe extern "C" fn(M) -> *mut S> = c.s_create_sid;
+    let _: Option<unsafe extern "C" fn(M, *mut S) -> R> = c.s_validate_sid;
+    let _: Option<unsafe extern "C" fn(M, *mut S, *mut S, L) -> R> = c.s_update_timestamp;
+}
 
 /// The save handler PHP knows as `rsmemcache`.
 pub static MODULE: PsModule = PsModule {
@@ -193,21 +228,42 @@ unsafe fn release(mod_data: ModData) {
     drop(taken);
 }
 
-unsafe extern "C" fn ps_open(
-    mod_data: ModData,
-    save_path: *const c_char,
-    _name: *const c_char,
-) -> c_int {
+/// The `save_path` PHP 8.6 and later pass to `open`, as text.
+///
+/// # Safety
+/// `p` must be NULL or a valid `zend_string` alive for the call.
+#[cfg(php86)]
+unsafe fn open_arg(p: OpenArg) -> String {
+    // SAFETY: per the contract.
+    String::from_utf8_lossy(unsafe { bytes(p) }).into_owned()
+}
+
+/// The `save_path` PHP before 8.6 passes to `open`, as text.
+///
+/// # Safety
+/// `p` must be NULL or a valid NUL-terminated string alive for the call.
+#[cfg(not(php86))]
+unsafe fn open_arg(p: OpenArg) -> String {
+    // SAFETY: per the contract.
+    unsafe { p.as_ref() }
+        .map(|p| {
+            // SAFETY: per the contract, `p` starts a NUL-terminated string.
+            unsafe { std::ffi::CStr::from_ptr(p) }
+                .to_string_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default()
+}
+
+unsafe extern "C" fn ps_open(mod_data: ModData, save_path: OpenArg, _name: OpenArg) -> c_int {
     let opened = guarded(None, || {
-        // SAFETY: PHP passes &PS(mod_data) and a NUL-terminated save_path (or
-        // NULL). A handler left from an open without close (session_reset)
-        // is freed first — inside catch_unwind, as its drop releases a lock.
+        // SAFETY: PHP passes &PS(mod_data) and save_path (NULL or valid for
+        // the call; a string of the type OpenArg names). A handler left from
+        // an open without close (session_reset) is freed first — inside
+        // catch_unwind, as its drop releases a lock.
         let save_path = unsafe {
             release(mod_data);
-            save_path
-                .as_ref()
-                .map(|p| CStr::from_ptr(p).to_string_lossy().into_owned())
-                .unwrap_or_default()
+            open_arg(save_path)
         };
         let config = php::config()?;
         let mut h = Box::new(Handler::open(&save_path, &config)?);
