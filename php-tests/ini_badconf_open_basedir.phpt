@@ -3,6 +3,7 @@ ini: open_basedir applies to every file directive (auth, key, credentials and TL
 --SKIPIF--
 <?php require __DIR__.'/skipif.inc'; ?>
 --INI--
+session.use_strict_mode=0
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=

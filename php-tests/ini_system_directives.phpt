@@ -3,6 +3,7 @@ ini: the security directives are system settings: ini_set() of each (DSN, creden
 --SKIPIF--
 <?php require __DIR__.'/skipif.inc'; ?>
 --INI--
+session.use_strict_mode=0
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
