@@ -94,8 +94,8 @@ ob_end_flush();
 row: format 2, key id k1, holds the plaintext false, version 1
 the same bytes as memcached: true
 restored after losing memcached: {"v":"alice"}
-  logged: rsmemcache: session <A:full>: no copy in memcached; version 1 restored from the durable tier
-  logged: rsmemcache: session <A:full>: read repair wrote version 1 to 1 stale or missing copy
+  logged: rsmemcache: session <A>: no copy in memcached; version 1 restored from the durable tier
+  logged: rsmemcache: session <A>: read repair wrote version 1 to 1 stale or missing copy
 -- a planted plaintext row, accept_plaintext=0
 B read: []
   logged: rsmemcache: session <B>: the durable-tier row (version 5) is not restored: a plaintext value, and rsmemcache.encryption_accept_plaintext is off
@@ -110,6 +110,6 @@ B read: []
 -- an old plaintext row, accept_plaintext=1: read, counted, resealed by the next write
 B read: {"v":"old"}, plaintext_accepted +1
   logged: rsmemcache: session <B>: a plaintext durable-tier row was accepted (rsmemcache.encryption_accept_plaintext = 1; 1 since the last such line; no end set (rsmemcache.encryption_accept_plaintext_until)); set it to 0 once every session is encrypted
-  logged: rsmemcache: session <B:full>: no copy in memcached; version 12 restored from the durable tier
-  logged: rsmemcache: session <B:full>: read repair wrote version 12 to 1 stale or missing copy
+  logged: rsmemcache: session <B>: no copy in memcached; version 12 restored from the durable tier
+  logged: rsmemcache: session <B>: read repair wrote version 12 to 1 stale or missing copy
 row now: sealed true, version 13

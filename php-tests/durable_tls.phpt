@@ -7,6 +7,7 @@ session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
 session.use_strict_mode=0
+rsmemcache.test_allow_ini_set=0
 --FILE--
 <?php
 require __DIR__ . '/durable_link.inc';
@@ -19,7 +20,7 @@ $debug = false;
 /** Prints what a request raised, DSNs and ports replaced. */
 function show(array $r): void {
     foreach (array_merge($r['warnings'], $r['logged']) as $m) {
-        echo '  ', preg_replace(['/^\w+\(\): /', '/mysql:\/\/[\d.]+:\d+\/rsm_test/', '/\(rsmemcache\)\. .*/', '/session \w+:/'], ['', 'DSN', '(rsmemcache).', 'session <id>:'], $m), "\n";
+        echo '  ', preg_replace(['/^\w+\(\): /', '/mysql:\/\/[\d.]+:\d+\/rsm_test/', '/\(rsmemcache\)\. .*/', '/session [\w.]+:/'], ['', 'DSN', '(rsmemcache).', 'session <id>:'], $m), "\n";
     }
 }
 

@@ -80,7 +80,7 @@ tls://U alone: write false, read false, same data false
   warning: session_start(): Failed to read session <id>: rsmemcache (path: tls://U)
   logged: rsmemcache: server U: TLS handshake failed: the server's certificate is not signed by a CA of rsmemcache.tls_ca_file (or of the system's roots when that is empty); the server is skipped for 15 s
 tls://U then G (failover): write true, read true, same data true
-  logged: rsmemcache: server U: TLS handshake failed: invalid peer certificate: UnknownIssuer; the server is skipped for 15 s
+  logged: rsmemcache: server U: TLS handshake failed: the server's certificate is not signed by a CA of rsmemcache.tls_ca_file (or of the system's roots when that is empty); the server is skipped for 15 s
 -- no client certificate, G requires one
 tls://G: write false, read false, same data false
   warning: session_start(): rsmemcache: server G: I/O error: the server requires a client certificate: set rsmemcache.tls_cert_file and rsmemcache.tls_key_file
