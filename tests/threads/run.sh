@@ -9,7 +9,8 @@
 #   1. host with THREADS_T threads x THREADS_N requests over THREADS_S shared
 #      session ids, then a worker-mode loop of THREADS_W requests per thread
 #      (see host.c); each "CHECK" line it prints is one test;
-#   2. the extension built with -Zsanitizer=thread in the host linked with
+#   2. the extension built with -Zsanitizer=thread (and -Zbuild-std: the
+#      standard library instrumented too; needs rust-src) in the host linked with
 #      ThreadSanitizer's runtime, a short run (THREADS_TSAN_ARGS, default
 #      4 threads x 200 requests over 6 ids, worker loops of 100), with
 #      tests/threads/tsan.supp: one test, passed when ThreadSanitizer
@@ -74,6 +75,8 @@ if [[ $tsan == 1 ]]; then
   tsan_rt=$sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib/librustc-nightly_rt.tsan.a
   [[ -n $sysroot && -f $tsan_rt ]] \
     || missing "the ThreadSanitizer run needs Rust nightly with its TSan runtime (rustup toolchain install nightly), or set THREADS_TSAN=0"
+  [[ -f $sysroot/lib/rustlib/src/rust/library/Cargo.lock ]] \
+    || missing "the ThreadSanitizer run builds Rust's standard library instrumented and needs its sources (rustup component add rust-src --toolchain nightly), or set THREADS_TSAN=0"
 fi
 log "PHP $("$PHP" -n -r 'echo PHP_VERSION;') ZTS, embed SAPI $prefix/lib/libphp.so"
 
@@ -153,10 +156,15 @@ if [[ $tsan == 1 ]]; then
   # nightly) and the host linked with that toolchain's TSan runtime (the
   # same LLVM as the instrumentation). PHP itself is not instrumented: its
   # own memory accesses are not checked, its pthread calls are.
-  log "ThreadSanitizer build (cargo +nightly, -Zsanitizer=thread)"
+  # The standard library is rebuilt instrumented too (-Zbuild-std): the
+  # prebuilt one is not, so TSan would not see the synchronisation inside
+  # std's Once, Mutex, thread::scope, and would report races that are none
+  # (e.g. on a OnceLock's value: written in Once::call, read after).
+  # https://doc.rust-lang.org/beta/unstable-book/compiler-flags/sanitizer.html
+  log "ThreadSanitizer build (cargo +nightly, -Zsanitizer=thread, -Zbuild-std)"
   triple=x86_64-unknown-linux-gnu
-  RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer" \
-    cargo +nightly build --release --target "$triple" --target-dir "$target_dir/tsan"
+  RUSTFLAGS="-Zsanitizer=thread" \
+    cargo +nightly build -Zbuild-std --release --target "$triple" --target-dir "$target_dir/tsan"
   so_tsan="$target_dir/tsan/$triple/release/librsmemcache.so"
   # shellcheck disable=SC2046
   cc -O1 -g -o "$work/host-tsan" tests/threads/host.c $("$PHP_CONFIG" --includes) \
