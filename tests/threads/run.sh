@@ -163,8 +163,13 @@ if [[ $tsan == 1 ]]; then
   # https://doc.rust-lang.org/beta/unstable-book/compiler-flags/sanitizer.html
   log "ThreadSanitizer build (cargo +nightly, -Zsanitizer=thread, -Zbuild-std)"
   triple=x86_64-unknown-linux-gnu
+  # std's own dependencies (library/Cargo.lock) come from crates.io; where
+  # it cannot be reached (a chroot without the proxy's certificate), the
+  # copies already in cargo's cache are used (--offline).
+  offline=()
+  cargo +nightly fetch -Zbuild-std --target "$triple" >/dev/null 2>&1 || offline=(--offline)
   RUSTFLAGS="-Zsanitizer=thread" \
-    cargo +nightly build -Zbuild-std --release --target "$triple" --target-dir "$target_dir/tsan"
+    cargo +nightly build -Zbuild-std "${offline[@]}" --release --target "$triple" --target-dir "$target_dir/tsan"
   so_tsan="$target_dir/tsan/$triple/release/librsmemcache.so"
   # shellcheck disable=SC2046
   cc -O1 -g -o "$work/host-tsan" tests/threads/host.c $("$PHP_CONFIG" --includes) \
