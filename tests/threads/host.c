@@ -6,7 +6,14 @@
  * rsmemcache. Built and run by tests/threads/run.sh (`make test-threads`).
  *
  *   host -x DIR [-t threads] [-n requests] [-s sessions] [-w iterations]
- *        [-S seed] [-P prefix2] [-d name=value]...
+ *        [-S seed] [-P prefix2] [-e extension.so] [-d name=value]...
+ *
+ * -e loads the extension here, dlopen(RTLD_NOW | RTLD_GLOBAL) and its
+ * get_module(), and hands its module entry to php_module_startup() as the
+ * additional module, instead of an "extension=" line: PHP's own loader
+ * dlopen()s with RTLD_DEEPBIND (Zend/zend_portability.h DL_LOAD), which
+ * ThreadSanitizer's runtime refuses
+ * (https://github.com/google/sanitizers/issues/611).
  *
  * Phases:
  *   1. requests: each of -t threads runs -n requests of DIR/request.php, each
@@ -39,6 +46,7 @@
 #error "the threaded host needs a thread-safe PHP (configure --enable-zts --enable-embed)"
 #endif
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -162,7 +170,33 @@ static void host_log_message(const char *msg, int syslog_type)
 	r->log[r->log_len] = '\0';
 }
 
-static int host_startup(sapi_module_struct *m) { return php_module_startup(m, NULL); }
+/* The module entry of -e's extension, or NULL (extensions from ini lines). */
+static zend_module_entry *extra_module = NULL;
+
+static int host_startup(sapi_module_struct *m) { return php_module_startup(m, extra_module); }
+
+/* Loads -e's extension as PHP's php_load_extension() would, without
+ * RTLD_DEEPBIND; exits on failure. */
+static void load_extension(const char *path)
+{
+	void *handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+	if (handle == NULL) {
+		fprintf(stderr, "threads: cannot load %s: %s\n", path, dlerror());
+		exit(1);
+	}
+	zend_module_entry *(*get_module)(void) = (zend_module_entry * (*)(void)) dlsym(handle, "get_module");
+	if (get_module == NULL) {
+		fprintf(stderr, "threads: %s has no get_module(): %s\n", path, dlerror());
+		exit(1);
+	}
+	extra_module = get_module();
+	if (extra_module == NULL || extra_module->zend_api != ZEND_MODULE_API_NO
+	    || strcmp(extra_module->build_id, ZEND_MODULE_BUILD_ID) != 0) {
+		fprintf(stderr, "threads: %s was not built for this PHP (API %d, build %s)\n", path,
+			extra_module ? extra_module->zend_api : 0, extra_module ? extra_module->build_id : "?");
+		exit(1);
+	}
+}
 
 static sapi_module_struct host_module = {
 	.name = "rsmt-threads",
@@ -401,16 +435,17 @@ static void check(const char *name, int pass, const char *fmt, ...)
 static void usage(void)
 {
 	fprintf(stderr, "usage: host -x DIR [-t threads] [-n requests] [-s sessions] [-w iterations] "
-			"[-S seed] [-P prefix2] [-d name=value]...\n");
+			"[-S seed] [-P prefix2] [-e extension.so] [-d name=value]...\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	const char *ini[MAX_INI];
+	const char *ext_path = NULL;
 	int nini = 0, opt;
 	snprintf(seed, sizeof seed, "%lx%x", (unsigned long)time(NULL), (unsigned)getpid());
-	while ((opt = getopt(argc, argv, "x:t:n:s:w:S:P:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "x:t:n:s:w:S:P:e:d:")) != -1) {
 		switch (opt) {
 		case 'x': dir = optarg; break;
 		case 't': threads = atoi(optarg); break;
@@ -419,6 +454,7 @@ int main(int argc, char **argv)
 		case 'w': worker_iters = atoi(optarg); break;
 		case 'S': snprintf(seed, sizeof seed, "%s", optarg); break;
 		case 'P': prefix2 = optarg; break;
+		case 'e': ext_path = optarg; break;
 		case 'd':
 			if (nini == MAX_INI) usage();
 			ini[nini++] = optarg;
@@ -451,6 +487,7 @@ int main(int argc, char **argv)
 	host_module.ini_entries = entries;
 	host_module.php_ini_ignore = 1;
 	host_module.phpinfo_as_text = 1;
+	if (ext_path != NULL) load_extension(ext_path);
 	if (host_module.startup(&host_module) == FAILURE) {
 		fprintf(stderr, "threads: PHP module startup failed\n");
 		return 1;

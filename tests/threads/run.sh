@@ -9,11 +9,14 @@
 #   1. host with THREADS_T threads x THREADS_N requests over THREADS_S shared
 #      session ids, then a worker-mode loop of THREADS_W requests per thread
 #      (see host.c); each "CHECK" line it prints is one test;
-#   2. the extension built with -Zsanitizer=thread in the host linked with
+#   2. the extension built with -Zsanitizer=thread (and -Zbuild-std: the
+#      standard library instrumented too; needs rust-src) in the host linked with
 #      ThreadSanitizer's runtime, a short run (THREADS_TSAN_ARGS, default
 #      4 threads x 200 requests over 6 ids, worker loops of 100), with
 #      tests/threads/tsan.supp: one test, passed when ThreadSanitizer
 #      reports nothing and every check passed. THREADS_TSAN=0 skips it.
+#      The host loads the extension itself there (host.c -e): PHP's
+#      extension= loader uses RTLD_DEEPBIND, which TSan's runtime refuses.
 #      (Not helgrind: it does not see futex-based locks and atomics, so it
 #      reports races in any Rust code using parking_lot, std's Mutex or Arc.)
 #
@@ -72,6 +75,8 @@ if [[ $tsan == 1 ]]; then
   tsan_rt=$sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib/librustc-nightly_rt.tsan.a
   [[ -n $sysroot && -f $tsan_rt ]] \
     || missing "the ThreadSanitizer run needs Rust nightly with its TSan runtime (rustup toolchain install nightly), or set THREADS_TSAN=0"
+  [[ -f $sysroot/lib/rustlib/src/rust/library/Cargo.lock ]] \
+    || missing "the ThreadSanitizer run builds Rust's standard library instrumented and needs its sources (rustup component add rust-src --toolchain nightly), or set THREADS_TSAN=0"
 fi
 log "PHP $("$PHP" -n -r 'echo PHP_VERSION;') ZTS, embed SAPI $prefix/lib/libphp.so"
 
@@ -86,7 +91,7 @@ chmod 755 "$work"
 log "cc tests/threads/host.c"
 # shellcheck disable=SC2046  # php-config prints several flags
 cc -O2 -g -Wall -Wextra -Wno-unused-parameter -o "$work/host" tests/threads/host.c \
-  $("$PHP_CONFIG" --includes) -L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -lphp -lpthread
+  $("$PHP_CONFIG" --includes) -L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -lphp -lpthread -ldl
 
 base=${RSMEMCACHE_TEST_BASE_PORT:-21211}
 ports=("$((base + 40))" "$((base + 41))" "$((base + 42))")
@@ -151,17 +156,28 @@ if [[ $tsan == 1 ]]; then
   # nightly) and the host linked with that toolchain's TSan runtime (the
   # same LLVM as the instrumentation). PHP itself is not instrumented: its
   # own memory accesses are not checked, its pthread calls are.
-  log "ThreadSanitizer build (cargo +nightly, -Zsanitizer=thread)"
+  # The standard library is rebuilt instrumented too (-Zbuild-std): the
+  # prebuilt one is not, so TSan would not see the synchronisation inside
+  # std's Once, Mutex, thread::scope, and would report races that are none
+  # (e.g. on a OnceLock's value: written in Once::call, read after).
+  # https://doc.rust-lang.org/beta/unstable-book/compiler-flags/sanitizer.html
+  log "ThreadSanitizer build (cargo +nightly, -Zsanitizer=thread, -Zbuild-std)"
   triple=x86_64-unknown-linux-gnu
-  RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer" \
-    cargo +nightly build --release --target "$triple" --target-dir "$target_dir/tsan"
+  # std's own dependencies (library/Cargo.lock) come from crates.io; where
+  # it cannot be reached (a chroot without the proxy's certificate), the
+  # copies already in cargo's cache are used (--offline).
+  offline=()
+  cargo +nightly fetch -Zbuild-std --target "$triple" >/dev/null 2>&1 || offline=(--offline)
+  RUSTFLAGS="-Zsanitizer=thread" \
+    cargo +nightly build -Zbuild-std "${offline[@]}" --release --target "$triple" --target-dir "$target_dir/tsan"
   so_tsan="$target_dir/tsan/$triple/release/librsmemcache.so"
   # shellcheck disable=SC2046
   cc -O1 -g -o "$work/host-tsan" tests/threads/host.c $("$PHP_CONFIG" --includes) \
     -L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -lphp -Wl,--export-dynamic \
     -Wl,--whole-archive "$tsan_rt" -Wl,--no-whole-archive -lpthread -ldl -lm -lrt
-  tsan_ini=("${ini[@]}")
-  tsan_ini[1]="extension=$so_tsan"
+  # The host loads the extension itself (-e, without RTLD_DEEPBIND, which
+  # PHP's extension= loader uses and ThreadSanitizer refuses).
+  tsan_ini=(-e "$so_tsan" "${ini[@]:2}")
   log "host under ThreadSanitizer: $tsan_args"
   set +e
   # shellcheck disable=SC2086  # tsan_args is a list of options
