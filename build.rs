@@ -25,19 +25,40 @@ fn php_config() -> String {
 /// PHP 8.6's API version (`PHP_API_VERSION` in PHP 8.6's `main/php.h`).
 const PHP86_API: u32 = 20_260_924;
 
+/// Output of `php-config ARG`, trimmed; `None` when it fails.
+fn php_config_out(arg: &str) -> Option<String> {
+    Command::new(php_config())
+        .arg(arg)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|v| v.trim().to_owned())
+}
+
+/// The PHP API version: `php-config --phpapi` (Debian's php-config), else
+/// `#define PHP_API_VERSION` in `<include-dir>/main/php.h` (upstream's
+/// php-config, as a PHP built from source has, has no `--phpapi`).
+fn php_api() -> Option<u32> {
+    if let Some(v) = php_config_out("--phpapi").and_then(|v| v.parse().ok()) {
+        return Some(v);
+    }
+    let dir = php_config_out("--include-dir")?;
+    let header = std::fs::read_to_string(PathBuf::from(dir).join("main/php.h")).ok()?;
+    header.lines().find_map(|l| {
+        let rest = l.trim().strip_prefix("#define PHP_API_VERSION")?;
+        rest.trim().parse().ok()
+    })
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=PHP_CONFIG");
     println!("cargo::rustc-check-cfg=cfg(php86)");
 
-    let api = Command::new(php_config())
-        .arg("--phpapi")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .expect("rsmemcache build: php-config --phpapi gave no API version (install php<version>-dev or set PHP_CONFIG)");
+    let api = php_api().expect(
+        "rsmemcache build: no PHP API version from php-config --phpapi or PHP_API_VERSION in main/php.h (install php<version>-dev or set PHP_CONFIG)",
+    );
     if api >= PHP86_API {
         println!("cargo::rustc-cfg=php86");
     }
