@@ -16,7 +16,7 @@
 //! the entries' `on_modify` handler ([`crate::php::on_modify`]), with the same
 //! warning and by the same rules ([`validate`]); one from php.ini is accepted
 //! at startup and reported at `session_start()`. The table
-//! here is the single source of truth: `README.md` and `stubs/rsmemcache.ini`
+//! here is the single source of truth: `docs/directives.md` and `stubs/rsmemcache.ini`
 //! must list the same names and defaults (checked by a test below).
 
 use crate::{

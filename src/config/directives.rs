@@ -1,5 +1,5 @@
 //! The directives' names and the table of their defaults, units and
-//! meanings: the single source of truth that `README.md`,
+//! meanings: the single source of truth that `docs/directives.md`,
 //! `stubs/rsmemcache.ini`, `php --ri` and PHP's ini registration follow.
 
 use std::ffi::CStr;
@@ -27,7 +27,7 @@ impl Access {
         matches!(self, Self::All)
     }
 
-    /// The name the README's directive table gives it.
+    /// The name the directive table (docs/directives.md) gives it.
     #[must_use]
     pub const fn label(self) -> &'static str {
         match self {

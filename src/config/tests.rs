@@ -179,11 +179,12 @@ fn compat_presets_fill_in_directives_left_at_their_defaults() {
     );
 }
 
-/// README's directive table and `stubs/rsmemcache.ini` agree with the code.
+/// docs/directives.md's directive table and `stubs/rsmemcache.ini` agree with the code.
 #[test]
 fn docs_list_every_directive_with_its_default() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+    let readme =
+        std::fs::read_to_string(format!("{root}/docs/directives.md")).expect("docs/directives.md");
     let stub = std::fs::read_to_string(format!("{root}/stubs/rsmemcache.ini"))
         .expect("stubs/rsmemcache.ini");
     for d in DIRECTIVES {
@@ -195,7 +196,7 @@ fn docs_list_every_directive_with_its_default() {
         );
         assert!(
             readme.contains(&row),
-            "README.md lacks the row starting {row}"
+            "docs/directives.md lacks the row starting {row}"
         );
         let line = format!("{name} = {default}\n");
         assert!(
@@ -212,7 +213,7 @@ fn docs_list_every_directive_with_its_default() {
     assert_eq!(
         count(&readme, "| `rsmemcache."),
         DIRECTIVES.len(),
-        "README lists a directive the code lacks"
+        "docs/directives.md lists a directive the code lacks"
     );
 }
 
