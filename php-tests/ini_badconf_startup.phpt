@@ -29,6 +29,7 @@ $cases = [
     ['rsmemcache.hash_strategy', 'ring', 'ketama'],
     ['rsmemcache.lock_failure', 'ignore', 'readonly'],
     ['rsmemcache.session_redundancy', '0', '1'],
+    ['rsmemcache.key_hash', 'md5', 'none'],
 ];
 foreach ($cases as [$directive, $bad, $good]) {
     echo "-- -d $directive=$bad\n";

@@ -14,7 +14,7 @@
 use crate::{
     error::{Error, Result, escape_for_message},
     hash::{HashFunction, Strategy},
-    keys::{self, Compat},
+    keys::{self, Compat, KeyHash},
     lock::{LockFailure, LockSettings},
     pool::PoolSettings,
 };
@@ -63,6 +63,11 @@ pub struct Config {
     pub prefix: String,
     /// Key layout.
     pub compat: Compat,
+    /// `rsmemcache.key_hash`, in effect: always [`KeyHash::None`] under a
+    /// compat layout.
+    pub key_hash: KeyHash,
+    /// `rsmemcache.key_hash_migrate`, in effect: only with hashed keys.
+    pub key_hash_migrate: bool,
     /// Failover and redundancy.
     pub placement: Placement,
     /// Everything that shapes the server pool.
@@ -177,6 +182,15 @@ fn compat_of(value: &str) -> Result<Compat> {
     )
 }
 
+fn key_hash_of(value: &str) -> Result<KeyHash> {
+    pick(
+        KEY_HASH,
+        value,
+        &[("sha256", KeyHash::Sha256), ("none", KeyHash::None)],
+        "expected sha256 or none",
+    )
+}
+
 fn strategy_of(value: &str) -> Result<Strategy> {
     pick(
         HASH_STRATEGY,
@@ -257,6 +271,8 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
         keys::validate_prefix(value)
     } else if name == COMPAT {
         compat_of(value).map(drop)
+    } else if name == KEY_HASH {
+        key_hash_of(value).map(drop)
     } else if name == HASH_STRATEGY {
         strategy_of(value).map(drop)
     } else if name == HASH_FUNCTION {
@@ -277,6 +293,7 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
         TLS,
         TLS_VERIFY_PEER,
         ENCRYPTION_ACCEPT_PLAINTEXT,
+        KEY_HASH_MIGRATE,
     ]
     .contains(&name)
     {
@@ -319,6 +336,14 @@ impl Config {
             p.clone_into(&mut prefix);
         }
         keys::validate_prefix(&prefix)?;
+        // The compat layouts are the anchors' raw ones: key_hash (sha256 by
+        // default) does not apply to them.
+        let key_hash = match (compat, key_hash_of(&value(KEY_HASH))?) {
+            (Compat::None, h) => h,
+            _ => KeyHash::None,
+        };
+        let key_hash_migrate =
+            bool_of(KEY_HASH_MIGRATE, &value(KEY_HASH_MIGRATE))? && key_hash == KeyHash::Sha256;
         let strategy_text = value(HASH_STRATEGY);
         let strategy = if compat == Compat::Memcached && is_default(HASH_STRATEGY, &strategy_text) {
             Strategy::Ketama
@@ -387,6 +412,8 @@ impl Config {
             encryption,
             prefix,
             compat,
+            key_hash,
+            key_hash_migrate,
             placement,
             pool: PoolSettings {
                 connect_timeout_ms: int_of(CONNECT_TIMEOUT, &value(CONNECT_TIMEOUT))?,

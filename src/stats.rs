@@ -73,10 +73,13 @@ pub enum Total {
     /// Sessions found only where `rsmemcache.previous_save_path` placed
     /// them and moved to their new home (a resize of the pool).
     SessionsMoved = 9,
+    /// Sessions found only under their raw key and moved under their hashed
+    /// key (`rsmemcache.key_hash_migrate`), memcached copy or durable row.
+    KeyHashMoved = 10,
 }
 
 /// Session-level counters in word order with their key and help text.
-pub const TOTALS: [(Total, &str, &str); 10] = [
+pub const TOTALS: [(Total, &str, &str); 11] = [
     (
         Total::LocksAcquired,
         "locks_acquired",
@@ -126,6 +129,11 @@ pub const TOTALS: [(Total, &str, &str); 10] = [
         Total::SessionsMoved,
         "sessions_moved",
         "Sessions read where the previous server list placed them and moved to their new home.",
+    ),
+    (
+        Total::KeyHashMoved,
+        "key_hash_moved",
+        "Sessions found under their raw key and moved under their hashed key.",
     ),
 ];
 

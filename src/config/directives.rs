@@ -28,6 +28,15 @@ pub const RETRY_INTERVAL: &CStr = c"rsmemcache.retry_interval";
 /// `rsmemcache.compat`: `none`, `memcache` or `memcached` — whose key layout
 /// and placement defaults to follow.
 pub const COMPAT: &CStr = c"rsmemcache.compat";
+/// `rsmemcache.key_hash`: `sha256` (default) or `none` — whether the
+/// memcached keys and the durable table's id hold SHA-256 of the session id
+/// ([`crate::keys::hashed_id`]) or the id itself. Applies to `compat=none`
+/// only; the compat layouts keep the raw id.
+pub const KEY_HASH: &CStr = c"rsmemcache.key_hash";
+/// `rsmemcache.key_hash_migrate`: 1 to look for a session missing under its
+/// hashed key under its raw key too (and its row under the raw id), and
+/// move it to the hashed key under the session's lock.
+pub const KEY_HASH_MIGRATE: &CStr = c"rsmemcache.key_hash_migrate";
 /// `rsmemcache.allow_failover`: 1 to serve a session from the next server
 /// when its own is unreachable.
 pub const ALLOW_FAILOVER: &CStr = c"rsmemcache.allow_failover";
@@ -108,18 +117,30 @@ pub const DURABLE_TIMEOUT: &CStr = c"rsmemcache.durable_timeout";
 pub const DURABLE_FAILURE: &CStr = c"rsmemcache.durable_failure";
 
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 31] = [
+pub const DIRECTIVES: [Directive; 33] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
         unit: "-",
-        doc: "key prefix; key = prefix + session id (at most 250 bytes in all); left at this default, rsmemcache.compat supplies its own",
+        doc: "key prefix; key = prefix + hashed session id (see key_hash; prefix + id at most 250 bytes in all); left at this default, rsmemcache.compat supplies its own",
     },
     Directive {
         name: COMPAT,
         default: c"none",
         unit: "-",
         doc: "none | memcache | memcached: key layout and placement of the handler you migrate from",
+    },
+    Directive {
+        name: KEY_HASH,
+        default: c"sha256",
+        unit: "-",
+        doc: "sha256 | none: keys and durable id hold base64url SHA-256 of the session id, or the id itself; compat=memcache|memcached always keep the raw id",
+    },
+    Directive {
+        name: KEY_HASH_MIGRATE,
+        default: c"0",
+        unit: "-",
+        doc: "1 (with key_hash=sha256): a session missing under its hashed key is read under its raw key (and raw table id) and moved under the lock",
     },
     Directive {
         name: CONNECT_TIMEOUT,

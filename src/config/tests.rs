@@ -10,6 +10,7 @@ fn defaults_are_valid() {
     assert_eq!(c.pool.strategy, Strategy::Consistent);
     assert_eq!(c.pool.function, HashFunction::Crc32);
     assert_eq!(c.compat, Compat::None);
+    assert_eq!((c.key_hash, c.key_hash_migrate), (KeyHash::Sha256, false));
     assert_eq!(
         c.placement,
         Placement {
@@ -59,6 +60,47 @@ fn bad_values_name_the_directive() {
     );
     assert!(with(MAX_FAILOVER_ATTEMPTS, "0").contains("rsmemcache.max_failover_attempts"));
     assert!(with(ALLOW_FAILOVER, "perhaps").contains("rsmemcache.allow_failover"));
+    assert_eq!(
+        with(KEY_HASH, "md5"),
+        "invalid value 'md5' for rsmemcache.key_hash: expected sha256 or none"
+    );
+    assert!(
+        with(KEY_HASH_MIGRATE, "soon").contains("rsmemcache.key_hash_migrate: expected 0 or 1")
+    );
+}
+
+#[test]
+fn key_hash_applies_to_compat_none_only() {
+    let load = |pairs: &[(&'static CStr, &'static str)]| {
+        let pairs = pairs.to_vec();
+        Config::load(move |n| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| (*v).to_owned())
+        })
+        .unwrap()
+    };
+    let c = load(&[(KEY_HASH, "SHA256"), (KEY_HASH_MIGRATE, "1")]);
+    assert_eq!((c.key_hash, c.key_hash_migrate), (KeyHash::Sha256, true));
+    let c = load(&[(KEY_HASH, "none"), (KEY_HASH_MIGRATE, "1")]);
+    assert_eq!(
+        (c.key_hash, c.key_hash_migrate),
+        (KeyHash::None, false),
+        "nothing to move"
+    );
+    for compat in ["memcache", "memcached"] {
+        let c = load(&[
+            (COMPAT, compat),
+            (KEY_HASH, "sha256"),
+            (KEY_HASH_MIGRATE, "1"),
+        ]);
+        assert_eq!(
+            (c.key_hash, c.key_hash_migrate),
+            (KeyHash::None, false),
+            "{compat}"
+        );
+    }
 }
 
 /// `validate` (used by `ini_set()`) and `load` (used at session open)

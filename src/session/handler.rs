@@ -26,6 +26,9 @@
 //! same round trip, the servers where the list before the resize placed
 //! the session, and moves a copy found only there to its new home;
 //! `exists` and `destroy` reach those servers too (`session/resize.rs`).
+//! Hashed keys (`rsmemcache.key_hash_migrate`) move the same way: the raw
+//! key's copies are read at the raw key's placement and moved under the
+//! hashed key.
 //!
 //! Locking (`rsmemcache.locking = 1`, see [`crate::lock`]): `read` takes the
 //! lock and reads every copy in one round trip (`ms <lock> … ME c` and
@@ -50,7 +53,7 @@ use super::{
 use crate::{
     config::{Config, Placement},
     error::{Error, Result, escape_for_message},
-    keys::{Compat, SessionKeys},
+    keys::{Compat, KeyHash, SessionKeys},
     lock::LockSettings,
     protocol::Reply,
     registry,
@@ -112,6 +115,10 @@ pub struct Handler {
     pub(super) pool: Arc<dyn Transport>,
     prefix: Vec<u8>,
     pub(super) compat: Compat,
+    /// `rsmemcache.key_hash` in effect (never hashed under a compat mode).
+    key_hash: KeyHash,
+    /// `rsmemcache.key_hash_migrate` in effect.
+    key_hash_migrate: bool,
     pub(super) placement: Placement,
     pub(super) lock: LockSettings,
     /// Most bytes a compressed copy may inflate to.
@@ -137,8 +144,11 @@ pub struct Handler {
 /// what `rsmemcache_locate()` returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
-    /// The data key.
+    /// The data key (also the session's id in the durable table).
     pub key: Vec<u8>,
+    /// With `rsmemcache.key_hash_migrate`: the raw data key still looked
+    /// up for a copy written before hashing was on.
+    pub raw_key: Option<Vec<u8>>,
     /// Server indexes of the probe order, home first.
     pub servers: Vec<usize>,
     /// The lock key.
@@ -225,6 +235,8 @@ impl Handler {
             pool,
             prefix: config.prefix.as_bytes().to_vec(),
             compat: config.compat,
+            key_hash: config.key_hash,
+            key_hash_migrate: config.key_hash_migrate,
             placement: config.placement,
             lock: config.lock,
             max_inflated: crate::replica::MAX_INFLATED,
@@ -275,6 +287,7 @@ impl Handler {
         let servers = self.order(&keys.data_hash);
         let lock_server = self.lock_order(&keys, &servers)[0];
         Ok(Located {
+            raw_key: keys.raw.map(|r| r.data),
             key: keys.data,
             servers,
             lock_key: keys.lock,
@@ -342,10 +355,11 @@ impl Handler {
     }
 
     /// Opens a copy of session `o` read from `server` with client flags
-    /// `flags` ([`crate::replica::Codec::open`]): `Ok(None)` for a copy
-    /// encryption refuses — never returned to PHP, treated as absent, and
-    /// logged (`where_` says which placement it was read at, `""` for the
-    /// session's home).
+    /// `flags` ([`crate::replica::Codec::open`]), under its data key or,
+    /// with `raw`, its raw key ([`SessionKeys::old_key`]: the key is the
+    /// AAD): `Ok(None)` for a copy encryption refuses — never returned to
+    /// PHP, treated as absent, and logged (`where_` says which placement it
+    /// was read at, `""` for the session's home).
     ///
     /// # Errors
     /// [`Error::Undecodable`] naming the session and the server.
@@ -355,12 +369,14 @@ impl Handler {
         server: usize,
         data: Vec<u8>,
         flags: Option<u32>,
-        where_: &str,
+        (raw, where_): (bool, &str),
     ) -> Result<Option<crate::replica::Decoded>> {
-        match self
-            .codec
-            .open(&o.keys.data, data, flags.unwrap_or(0), self.max_inflated)
-        {
+        match self.codec.open(
+            o.keys.old_key(raw),
+            data,
+            flags.unwrap_or(0),
+            self.max_inflated,
+        ) {
             Ok(d) => Ok(Some(d)),
             Err(crate::replica::Unusable::Undecodable(detail)) => Err(Error::Undecodable {
                 id: id_text(&o.sid),
@@ -381,10 +397,14 @@ impl Handler {
     pub(super) fn keys_for(&self, sid: &[u8]) -> Result<SessionKeys> {
         SessionKeys::new(
             self.compat,
+            self.key_hash,
             &self.prefix,
             sid,
-            self.pool.distribution().is_ketama(),
-            self.lock.enabled,
+            (
+                self.pool.distribution().is_ketama(),
+                self.lock.enabled,
+                self.key_hash_migrate,
+            ),
         )
     }
 

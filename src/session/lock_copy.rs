@@ -185,8 +185,8 @@ impl Handler {
             let _ = self.release_lock_unawaited(&o.keys.lock, l);
         }
         self.lock_wait_gave_up(o, self.lock.wait)?;
-        let previous = self.previous_servers(&o.keys.data_hash, copies, &[]);
-        let (answers, old) = self.read_copies(&o.keys.data, copies, &previous, n > 1)?;
+        let previous = self.previous_servers(&o.keys, copies, &[]);
+        let (answers, old) = self.read_copies(&o.keys, copies, &previous, n > 1)?;
         let data = self.settle_copies(o, copies, answers, &previous, old)?;
         o.readonly = Some(data.clone());
         Ok(data)

@@ -7,10 +7,11 @@ use super::{
     lock_copy::CopyStep,
     lock_try::Step,
     plan::{Batch, LockValue, Tag, read_cmd},
+    resize::Old,
 };
 use crate::{
     error::{Error, Result},
-    keys::{Compat, now_ms},
+    keys::{Compat, SessionKeys, now_ms},
     lock::{self, Backoff, RealClock, Waited},
     protocol::Reply,
     replica::{self, Found},
@@ -126,9 +127,12 @@ impl Handler {
                 batch.push(c, read_cmd(&o.keys.data, n > 1), Tag::Copy(i));
             }
             // After a resize: the old home is read in the same round trip.
-            let previous = self.previous_servers(&o.keys.data_hash, &copies, &failed);
-            for (j, &s) in previous.iter().enumerate().filter(|_| read_now) {
-                batch.push(s, read_cmd(&o.keys.data, true), Tag::Previous(j));
+            // After a resize or with key_hash_migrate: the old places are
+            // read in the same round trip.
+            let previous = self.previous_servers(&o.keys, &copies, &failed);
+            for (j, p) in previous.iter().enumerate().filter(|_| read_now) {
+                let key = o.keys.old_key(p.raw);
+                batch.push(p.server, read_cmd(key, true), Tag::Previous(j));
             }
             let mut answers: Vec<Option<Reply>> = vec![None; copies.len()];
             let mut old: Vec<Option<Reply>> = vec![None; previous.len()];
@@ -265,7 +269,7 @@ impl Handler {
             if contended || reread {
                 // What we read before the wait is out of date, or was not
                 // read yet.
-                match self.read_copies(&o.keys.data, &copies, &previous, n > 1) {
+                match self.read_copies(&o.keys, &copies, &previous, n > 1) {
                     Ok((a, p)) => (answers, old) = (a, p),
                     Err(e) if e.is_server_fault() => {
                         failed.push(copies[0]);
@@ -287,18 +291,22 @@ impl Handler {
         Err(self.unreachable(&o.sid, &order, last))
     }
 
-    /// Reads every copy, and the copies at the `previous` placement (after
-    /// a resize), in one parallel round trip.
+    /// Reads every copy, and the copies at the `previous` places (after
+    /// a resize, or under the raw key), in one parallel round trip.
     pub(super) fn read_copies(
         &self,
-        key: &[u8],
+        keys: &SessionKeys,
         copies: &[usize],
-        previous: &[usize],
+        previous: &[Old],
         ttl: bool,
     ) -> Result<(Answers, Answers)> {
-        let mut batch = Batch::per_copy(copies, read_cmd(key, ttl));
-        for (j, &s) in previous.iter().enumerate() {
-            batch.push(s, read_cmd(key, true), Tag::Previous(j));
+        let mut batch = Batch::per_copy(copies, read_cmd(&keys.data, ttl));
+        for (j, p) in previous.iter().enumerate() {
+            batch.push(
+                p.server,
+                read_cmd(keys.old_key(p.raw), true),
+                Tag::Previous(j),
+            );
         }
         let mut answers = vec![None; copies.len()];
         let mut old = vec![None; previous.len()];
@@ -323,14 +331,15 @@ impl Handler {
     /// Picks the newest copy among `answers` (one per server of `copies`;
     /// `None` for a server that failed), records what was read in `o`, and
     /// repairs stale or missing copies. When no copy exists, the newest of
-    /// `old` (the replies of the `previous` placement's servers after a
-    /// resize) is moved in ([`Handler::move_from_previous`]).
+    /// `old` (the replies of the `previous` places: the previous placement
+    /// after a resize, the raw key's with `key_hash_migrate`) is moved in
+    /// ([`Handler::move_from_previous`]).
     pub(super) fn settle_copies(
         &self,
         o: &mut Opened,
         copies: &[usize],
         answers: Vec<Option<Reply>>,
-        previous: &[usize],
+        previous: &[Old],
         old: Vec<Option<Reply>>,
     ) -> Result<Vec<u8>> {
         let mut found = Vec::new();
@@ -344,7 +353,9 @@ impl Handler {
             match answer {
                 None => {}
                 Some(Reply::Value(data, meta)) => {
-                    let Some(d) = self.open_copy(o, server, data, meta.client_flags, "")? else {
+                    let Some(d) =
+                        self.open_copy(o, server, data, meta.client_flags, (false, ""))?
+                    else {
                         // Never returned to PHP: absent, logged, and
                         // overwritten (repair or the next write, CAS
                         // guarded by the id read here).
