@@ -75,4 +75,11 @@ echo "canary ", h4_canary_check($canary), "\n";
   session_start: false
   ini_set(good): true
   session_start: true
+-- -d rsmemcache.key_hash=md5
+  ini_get: "md5"
+  warning: session_start(): rsmemcache: invalid value 'md5' for rsmemcache.key_hash: expected sha256 or none
+  warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,MC2)
+  session_start: false
+  ini_set(good): true
+  session_start: true
 canary intact on all servers

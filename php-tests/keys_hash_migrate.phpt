@@ -10,6 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
+ob_start();   // session ini settings stay changeable (no headers sent)
 require __DIR__ . '/lifecycle.inc';
 require __DIR__ . '/encryption.inc';
 $servers = [MC1, MC2, MC3];
@@ -116,6 +117,7 @@ echo "planted at the raw key's home: ", mc_set($rawHome, mc_key($b, PREFIX, fals
 session_destroy();
 echo "after destroy (raw, hashed): ", json_encode(copies([$b])), "\n";
 lc_forget($a, $b);
+ob_end_flush();
 ?>
 --EXPECT--
 -- plaintext --

@@ -46,7 +46,7 @@ foreach ($keys as $k) {
 echo "keys listed naming a session id: ", count($leaks), "\n";
 $data = count(array_filter($ids, fn ($id) => in_array(lc_key($id), $keys, true)));
 echo "hashed data keys listed: $data of ", count($ids), "\n";
-echo "lock of the open session listed under its hashed key: ", var_export(in_array(lk_lock_key($ids[0]), $keys, true), true), "\n";
+echo "lock of the open session listed under its hashed key: ", var_export(in_array(mc_lock_key($ids[0]), $keys, true), true), "\n";
 echo "hashed key shape: ", preg_match('/^' . preg_quote(PREFIX, '/') . '[A-Za-z0-9_-]{43}$/', lc_key($ids[0])) ? 'prefix + 43 base64url' : lc_key($ids[0]), "\n";
 $raw = 0;
 foreach ($ids as $id) { $raw += count(mc_where(mc_key($id, PREFIX, false))); }
