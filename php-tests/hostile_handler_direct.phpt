@@ -29,7 +29,7 @@ $ids = [
     "abc\r\nflush_all",
     "abc\r\nflush_all\r\n",
     "abc\r\nms $evil 1 T0\r\nX",
-    "abc\r\nmd " . mc_key($good),
+    "abc\r\nmd " . PREFIX . $good,
     "a b",
     "x\x00y",
     "",
@@ -37,7 +37,7 @@ $ids = [
     "../../etc",
 ];
 foreach ($ids as $id) {
-    $label = strtr($id, [mc_key($good) => '<good key>', $evil => '<evil key>']);
+    $label = strtr($id, [PREFIX . $good => '<good key>', $evil => '<evil key>']);
     echo "-- \"", h4_show(strlen($label) > 40 ? substr($label, 0, 40) . '...' : $label), "\"\n";
     $r = $h->read($id);
     $w = $h->write($id, "hostile|s:1:\"x\";");
@@ -46,7 +46,7 @@ foreach ($ids as $id) {
     $msgs = h4_msgs();
     $unique = array_unique(array_map(fn ($m) => preg_replace('/^SessionHandler::\w+\(\): /', '', $m), $msgs));
     printf("  %d warnings, all rsmemcache's: %s\n", count($msgs), var_export(h4_count_rsmc($msgs) === count($msgs), true));
-    foreach ($unique as $m) { echo "  ", h4_show(strtr($m, [mc_key($good) => '<good key>', $evil => '<evil key>'])), "\n"; }
+    foreach ($unique as $m) { echo "  ", h4_show(strtr($m, [PREFIX . $good => '<good key>', $evil => '<evil key>'])), "\n"; }
     echo "  leftovers=", json_encode(h4_hostile_leftovers($id, PREFIX, [mc_key($good)])), "\n";
 }
 var_dump(session_write_close());

@@ -63,8 +63,8 @@ session_id($sid);
 var_dump(session_start());
 $_SESSION['n'] = 2;
 var_dump(session_write_close());
-echo "stored under the new prefix: ", count(mc_where('h4good.' . $sid)), " server(s) (session_redundancy=2)\n";
-foreach (['h4good.' . $sid, mc_key($sid)] as $k) { foreach (h4_servers() as $s) { mc_delete($s, $k); } }
+echo "stored under the new prefix: ", count(mc_where(mc_key($sid, 'h4good.'))), " server(s) (session_redundancy=2)\n";
+foreach ([mc_key($sid, 'h4good.'), mc_key($sid)] as $k) { foreach (h4_servers() as $s) { mc_delete($s, $k); } }
 
 echo "-- a value refused after a good one keeps the good one\n";
 var_dump(ini_set('rsmemcache.prefix', "bad\x00"));

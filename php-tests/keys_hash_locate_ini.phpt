@@ -40,7 +40,7 @@ ini_set('rsmemcache.compat', 'none');
 ini_set('rsmemcache.key_hash_migrate', '0');
 
 echo "-- bad values\n";
-foreach ([['rsmemcache.key_hash', 'md5'], ['rsmemcache.key_hash', ''], ['rsmemcache.key_hash_migrate', 'soon']] as [$d, $v]) {
+foreach ([['rsmemcache.key_hash', 'md5'], ['rsmemcache.key_hash', 'sha-256'], ['rsmemcache.key_hash_migrate', 'soon']] as [$d, $v]) {
     echo "ini_set($d, ", json_encode($v), "): ";
     var_dump(ini_set($d, $v));
 }
@@ -82,7 +82,7 @@ var_dump(rsmemcache_locate("bad id"));
 -- bad values
 ini_set(rsmemcache.key_hash, "md5"): E_WARNING: ini_set(): rsmemcache: invalid value 'md5' for rsmemcache.key_hash: expected sha256 or none
 bool(false)
-ini_set(rsmemcache.key_hash, ""): E_WARNING: ini_set(): rsmemcache: invalid value '' for rsmemcache.key_hash: expected sha256 or none
+ini_set(rsmemcache.key_hash, "sha-256"): E_WARNING: ini_set(): rsmemcache: invalid value 'sha-256' for rsmemcache.key_hash: expected sha256 or none
 bool(false)
 ini_set(rsmemcache.key_hash_migrate, "soon"): E_WARNING: ini_set(): rsmemcache: invalid value 'soon' for rsmemcache.key_hash_migrate: expected 0 or 1
 bool(false)

@@ -126,4 +126,4 @@ string(7) "degrade"
 string(0) ""
 string(1) "0"
 string(0) ""
-int(31)
+int(33)

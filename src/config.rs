@@ -186,7 +186,12 @@ fn key_hash_of(value: &str) -> Result<KeyHash> {
     pick(
         KEY_HASH,
         value,
-        &[("sha256", KeyHash::Sha256), ("none", KeyHash::None)],
+        // php.ini reads a bare `none` as an empty value (as for compat).
+        &[
+            ("sha256", KeyHash::Sha256),
+            ("none", KeyHash::None),
+            ("", KeyHash::None),
+        ],
         "expected sha256 or none",
     )
 }

@@ -83,6 +83,9 @@ fn key_hash_applies_to_compat_none_only() {
     };
     let c = load(&[(KEY_HASH, "SHA256"), (KEY_HASH_MIGRATE, "1")]);
     assert_eq!((c.key_hash, c.key_hash_migrate), (KeyHash::Sha256, true));
+    // php.ini reads a bare `none` as "".
+    let c = load(&[(KEY_HASH, ""), (KEY_HASH_MIGRATE, "1")]);
+    assert_eq!(c.key_hash, KeyHash::None);
     let c = load(&[(KEY_HASH, "none"), (KEY_HASH_MIGRATE, "1")]);
     assert_eq!(
         (c.key_hash, c.key_hash_migrate),
