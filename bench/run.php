@@ -314,11 +314,22 @@ foreach ($SIZES as $size => $sl) {
         'path' => static fn(int $p) => "127.0.0.1:$p", 'prefix' => 'rsmemcache.sess.', 'sealed' => true,
     ];
 }
+/* Raw-key rows: the plain locked cycle with rsmemcache.key_hash = none (the
+ * session id itself in the key), against the default sha256 rows. */
+foreach ($SIZES as $size => $sl) {
+    $configs[] = [
+        'handler' => 'rsmemcache', 'persist' => 'raw', 'size' => $size, 'lock' => 'on', 'mode' => 'rw',
+        'ini' => ['session.save_handler' => 'rsmemcache', 'rsmemcache.locking' => '1',
+                  'rsmemcache.prefix' => 'rsmemcache.sess.', 'rsmemcache.key_hash' => 'none'],
+        'path' => static fn(int $p) => "127.0.0.1:$p", 'prefix' => 'rsmemcache.sess.', 'raw_key' => true,
+    ];
+}
 @mkdir("$TMP/files", 0700, true);
 foreach ($configs as $i => &$c) {
     $c['name'] = sprintf('%s%s %s %s', $c['handler'],
         $c['persist'] === '-' ? '' : ($c['persist'] === 'tls' ? ' TLS' : ($c['persist'] === 'enc' ? ' encrypted'
-            : ($c['persist'] === 'yes' ? ' persistent' : ' non-persistent'))),
+            : ($c['persist'] === 'raw' ? ' raw keys'
+            : ($c['persist'] === 'yes' ? ' persistent' : ' non-persistent')))),
         $SIZES[$c['size']], $c['mode'] === 'ro' ? 'read-only' : 'lock ' . $c['lock']);
 }
 unset($c);
@@ -345,9 +356,13 @@ function run_config(int $i, int $cycles, int $warmup, ?int $port = null, ?int $c
     $code = ['rsmemcache' => 'rs', 'memcached' => 'mcd', 'memcache' => 'pecl', 'files' => 'files'];
     $id = sprintf('bench-%s-%d-%d-%s', $code[$c['handler']], $i, $seq, bin2hex(random_bytes(4)));
     $ini = $common + $c['ini'] + ['session.save_path' => ($c['path'])($port ?? $c['port'] ?? $PORT)];
+    // rsmemcache's key holds base64url(SHA-256(id)) (rsmemcache.key_hash =
+    // sha256, the default) unless the row sets key_hash = none.
+    $kid = $c['handler'] === 'rsmemcache' && !($c['raw_key'] ?? false)
+        ? rtrim(strtr(base64_encode(hash('sha256', $id, true)), '+/', '-_'), '=') : $id;
     $verify = $c['prefix'] === null
         ? "file:$TMP/files/sess_$id"
-        : (($c['sealed'] ?? false) ? 'mc-sealed' : 'mc') . ":$HOST:" . ($c['vport'] ?? $PORT) . ":{$c['prefix']}$id";
+        : (($c['sealed'] ?? false) ? 'mc-sealed' : 'mc') . ":$HOST:" . ($c['vport'] ?? $PORT) . ":{$c['prefix']}$kid";
     $cmd = array_merge([$PHP], $loads[$c['handler']], ini_args($ini), [
         "$DIR/session_cycle.php", "--id=$id", "--size={$c['size']}", "--cycles=$cycles",
         "--warmup=$warmup", "--mode={$c['mode']}", "--verify=$verify",
@@ -543,7 +558,7 @@ $rows = [];
 foreach ($order_rows as $i) {
     $c = $configs[$i];
     $ref = null;
-    if ($c['mode'] === 'rw' && ($c['handler'] !== 'rsmemcache' || in_array($c['persist'], ['tls', 'enc'], true))) {
+    if ($c['mode'] === 'rw' && ($c['handler'] !== 'rsmemcache' || in_array($c['persist'], ['tls', 'enc', 'raw'], true))) {
         $lk = in_array($c['lock'], ['on', 'flock'], true) ? 'on' : 'off';
         $ref = $med[find_config('rsmemcache', '-', $c['size'], $lk)];
     }
@@ -603,10 +618,21 @@ foreach ($SIZES as $size => $sl) {
 echo table(['configuration', 'plain µs/cycle', 'encrypted µs/cycle', 'encrypted / plain', 'cost (µs)'], $erows, [1, 2, 3, 4]);
 echo "round trips per cycle: see the 'encrypted' rows of the round-trip table (the same as plain)\n\n";
 
+/* Hashed keys: the default rows (key_hash = sha256) against key_hash = none. */
+echo "== hashed keys (rsmemcache.key_hash = sha256, the default: keys hold SHA-256 of the id) against raw keys (none)\n";
+$krows = [];
+foreach ($SIZES as $size => $sl) {
+    $hashed = $med[find_config('rsmemcache', '-', $size, 'on')];
+    $raw = $med[find_config('rsmemcache', 'raw', $size, 'on')];
+    $krows[] = ["rsmemcache $sl lock on", us($raw), us($hashed), sprintf('%.2f×', $hashed / $raw), us($hashed - $raw)];
+}
+echo table(['configuration', 'none µs/cycle', 'sha256 µs/cycle', 'sha256 / none', 'cost (µs)'], $krows, [1, 2, 3, 4]);
+echo "(one SHA-256 of the id per request; the same round trips)\n\n";
+
 /* Round trips. */
 /** A configuration's name in the round-trip table. */
 function rt_label(array $c): string {
-    $p = ['yes' => ' persistent', 'tls' => ' TLS', 'enc' => ' encrypted'][$c['persist']] ?? '';
+    $p = ['yes' => ' persistent', 'tls' => ' TLS', 'enc' => ' encrypted', 'raw' => ' raw keys'][$c['persist']] ?? '';
     return $GLOBALS['labels'][$c['handler']] . $p . ' ' . $GLOBALS['SIZES'][$c['size']]
         . ($c['mode'] === 'ro' ? ' read-only' : ' lock ' . $c['lock']);
 }

@@ -49,8 +49,8 @@ cl_worker_stop($w);
 printf("started %d, closed %d, warnings %d\n", count(array_filter($a['started'])), count(array_filter($a['closed'])), count($a['warnings']));
 $onHomeOnly = 0;
 foreach ($ids as $id) {
-    $where = array_values(array_filter($addrs, fn ($s) => mc_get($s, PREFIX . $id) !== null));
-    if ($where === [$home[$id]] && mc_get($home[$id], PREFIX . $id) === cl_encoded($values[$id])) { $onHomeOnly++; }
+    $where = array_values(array_filter($addrs, fn ($s) => mc_get($s, mc_key($id)) !== null));
+    if ($where === [$home[$id]] && mc_get($home[$id], mc_key($id)) === cl_encoded($values[$id])) { $onHomeOnly++; }
 }
 echo "stored on their home server only: $onHomeOnly/", SESSIONS, "\n";
 

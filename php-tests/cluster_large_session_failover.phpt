@@ -44,7 +44,7 @@ $_SESSION['v'] = str_repeat('y', 8000);
 var_dump(session_write_close());
 echo "warnings: ", count(cl_msgs()), "\n";
 $live = array_values(array_diff($addrs, [$order[0]]));
-$copies = count(array_filter($live, fn ($s) => mc_get($s, PREFIX . $id) === cl_encoded(str_repeat('y', 8000))));
+$copies = count(array_filter($live, fn ($s) => mc_get($s, mc_key($id)) === cl_encoded(str_repeat('y', 8000))));
 echo "copies of the new data on the two live servers: $copies\n";
 cl_stop_all();
 echo "done\n";

@@ -36,7 +36,7 @@ for ($i = 0; $id === null; $i++) {
     $c = cl_ids("stall$i", 1)[0];
     if (cl_order($c, $path)[0] === $a['addr']) { $id = $c; }
 }
-$lockKey = PREFIX . $id . '.lock';
+$lockKey = mc_lock_key($id);
 
 $w1 = cl_worker($ini);
 $r = cl_call($w1, ['op' => 'write', 'values' => [$id => 'v1']]);

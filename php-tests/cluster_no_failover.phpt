@@ -42,7 +42,7 @@ $idNames = [$id => '<id>', $other => '<other>', substr($id, 0, 6) . '...' => '<i
 $w = cl_worker(['session.save_path' => $path]);
 cl_call($w, ['op' => 'write', 'values' => [$id => 'on A', $other => 'on B']]);
 cl_worker_stop($w);
-echo "stored: ", var_export(mc_get($aAddr, PREFIX . $id) === cl_encoded('on A') && mc_get($bAddr, PREFIX . $other) === cl_encoded('on B'), true), "\n";
+echo "stored: ", var_export(mc_get($aAddr, mc_key($id)) === cl_encoded('on A') && mc_get($bAddr, mc_key($other)) === cl_encoded('on B'), true), "\n";
 
 echo "-- SIGKILL A; allow_failover=0\n";
 cl_kill($byAddr[$aAddr]);

@@ -41,7 +41,7 @@ function delete_hits(string $addr): int {
 }
 $id = homed_on($a['addr'], $path, 'orph');
 $other = homed_on($b['addr'], $path, 'othr');
-$lockKey = PREFIX . $id . '.lock';
+$lockKey = mc_lock_key($id);
 
 $w1 = cl_worker($ini);
 echo "-- SIGSTOP A; worker 1 runs a request: its lock add to A gets no reply\n";

@@ -34,7 +34,7 @@ var_dump(session_write_close());
 echo "warnings: ", count(cl_msgs()), "\n";
 foreach (cl_logged() as $m) { echo "  logged: ", cl_norm($m, $names), "\n"; }
 $next = cl_order($ids[0], $path)[1];
-echo "stored on the next server of its probe order: ", var_export(mc_get($next, PREFIX . $ids[0]) === cl_encoded('first'), true), "\n";
+echo "stored on the next server of its probe order: ", var_export(mc_get($next, mc_key($ids[0])) === cl_encoded('first'), true), "\n";
 
 echo "-- 19 more requests in this process\n";
 $ok = 0;
@@ -69,7 +69,7 @@ echo "warnings: ", count($a['warnings']), "\n";
 foreach ($a['logged'] as $m) { echo "  logged: ", cl_norm($m, $names), "\n"; }
 cl_worker_stop($w);
 
-foreach ($ids as $id) { foreach ([MC1, MC2] as $s) { mc_delete($s, PREFIX . $id); } }
+foreach ($ids as $id) { foreach ([MC1, MC2] as $s) { mc_delete($s, mc_key($id)); } }
 echo "done\n";
 ?>
 --EXPECT--

@@ -59,7 +59,7 @@ function read_all(array $ids, bool $close): array {
 
 /** The servers of $servers holding a copy of session $id. */
 function holders(string $id, array $servers): array {
-    return array_values(array_filter($servers, fn ($s) => mc_get($s, PREFIX . $id) !== null));
+    return array_values(array_filter($servers, fn ($s) => mc_get($s, mc_key($id)) !== null));
 }
 
 function moved(): int { return rsmemcache_stats()['sessions_moved']; }
@@ -79,7 +79,7 @@ function resize(string $what, string $tag, string $before, string $now, array $s
     use_list($before, '');
     $ids = write_all($tag);
     $flags = [];
-    foreach ($ids as $id) { $h = holders($id, $servers); $flags[$id] = count($h) === 1 ? mc_meta($h[0], PREFIX . $id)['f'] : null; }
+    foreach ($ids as $id) { $h = holders($id, $servers); $flags[$id] = count($h) === 1 ? mc_meta($h[0], mc_key($id))['f'] : null; }
 
     use_list($now, '');
     $kept = read_all($ids, false);
@@ -102,7 +102,7 @@ function resize(string $what, string $tag, string $before, string $now, array $s
         if (count($h) === 1) { $one++; }
         if ($i % 2 === 1 && in_array($id, $lost, true)) {
             $unchanged++;
-            if (count($h) === 1 && mc_meta($h[0], PREFIX . $id)['f'] === $flags[$id]) { $kept_version++; }
+            if (count($h) === 1 && mc_meta($h[0], mc_key($id))['f'] === $flags[$id]) { $kept_version++; }
         }
     }
     figure("%s: on exactly one server: %d/%d; moved unchanged sessions with their version: %d/%d\n",

@@ -78,7 +78,7 @@ echo "-- php --ri rsmemcache in a fresh process (no pool yet)\n";
 $out = shell_exec(escapeshellarg(getenv('TEST_PHP_EXECUTABLE') ?: PHP_BINARY) . ' ' . (getenv('TEST_PHP_EXTRA_ARGS') ?: '') . ' --ri rsmemcache 2>&1');
 echo "  support enabled: ", var_export(str_contains($out, 'rsmemcache support => enabled'), true), "\n";
 echo "  server rows: ", preg_match_all('/^server /m', $out), "\n";
-foreach ([MC1] as $s) { mc_delete($s, PREFIX . $id); }
+foreach ([MC1] as $s) { mc_delete($s, mc_key($id)); }
 echo "done\n";
 ?>
 --EXPECT--

@@ -64,7 +64,7 @@ echo "outcomes: ", json_encode(array_count_values($outcomes)), "\n";
 echo "warnings: ", count(cl_msgs()), "\n";
 foreach (cl_logged() as $m) { echo "  logged: ", cl_norm($m, $names), "\n"; }
 echo "connections FAKE accepted: ", h4_server_count($fake), "\n";
-$stored = count(array_filter($ids, fn ($id) => mc_get($real['addr'], PREFIX . $id) !== null));
+$stored = count(array_filter($ids, fn ($id) => mc_get($real['addr'], mc_key($id)) !== null));
 echo "sessions stored on REAL: $stored/20\n";
 $row = fake_row($fake['addr']);
 printf("FAKE: %s, failures %d\n", $row['state'], $row['failures']);
@@ -84,7 +84,7 @@ echo "connections FAKE accepted: ", h4_server_count($fake), "\n";
 $row = fake_row($fake['addr']);
 printf("FAKE: %s, failures %d\n", $row['state'], $row['failures']);
 h4_server_stop($fake);
-foreach ($ids as $id) { mc_delete($real['addr'], PREFIX . $id); }
+foreach ($ids as $id) { mc_delete($real['addr'], mc_key($id)); }
 cl_stop_all();
 echo "done\n";
 ?>

@@ -3,6 +3,7 @@ compat: placement equals pecl-memcache's: rsmemcache_locate's home server and pr
 --SKIPIF--
 <?php require __DIR__ . '/compat.inc'; cp_skipif(['memcache'], false); ?>
 --INI--
+rsmemcache.key_hash=none
 session.save_handler=rsmemcache
 session.use_strict_mode=0
 --FILE--

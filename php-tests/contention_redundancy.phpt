@@ -17,7 +17,7 @@ rsmemcache.retry_interval=0
 require __DIR__ . '/hostile.inc';
 $ids = [];
 for ($i = 0; $i < 4; $i++) { $ids[] = hp_sid("cr$i"); }
-hp_contention_report($ids, fn ($id) => PREFIX . $id, fn ($id) => PREFIX . $id . '.lock');
+hp_contention_report($ids, fn ($id) => mc_key($id), fn ($id) => mc_lock_key($id));
 ?>
 --EXPECTF--
 children that failed: 0

@@ -32,7 +32,7 @@ function login(string $id, string $user): void {
 /** Per session: the user its row logs in, or - (no row, or an empty session). */
 function rows(string $prefix, array $ids): string {
     return implode(' ', array_map(function ($t) use ($prefix, $ids) {
-        $r = db_sql("SELECT CONCAT('x', HEX(data)) FROM rsmemcache_sessions WHERE id = '" . addslashes(db_row_id($prefix . $ids[$t])) . "'");
+        $r = db_sql("SELECT CONCAT('x', HEX(data)) FROM rsmemcache_sessions WHERE id = '" . addslashes($prefix . db_row_id($ids[$t])) . "'");
         $data = $r ? (string)hex2bin(substr($r[0][0], 1)) : '';
         return "$t:" . (preg_match('/user\|s:\d+:"([^"]*)"/', $data, $m) ? $m[1] : '-');
     }, array_keys($ids)));

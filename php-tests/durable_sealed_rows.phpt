@@ -33,12 +33,11 @@ function req(string $id, ?string $set = null): array {
     session_write_close();
     return $read;
 }
-function mc_key(string $prefix, string $id): string { return $prefix . $id; }
 function raw(string $prefix, string $id): ?string {
-    $r = mc_raw(MC1, 'mg ' . $prefix . $id . " v\r\n");
+    $r = mc_raw(MC1, 'mg ' . mc_key($id, $prefix) . " v\r\n");
     return preg_match('/^VA \d+/', $r) ? substr($r, strpos($r, "\r\n") + 2, -2) : null;
 }
-function drop(string $prefix, string $id): void { mc_raw(MC1, 'md ' . $prefix . $id . "\r\n"); }
+function drop(string $prefix, string $id): void { mc_raw(MC1, 'md ' . mc_key($id, $prefix) . "\r\n"); }
 function log_lines(array $ids): string {
     $out = [];
     foreach (enc_log($ids) as $l) { $out[] = '  logged: ' . preg_replace('/\/\S+sock\?database=\w+/', 'DSN', $l); }
@@ -60,7 +59,7 @@ drop($prefix, $B);
 db_plant($prefix, $B, 'user|s:5:"alice";role|s:5:"admin";', 5);
 echo 'B read: ', json_encode(req($B)), "\n";
 echo log_lines($ids);
-db_sql("DELETE FROM rsmemcache_sessions WHERE id = '" . addslashes(db_row_id($prefix . $B)) . "'");
+db_sql("DELETE FROM rsmemcache_sessions WHERE id = '" . addslashes($prefix . db_row_id($B)) . "'");
 echo 'B again, the row gone: ', json_encode(req($B)), "\n";
 
 echo "-- A's sealed row copied to B's id\n";
@@ -73,7 +72,7 @@ echo "-- a refused copy does not force a plaintext row in, even with accept_plai
 ini_set('rsmemcache.encryption_accept_plaintext', '1');
 db_plant($prefix, $B, 'user|s:5:"alice";role|s:5:"admin";', 9);
 $forged = "\x02\x02k1" . random_bytes(60);
-mc_raw(MC1, "ms $prefix$B " . strlen($forged) . " F" . ((9 << 12) | 4) . " T600\r\n$forged\r\n");
+mc_raw(MC1, "ms " . mc_key($B, $prefix) . " " . strlen($forged) . " F" . ((9 << 12) | 4) . " T600\r\n$forged\r\n");
 echo 'B read: ', json_encode(req($B)), "\n";
 echo log_lines($ids);
 

@@ -39,7 +39,7 @@ foreach ($ids as $id) {
 }
 echo "written: $written/50, read back intact: $intact/50\n";
 $stored = 0;
-foreach ($ids as $id) { if (count(mc_where(PREFIX . $id)) >= 1) { $stored++; } }
+foreach ($ids as $id) { if (count(mc_where(mc_key($id))) >= 1) { $stored++; } }
 echo "stored on a live server: $stored/50\n";
 $lines = file($log, FILE_IGNORE_NEW_LINES) ?: [];
 $named = preg_grep('/^(\[[^\]]*\] )?rsmemcache: .*' . preg_quote(MC_REFUSED, '/') . '/', $lines);

@@ -26,7 +26,7 @@ $_SESSION['probe'] = 1;
 var_dump(session_write_close());
 // A truncating client would have stored the first 250 bytes of the key.
 echo "truncated key: ", h4_absent(substr($prefix . $sid, 0, 250)), "\n";
-echo "default-prefix key: ", h4_absent(PREFIX . $sid), "\n";
+echo "default-prefix key: ", h4_absent(mc_key($sid)), "\n";
 
 echo "-- 200 + 50 = 250 bytes (the limit) is stored\n";
 $sid50 = substr($sid, 0, 50);
@@ -34,7 +34,7 @@ session_id($sid50);
 var_dump(session_start());
 $_SESSION['probe'] = 1;
 var_dump(session_write_close());
-echo "stored on one server: ", var_export(count(mc_where($prefix . $sid50)) === 1, true), "\n";
+echo "stored on one server: ", var_export(count(mc_where(mc_key($sid50, $prefix))) === 1, true), "\n";
 session_id($sid50);
 session_start();
 session_destroy();

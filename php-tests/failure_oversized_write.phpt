@@ -17,7 +17,7 @@ h4_watch();
 $canary = h4_canary_set('big');
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);
 $sid = h4_sid('big');
-$key = PREFIX . $sid;
+$key = mc_key($sid);
 
 echo "-- 1. a small session\n";
 session_id($sid);

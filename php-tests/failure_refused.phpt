@@ -26,7 +26,7 @@ echo "under 500 ms: ", var_export($ms < 500, true), "\n";
 echo "names the server: ", var_export(str_contains($msgs[0] ?? '', 'rsmemcache: server ' . MC_REFUSED . ': connect failed: '), true), "\n";
 $_SESSION['probe'] = 1;
 var_dump(session_write_close());
-echo "key ", h4_absent(PREFIX . $sid), "\n";
+echo "key ", h4_absent(mc_key($sid)), "\n";
 
 echo "-- again, same process: skipped while marked failed\n";
 session_id($sid);

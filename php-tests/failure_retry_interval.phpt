@@ -46,7 +46,7 @@ try {
 } finally {
     h4_server_stop($srv);
 }
-echo "key ", h4_absent(PREFIX . $sid), "\n";
+echo "key ", h4_absent(mc_key($sid)), "\n";
 --EXPECTF--
 -- first attempt
 

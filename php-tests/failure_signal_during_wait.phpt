@@ -48,7 +48,7 @@ proc_close($resumer);
 foreach (rsmemcache_servers() as $row) {
     echo "server state: {$row['state']}, failures {$row['failures']}\n";
 }
-echo "stored: ", var_export(mc_get($mc['addr'], PREFIX . $id) === 'v|s:5:"after";', true), "\n";
+echo "stored: ", var_export(mc_get($mc['addr'], mc_key($id)) === 'v|s:5:"after";', true), "\n";
 cl_stop_all();
 echo "done\n";
 ?>

@@ -30,7 +30,7 @@ try {
 } finally {
     h4_server_stop($srv);
 }
-echo "key ", h4_absent(PREFIX . $sid), "\n";
+echo "key ", h4_absent(mc_key($sid)), "\n";
 --EXPECTF--
 Warning: session_start(): rsmemcache: server 127.0.0.1:%d: no answer within 200 ms in %s on line %d
 

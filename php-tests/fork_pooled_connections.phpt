@@ -71,7 +71,7 @@ foreach ([1, 0] as $locking) {
         foreach ($r['first_warnings'] as $w) { echo "  $who warning: ", hp_summary([$w], $ids), "\n"; }
     }
     foreach (['parent' => $p, 'child' => $c] as $who => $id) {
-        $raw = (string)mc_get(MC1, PREFIX . $id);
+        $raw = (string)mc_get(MC1, mc_key($id));
         echo "$who's stored session is its own: ", str_starts_with($raw, 'who|s:' . strlen($id) . ':"' . $id . '";') ? 'yes' : 'NO', "\n";
     }
 }

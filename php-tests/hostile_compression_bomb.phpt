@@ -33,7 +33,7 @@ for ($i = 0; $i < 512; $i++) { $bomb .= deflate_add($z, $mib, ZLIB_NO_FLUSH); }
 $bomb .= deflate_add($z, '', ZLIB_FINISH);
 echo "compressed under 1 MB: ", var_export(strlen($bomb) < 1000000, true), "\n";
 $id = hp_sid('bomb');
-$key = PREFIX . $id;
+$key = mc_key($id);
 $r = mc_raw(MC1, "ms $key " . strlen($bomb) . " F2 T600\r\n$bomb\r\n");
 echo "stored with flag 2: ", var_export(str_starts_with($r, 'HD'), true), "\n";
 $cmd = php_child_cmd($child, ['tcp://' . MC1, $id]);

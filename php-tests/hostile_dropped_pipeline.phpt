@@ -21,7 +21,7 @@ $proxy = hp_start(MC1);
 ini_set('session.save_path', 'tcp://' . $proxy['addr'] . '?retry_interval=0');
 hp_watch();
 $id = hp_sid('drop');
-$key = PREFIX . $id;
+$key = mc_key($id);
 try {
     hp_put(MC1, $id, 'who|s:5:"owner";');
     session_id($id); session_start(); session_write_close();      // a pooled connection exists

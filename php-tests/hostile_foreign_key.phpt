@@ -30,8 +30,8 @@ try {
         hp_rule($proxy, ['mode' => 'pass']);
         session_id($x); session_start(); session_write_close();      // a pooled connection exists
         hp_msgs();
-        hp_rule($proxy, ['mode' => 'foreign_key', 'match' => '/^mg ' . preg_quote(PREFIX . $x, '/') . ' /',
-                         'to' => PREFIX . $y, 'count' => 1]);
+        hp_rule($proxy, ['mode' => 'foreign_key', 'match' => '/^mg ' . preg_quote(mc_key($x), '/') . ' /',
+                         'to' => mc_key($y), 'count' => 1]);
         session_id($x);
         $ok = session_start();
         $msgs = hp_msgs();
@@ -41,8 +41,8 @@ try {
         echo "session shows Y's data: ", ($_SESSION['who'] ?? null) === $y ? 'YES' : 'no', "\n";
         if ($ok) { session_write_close(); }
         hp_msgs();
-        echo "stored X still X's: ", str_starts_with((string)mc_get(MC1, PREFIX . $x), $who($x)) ? 'yes' : 'NO', "\n";
-        echo "stored Y still Y's: ", str_starts_with((string)mc_get(MC1, PREFIX . $y), $who($y)) ? 'yes' : 'NO', "\n";
+        echo "stored X still X's: ", str_starts_with((string)mc_get(MC1, mc_key($x)), $who($x)) ? 'yes' : 'NO', "\n";
+        echo "stored Y still Y's: ", str_starts_with((string)mc_get(MC1, mc_key($y)), $who($y)) ? 'yes' : 'NO', "\n";
         echo "lock of X left: ", hp_lock_left(MC1, $x), "\n";
         // the proxy passes again (count spent)
         session_id($x);

@@ -48,16 +48,16 @@ foreach ($ids as $id) {
     $unique = array_unique(array_map(fn ($m) => preg_replace('/^SessionHandler::\w+\(\): /', '', $m), $msgs));
     printf("  %d warnings, all rsmemcache's: %s\n", count($msgs), var_export(h4_count_rsmc($msgs) === count($msgs), true));
     foreach ($unique as $m) { echo "  ", h4_show(strtr($m, [PREFIX . $good => '<good key>', $evil => '<evil key>'])), "\n"; }
-    echo "  leftovers=", json_encode(h4_hostile_leftovers($id, PREFIX, [PREFIX . $good])), "\n";
+    echo "  leftovers=", json_encode(h4_hostile_leftovers($id, PREFIX, [mc_key($good)])), "\n";
 }
 var_dump(session_write_close());
 echo "-- after all\n";
 echo "injected key: ", h4_absent($evil), "\n";
-$where = mc_where(PREFIX . $good);
+$where = mc_where(mc_key($good));
 echo "real session stored on one server: ", var_export(count($where) === 1, true), "\n";
-var_dump(mc_get($where[0] ?? MC1, PREFIX . $good));
+var_dump(mc_get($where[0] ?? MC1, mc_key($good)));
 echo "canary ", h4_canary_check($canary), "\n";
-foreach (h4_servers() as $s) { mc_delete($s, PREFIX . $good); }
+foreach (h4_servers() as $s) { mc_delete($s, mc_key($good)); }
 --EXPECT--
 bool(true)
 -- "abc\r\nflush_all"

@@ -33,7 +33,7 @@ $id = hp_sid('huge');
 try {
     foreach ([['huge_length', 0], ['huge_length', 1], ['negative_length', 0], ['negative_length', 1]] as [$mode, $locking]) {
         hp_put(MC1, $id, 'who|s:5:"owner";');
-        hp_rule($proxy, ['mode' => $mode, 'match' => '/^mg ' . preg_quote(PREFIX . $id, '/') . ' (.* )?v( |$)/', 'count' => 1]);
+        hp_rule($proxy, ['mode' => $mode, 'match' => '/^mg ' . preg_quote(mc_key($id), '/') . ' (.* )?v( |$)/', 'count' => 1]);
         $before = hp_fired($proxy, $mode);
         $cmd = '/bin/sh -c ' . escapeshellarg('ulimit -v 400000; exec ' . php_child_cmd($child,
             ['tcp://' . $proxy['addr'] . '?retry_interval=0', $id, (string)$locking]));
@@ -57,7 +57,7 @@ try {
                 if ($l !== '') { echo "  | ", h4_norm(str_replace([$id, substr($id, 0, 6) . '...'], '<ID>', $l)), "\n"; }
             }
         }
-        mc_delete(MC1, PREFIX . $id . '.lock');
+        mc_delete(MC1, mc_lock_key($id));
     }
 } finally {
     hp_stop($proxy);

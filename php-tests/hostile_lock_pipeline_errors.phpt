@@ -31,7 +31,7 @@ try {
     $n = 0;
     foreach ($cases as $label => $rule) {
         $id = $ids[] = hp_sid('lpe' . $n++);
-        $key = PREFIX . $id;
+        $key = mc_key($id);
         hp_put(MC1, $id, 'who|s:5:"owner";');
         echo "-- $label\n";
         hp_rule($proxy, ['mode' => 'pass']);

@@ -29,15 +29,15 @@ var_dump(session_start());
 $_SESSION = $payloads;
 $encoded = session_encode();
 var_dump(session_write_close());
-$where = mc_where(PREFIX . $sid);
+$where = mc_where(mc_key($sid));
 echo "stored on one server: ", var_export(count($where) === 1, true), "\n";
-echo "stored byte-exact: ", var_export(mc_get($where[0], PREFIX . $sid) === $encoded, true), "\n";
+echo "stored byte-exact: ", var_export(mc_get($where[0], mc_key($sid)) === $encoded, true), "\n";
 
 session_id($sid);
 var_dump(session_start());
 echo "read back identical: ", var_export($_SESSION === $payloads, true), "\n";
 session_destroy();
-echo "after destroy: ", h4_absent(PREFIX . $sid), "\n";
+echo "after destroy: ", h4_absent(mc_key($sid)), "\n";
 echo "injected key: ", h4_absent($evil), "\n";
 echo "warnings: ", count(h4_msgs()), "\n";
 echo "canary ", h4_canary_check($canary), "\n";

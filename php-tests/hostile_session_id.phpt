@@ -22,13 +22,13 @@ session_id($good);
 session_start();
 $_SESSION['keep'] = 'me';
 session_write_close();
-$goodCopy = mc_get(mc_where(PREFIX . $good)[0], PREFIX . $good);
+$goodCopy = mc_get(mc_where(mc_key($good))[0], mc_key($good));
 
 $evil = PREFIX . h4_sid('hostevil');          // what an injected "ms" line would create
 $ids = [
     "abc\r\nflush_all",
     "abc\r\nflush_all\r\n",
-    "abc\r\nmd " . PREFIX . $good,
+    "abc\r\nmd " . mc_key($good),
     "abc\r\nms $evil 1 T0\r\nX",
     "a b",
     "abc\tdef",
@@ -40,27 +40,27 @@ $ids = [
     "abc<script>",
 ];
 foreach ($ids as $id) {
-    $label = strtr($id, [PREFIX . $good => '<good key>', $evil => '<evil key>']);
+    $label = strtr($id, [mc_key($good) => '<good key>', $evil => '<evil key>']);
     echo "-- \"", h4_show(strlen($label) > 40 ? substr($label, 0, 40) . '...' : $label), "\"\n";
     session_id($id);
     $started = session_start();
     $now = session_id();
     $_SESSION['hostile'] = 'x';
     $closed = session_write_close();
-    foreach (h4_msgs() as $m) { echo "  warning: ", h4_show(h4_norm(str_replace(PREFIX . $good, '<good key>', $m))), "\n"; }
+    foreach (h4_msgs() as $m) { echo "  warning: ", h4_show(h4_norm(str_replace(mc_key($good), '<good key>', $m))), "\n"; }
     if ($started && $now !== $id) {
         echo "  PHP replaced the id with a new one: ", var_export((bool)preg_match('/^[a-z0-9]{32}$/', $now), true), "\n";
         session_id($now); session_start(); session_destroy();     // tidy up that new session
         h4_msgs();
     }
     printf("  start=%s close=%s leftovers=%s\n", var_export($started, true), var_export($closed, true),
-        json_encode(h4_hostile_leftovers($id, PREFIX, [PREFIX . $good])));
+        json_encode(h4_hostile_leftovers($id, PREFIX, [mc_key($good)])));
 }
 echo "-- after all\n";
 echo "injected key: ", h4_absent($evil), "\n";
-echo "existing session intact: ", var_export(mc_get(mc_where(PREFIX . $good)[0] ?? MC1, PREFIX . $good) === $goodCopy, true), "\n";
+echo "existing session intact: ", var_export(mc_get(mc_where(mc_key($good))[0] ?? MC1, mc_key($good)) === $goodCopy, true), "\n";
 echo "canary ", h4_canary_check($canary), "\n";
-foreach (h4_servers() as $s) { mc_delete($s, PREFIX . $good); }
+foreach (h4_servers() as $s) { mc_delete($s, mc_key($good)); }
 --EXPECT--
 -- "abc\r\nflush_all"
   PHP replaced the id with a new one: true

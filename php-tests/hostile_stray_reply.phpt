@@ -55,7 +55,7 @@ try {
             hp_rule($proxy, ['mode' => 'pass']);
             $intact = 0;
             foreach ($ids as $id) {
-                $raw = mc_get(MC1, PREFIX . $id);
+                $raw = mc_get(MC1, mc_key($id));
                 if ($raw !== null && str_starts_with($raw, $who($id))) { $intact++; }
             }
             $fired = hp_fired($proxy, 'stray') - $before;
@@ -64,7 +64,7 @@ try {
             foreach (array_slice(array_unique($warnings), 0, 3) as $w) {
                 echo "  warning: ", hp_summary([$w], $ids), "\n";
             }
-            foreach ($ids as $id) { mc_delete(MC1, PREFIX . $id . '.lock'); }
+            foreach ($ids as $id) { mc_delete(MC1, mc_lock_key($id)); }
         }
     }
 } finally {

@@ -21,7 +21,7 @@ session_id($sid);
 var_dump(session_start());
 $_SESSION['probe'] = 1;
 var_dump(session_write_close());
-echo "rsmemcache warnings: ", h4_count_rsmc(h4_msgs()), "; key ", h4_absent(PREFIX . $sid), "\n";
+echo "rsmemcache warnings: ", h4_count_rsmc(h4_msgs()), "; key ", h4_absent(mc_key($sid)), "\n";
 
 echo "-- fixed with ini_set\n";
 ini_set('rsmemcache.connect_timeout', '500');

@@ -31,9 +31,9 @@ foreach ($bad as $prefix) {
     $keys = array_unique([substr($cut, 0, 200) . $sid, $sid]);
     $found = array_filter($keys, fn ($k) => mc_where($k) !== []);
     printf("start=%s close=%s rsmemcache-warnings=%d under the old prefix: %s; elsewhere: %s\n", var_export($started, true),
-        var_export($closed, true), h4_count_rsmc(h4_msgs()), count(mc_where(PREFIX . $sid)) === 1 ? 'stored on 1 server' : h4_absent(PREFIX . $sid),
+        var_export($closed, true), h4_count_rsmc(h4_msgs()), count(mc_where(mc_key($sid))) === 1 ? 'stored on 1 server' : h4_absent(mc_key($sid)),
         $found ? 'FOUND' : 'nowhere');
-    foreach (array_merge($keys, [PREFIX . $sid]) as $k) { foreach (h4_servers() as $s) { mc_delete($s, $k); } }   // leave nothing behind
+    foreach (array_merge($keys, [mc_key($sid)]) as $k) { foreach (h4_servers() as $s) { mc_delete($s, $k); } }   // leave nothing behind
 }
 echo "-- rsmemcache.prefix of exactly 200 bytes is allowed\n";
 ini_set('rsmemcache.prefix', $p200 = str_repeat('p', 200));

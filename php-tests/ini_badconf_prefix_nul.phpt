@@ -22,8 +22,8 @@ var_dump(session_start());
 $_SESSION['probe'] = 1;
 var_dump(session_write_close());
 // A handler that read the value as a C string would have used the prefix "h4pfx.".
-foreach (['h4pfx.' . $sid, PREFIX . $sid, $sid] as $k) {
-    echo str_replace($sid, '<id>', $k), ": ", count(mc_where($k)) === 1 ? 'stored on 1 server' : h4_absent($k), "\n";
+foreach (['h4pfx.' . $sid, mc_key($sid), $sid] as $k) {
+    echo strtr($k, [key_id($sid) => '<id>', $sid => '<id>']), ": ", count(mc_where($k)) === 1 ? 'stored on 1 server' : h4_absent($k), "\n";
     foreach (h4_servers() as $s) { mc_delete($s, $k); }
 }
 echo "canary ", h4_canary_check($canary), "\n";

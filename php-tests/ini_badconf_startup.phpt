@@ -30,6 +30,7 @@ $cases = [
     ['rsmemcache.hash_strategy', 'ring', 'ketama'],
     ['rsmemcache.lock_failure', 'ignore', 'readonly'],
     ['rsmemcache.session_redundancy', '0', '1'],
+    ['rsmemcache.key_hash', 'md5', 'none'],
 ];
 foreach ($cases as [$directive, $bad, $good]) {
     echo "-- -d $directive=$bad\n";
@@ -71,6 +72,13 @@ echo "canary ", h4_canary_check($canary), "\n";
 -- -d rsmemcache.session_redundancy=0
   ini_get: "0"
   warning: session_start(): rsmemcache: invalid value '0' for rsmemcache.session_redundancy: expected an integer from 1 to 16
+  warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,MC2)
+  session_start: false
+  ini_set(good): true
+  session_start: true
+-- -d rsmemcache.key_hash=md5
+  ini_get: "md5"
+  warning: session_start(): rsmemcache: invalid value 'md5' for rsmemcache.key_hash: expected sha256 or none
   warning: session_start(): Failed to initialize storage module: rsmemcache (path: MC1,MC2)
   session_start: false
   ini_set(good): true

@@ -50,7 +50,7 @@ session_id($sid);
 var_dump(session_start());
 $_SESSION['n'] = 1;
 var_dump(session_write_close());
-echo "stored under the default prefix: ", count(mc_where(PREFIX . $sid)), " server(s)\n";
+echo "stored under the default prefix: ", count(mc_where(mc_key($sid))), " server(s)\n";
 
 echo "-- good values: ini_set() returns the old value and the new one takes effect\n";
 var_dump(ini_set('rsmemcache.prefix', 'h4good.'));
@@ -64,8 +64,8 @@ session_id($sid);
 var_dump(session_start());
 $_SESSION['n'] = 2;
 var_dump(session_write_close());
-echo "stored under the new prefix: ", count(mc_where('h4good.' . $sid)), " server(s) (session_redundancy=2)\n";
-foreach (['h4good.' . $sid, PREFIX . $sid] as $k) { foreach (h4_servers() as $s) { mc_delete($s, $k); } }
+echo "stored under the new prefix: ", count(mc_where(mc_key($sid, 'h4good.'))), " server(s) (session_redundancy=2)\n";
+foreach ([mc_key($sid, 'h4good.'), mc_key($sid)] as $k) { foreach (h4_servers() as $s) { mc_delete($s, $k); } }
 
 echo "-- a value refused after a good one keeps the good one\n";
 var_dump(ini_set('rsmemcache.prefix', "bad\x00"));

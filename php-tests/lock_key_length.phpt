@@ -27,16 +27,17 @@ function attempt(string $prefix, int $idLen): void {
     global $keys;
     $id = id_of($idLen);
     $key = $prefix . $id;
-    $keys[] = $key;
+    $skey = mc_key($id, $prefix);   // stored under the hashed id; the raw key must fit all the same
+    $keys[] = $skey;
     echo "prefix ", strlen($prefix), " + id $idLen = ", strlen($key), " bytes (lock key ", strlen($key) + 5, "), locking=",
         ini_get('rsmemcache.locking'), "\n";
     session_id($id);
     $started = session_start();
     $_SESSION['x'] = 1;
     $closed = session_write_close();
-    $home = lc_home([MC1 => 1, MC2 => 1, MC3 => 1], $key);
-    $stored = strlen($key) <= 250 ? mc_where($key) === [$home] : false;
-    $lock = strlen($key) + 5 <= 250 && mc_where($key . '.lock') ? 'lock LEFT' : 'no lock left';
+    $home = lc_home([MC1 => 1, MC2 => 1, MC3 => 1], $skey);
+    $stored = mc_where($skey) === [$home];
+    $lock = mc_where($skey . '.lock') ? 'lock LEFT' : 'no lock left';
     printf("start=%s close=%s stored=%s %s\n", var_export($started, true), var_export($closed, true),
         var_export($stored, true), $lock);
 }

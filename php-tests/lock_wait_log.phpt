@@ -87,7 +87,7 @@ echo "lines: ", count($lines), "\n";
 echo "warnings: ", count(cl_msgs()), "\n";
 var_dump(ini_set('rsmemcache.lock_wait_log', '-1'));
 echo implode(' | ', cl_msgs()), "\n";
-mc_delete(MC1, PREFIX . $id);
+mc_delete(MC1, mc_key($id));
 ?>
 --EXPECT--
 -- the holder sleeps 3 s (lock_wait_log default 1000 ms)

@@ -32,7 +32,7 @@ foreach ($cases as $sp) {
     $_SESSION['probe'] = 1;
     $closed = session_write_close();
     printf("start=%s close=%s rsmemcache-warnings=%d key %s\n",
-        var_export($started, true), var_export($closed, true), h4_count_rsmc(h4_msgs()), h4_absent(PREFIX . $sid));
+        var_export($started, true), var_export($closed, true), h4_count_rsmc(h4_msgs()), h4_absent(mc_key($sid)));
 }
 echo "canary ", h4_canary_check($canary), "\n";
 --EXPECT--

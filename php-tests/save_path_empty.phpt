@@ -21,7 +21,7 @@ session_id($sid);
 var_dump(session_start());
 $_SESSION['probe'] = 1;
 var_dump(session_write_close());
-echo "rsmemcache warnings: ", h4_count_rsmc(h4_msgs()), "; key ", h4_absent(PREFIX . $sid), "\n";
+echo "rsmemcache warnings: ", h4_count_rsmc(h4_msgs()), "; key ", h4_absent(mc_key($sid)), "\n";
 
 // 2. set at run time: only separators, whitespace.
 foreach ([',', ',,,', ' , , ', '   ', "\t", " ,\t, "] as $sp) {
@@ -32,7 +32,7 @@ foreach ([',', ',,,', ' , , ', '   ', "\t", " ,\t, "] as $sp) {
     var_dump(session_start());
     $_SESSION['probe'] = 1;
     var_dump(session_write_close());
-    echo "rsmemcache warnings: ", h4_count_rsmc(h4_msgs()), "; key ", h4_absent(PREFIX . $sid), "\n";
+    echo "rsmemcache warnings: ", h4_count_rsmc(h4_msgs()), "; key ", h4_absent(mc_key($sid)), "\n";
 }
 echo "canary ", h4_canary_check($canary), "\n";
 --EXPECTF--

@@ -31,7 +31,7 @@ foreach ($cases as $bad) {
     foreach (h4_msgs() as $m) {
         if (str_contains($m, 'rsmemcache: ')) { echo addcslashes($m, "\0..\37\177..\377"), "\n"; }
     }
-    echo "key ", h4_absent(PREFIX . $sid), "\n";
+    echo "key ", h4_absent(mc_key($sid)), "\n";
 }
 echo "canary ", h4_canary_check($canary), "\n";
 --EXPECT--

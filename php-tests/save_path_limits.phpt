@@ -39,7 +39,7 @@ foreach ($cases as $name => $sp) {
     $msgs = array_filter(h4_msgs(), fn ($m) => str_contains($m, 'rsmemcache: '));
     foreach ($msgs as $m) { echo "Warning: ", h4_norm($m), "\n"; }
     printf("start=%s close=%s rsmemcache-warnings=%d key %s; refused within a second: %s\n", var_export($started, true),
-        var_export($closed, true), count($msgs), h4_absent(PREFIX . $sid), var_export($ms < 1000, true));
+        var_export($closed, true), count($msgs), h4_absent(mc_key($sid)), var_export($ms < 1000, true));
 }
 echo "-- rsmemcache_servers() refuses the same way\n";
 var_dump(rsmemcache_servers(implode(',', $fillers(257))));

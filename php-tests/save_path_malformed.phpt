@@ -46,7 +46,7 @@ foreach ($cases as $bad) {
     $_SESSION['probe'] = 'must not be stored';
     $closed = session_write_close();
     printf("start=%s close=%s rsmemcache-warnings=%d key %s\n",
-        var_export($started, true), var_export($closed, true), h4_count_rsmc(h4_msgs()), h4_absent(PREFIX . $sid));
+        var_export($started, true), var_export($closed, true), h4_count_rsmc(h4_msgs()), h4_absent(mc_key($sid)));
 }
 
 // The same entry alone behaves the same way.
@@ -55,7 +55,7 @@ $sid = h4_sid('spmal');
 ini_set('session.save_path', 'tcp://' . MC2 . '?weight=0');
 session_id($sid);
 var_dump(session_start());
-echo "key ", h4_absent(PREFIX . $sid), "\n";
+echo "key ", h4_absent(mc_key($sid)), "\n";
 
 echo "canary ", h4_canary_check($canary), "\n";
 --EXPECT--

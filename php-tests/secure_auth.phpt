@@ -55,9 +55,9 @@ echo "write: started ", var_export($ok, true), "\n";
 [$ok, $data] = request($A['addr'], $good, $id);
 echo "read: started ", var_export($ok, true), ", data ", json_encode($data), "\n";
 show($warnings, $names);
-$raw = sec_raw_auth($A['addr'], 'farm', $secret, "mg " . PREFIX . "$id v\r\nmn\r\n");
+$raw = sec_raw_auth($A['addr'], 'farm', $secret, "mg " . mc_key($id) . " v\r\nmn\r\n");
 echo "stored on A (read with the credentials): ", var_export(str_contains($raw, 'alice'), true), "\n";
-echo "A without credentials: ", trim(mc_raw($A['addr'], "mg " . PREFIX . "$id v\r\n")), "\n";
+echo "A without credentials: ", trim(mc_raw($A['addr'], "mg " . mc_key($id) . " v\r\n")), "\n";
 
 echo "-- wrong credentials, A only\n";
 [$ok, $data] = request($A['addr'], $bad, $id);
@@ -80,7 +80,7 @@ $fo = array_values(array_filter($ids, fn ($x) => cl_order($x, $path)[0] === $A['
 [$ok2, $data] = request($path, $bad, $fo);
 echo "write: started ", var_export($ok, true), "; read: started ", var_export($ok2, true), ", data ", json_encode($data), "\n";
 show($warnings, $names);
-echo "copy on B: ", var_export(mc_get($B['addr'], PREFIX . $fo) !== null, true), "\n";
+echo "copy on B: ", var_export(mc_get($B['addr'], mc_key($fo)) !== null, true), "\n";
 echo "B keeps no readable auth item: ", var_export(mc_get($B['addr'], 'rsmemcache.auth') === null, true), "\n";
 $servers = rsmemcache_servers($path);
 foreach ($servers as $s) { echo "  ", cl_norm($s['label'] ?? $s['server'] ?? '?', $names), ": ", $s['state'] ?? '?', "\n"; }

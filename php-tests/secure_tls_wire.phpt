@@ -120,6 +120,7 @@ foreach ([1, 2] as $n) {
 echo "logged: ", json_encode(errlog_take()), "\n";
 
 echo "-- the same in clear (control: the recorder captures what passes)\n";
+// The id itself is not on the wire even in clear: keys hold its SHA-256 (rsmemcache.key_hash).
 [, , $qdir] = recorder($pQ, $P['addr'], 'clear');
 $secret = 'wire-secret-' . bin2hex(random_bytes(8));
 [$ok] = tls_request("127.0.0.1:$pQ", [], $id, $secret);
@@ -144,5 +145,5 @@ connection 1: bytes both ways, all TLS records: true, application data records: 
 connection 2: bytes both ways, all TLS records: true, application data records: both ways, ClientHello offers a ticket: true, ServerHello resumes: true
 logged: []
 -- the same in clear (control: the recorder captures what passes)
-write true; on the wire: the value true, the session id true, all TLS records false
+write true; on the wire: the value true, the session id false, all TLS records false
 done

@@ -1,5 +1,5 @@
 --TEST--
-session lifecycle: the key is rsmemcache.prefix + session id, placed by the prefixed key
+session lifecycle: the key is rsmemcache.prefix + hashed session id, placed by the prefixed key
 --SKIPIF--
 <?php require __DIR__.'/skipif.inc'; ?>
 --INI--
@@ -15,7 +15,7 @@ ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);
 ini_set('rsmemcache.prefix', 'lc.pfx:');
 $ring = [MC1 => 1, MC2 => 1, MC3 => 1];
 $id = lc_sid('prefix');
-$key = 'lc.pfx:' . $id;
+$key = mc_key($id, 'lc.pfx:');   // prefix + hashed id (rsmemcache.key_hash = sha256)
 
 session_id($id);
 session_start();
@@ -31,15 +31,16 @@ var_dump($_SESSION);
 session_destroy();
 var_dump(lc_holders($key));
 
-echo "-- empty prefix: key = id --\n";
+echo "-- empty prefix: key = hashed id --\n";
 ini_set('rsmemcache.prefix', '');
 session_id($id);
 session_start();
 $_SESSION['p'] = 2;
 session_write_close();
-var_dump(lc_holders($id) === [lc_home($ring, $id)]);
-var_dump(mc_get(lc_home($ring, $id), $id));
-foreach (lc_all_servers() as $s) { mc_delete($s, $id); }
+$bare = key_id($id);
+var_dump(lc_holders($bare) === [lc_home($ring, $bare)]);
+var_dump(mc_get(lc_home($ring, $bare), $bare));
+foreach (lc_all_servers() as $s) { mc_delete($s, $bare); }
 ?>
 --EXPECT--
 bool(true)
@@ -52,6 +53,6 @@ array(1) {
 }
 array(0) {
 }
--- empty prefix: key = id --
+-- empty prefix: key = hashed id --
 bool(true)
 string(6) "p|i:2;"

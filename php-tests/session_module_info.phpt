@@ -138,4 +138,4 @@ string(0) ""
 string(0) ""
 string(1) "0"
 string(0) ""
-int(37)
+int(39)

@@ -101,11 +101,11 @@ echo "outcomes: ", json_encode(children(array_chunk(array_slice($ids, 25, 24), 3
 echo "logged: ", logged_summary($names), "\n";
 $row = fake_row($fake['addr']);
 printf("the parent sees FAKE %s, failures %d\n", $row['state'], $row['failures']);
-$stored = count(array_filter($ids, fn ($id) => mc_get(MC1, PREFIX . $id) !== null));
+$stored = count(array_filter($ids, fn ($id) => mc_get(MC1, mc_key($id)) !== null));
 echo "sessions stored on REAL: $stored/49\n";
 echo "warnings in the parent: ", count(cl_msgs()), "\n";
 cl_stop($fake);
-foreach ($ids as $id) { mc_delete(MC1, PREFIX . $id); }
+foreach ($ids as $id) { mc_delete(MC1, mc_key($id)); }
 echo "done\n";
 ?>
 --CLEAN--

@@ -107,7 +107,7 @@ ini_set('session.save_path', $path);
 ini_set('rsmemcache.session_redundancy', '2');
 [$id] = ids('ststp', $path, MC1, 1);
 session_id($id); session_start(); $_SESSION['v'] = 2; session_write_close();
-mc_delete(cl_order($id, $path)[1], PREFIX . $id);
+mc_delete(cl_order($id, $path)[1], mc_key($id));
 $s4 = rsmemcache_stats();
 session_id($id); session_start(); session_write_close();
 $s5 = rsmemcache_stats();

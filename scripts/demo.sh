@@ -179,6 +179,13 @@ mc_get() {
   ) 2>/dev/null
 }
 
+# The memcached data key of session id $1: the prefix + base64url(SHA-256(id))
+# without padding (rsmemcache.key_hash = sha256, the default): no key holds
+# a session id.
+session_key() {
+  printf '%s%s' "$KEY_PREFIX" "$("$PHP" -n -r 'echo rtrim(strtr(base64_encode(hash("sha256", $argv[1], true)), "+/", "-_"), "=");' -- "$1")"
+}
+
 # Prints "host:port" of every daemon holding KEY; status 2 if a daemon does
 # not answer.
 mc_where() {
@@ -387,7 +394,7 @@ SID=${J[session_id]-}
 [[ $SID =~ ^[A-Za-z0-9,-]+$ ]] || fail "login returned no usable session id: '$SID'"
 [[ ${J[previous_session_id]-} != "$SID" ]] || fail "session_regenerate_id() kept the id $SID"
 expect "session cookie in the jar" "$(jar_sid)" "$SID"
-gone=$(mc_where "$KEY_PREFIX${J[previous_session_id]-}") || fail "a memcached daemon did not answer"
+gone=$(mc_where "$(session_key "${J[previous_session_id]-}")") || fail "a memcached daemon did not answer"
 [[ -z $gone ]] || fail "the pre-login session ${J[previous_session_id]-} is still stored on $gone"
 line "result:" "user=${J[user]-} session=$SID (id regenerated from ${J[previous_session_id]-}, old one deleted)"
 passed "logged in on A; the browser now holds cookie $SESSION_NAME=$SID"
@@ -416,7 +423,7 @@ line "" "the whole session is written back at the end. Without a lock, parallel"
 line "" "requests of one user (AJAX calls, tabs, a double click) all read the same"
 line "" "cart, each writes back its own copy, the last write wins: plums are lost."
 line "" "rsmemcache serialises them: session_start() takes a lock in memcached"
-line "" "(an atomic add of $KEY_PREFIX<id>.lock), the write releases it, and the"
+line "" "(an atomic add of $KEY_PREFIX<SHA-256 of the id>.lock), the write releases it, and the"
 line "" "next request waits for it, then reads the cart with the previous plum in it."
 line "" "The lock lives in memcached, so it holds across A and B."
 line "sent:" "$BURST x POST http://127.0.0.1:$WEB_PORT/_node/{A,B}/app.php?action=cart_add  body: item=plum work_ms=$WORK_MS"
@@ -496,8 +503,8 @@ plums=${BASH_REMATCH[1]}
 [[ -z $lost && ${SEEN[*]} == "$(seq -s ' ' 1 "$BURST")" ]] ||
   fail "the answers did not see the counts 1..$BURST one each: ${SEEN[*]}"
 expect "cart after the burst" "${J[cart]-}" "{\"apple\":2,\"pear\":1,\"plum\":$BURST}"
-line "sent:" "mg $KEY_PREFIX$SID.lock v t   -> both daemons"
-where=$(mc_where "$KEY_PREFIX$SID.lock") || fail "a memcached daemon did not answer"
+line "sent:" "mg $(session_key "$SID").lock v t   -> both daemons"
+where=$(mc_where "$(session_key "$SID").lock") || fail "a memcached daemon did not answer"
 [[ -z $where ]] || fail "the session lock is still held after all requests answered (on $where)"
 line "answer:" "EN from both (every request released the lock)"
 passed "$BURST of $BURST plums in the cart, no update lost: the requests took turns on the lock"
@@ -512,7 +519,7 @@ line "result:" "user=${J[user]-} session=${J[session_id]-} cart=${J[cart]-}"
 passed "A shows the cart B wrote and all $BURST plums from the parallel requests"
 
 step 7 "Where does the session live? Both memcached daemons are asked directly"
-KEY=$KEY_PREFIX$SID
+KEY=$(session_key "$SID")
 holders=()
 for port in "${MC_PORTS[@]}"; do
   line "sent:" "mg $KEY v t   -> memcached 127.0.0.1:$port"
@@ -567,7 +574,7 @@ expect "warnings on B" "${J[warnings]-}" '[]'
 expect "user for the old cookie" "${J[user]-}" null
 [[ ${J[session_id]-} != "$SID" ]] || fail "B accepted the destroyed session id $SID"
 line "answered:" "web server B: user=${J[user]-}, old id refused (strict mode), offered new id ${J[session_id]-}"
-where=$(mc_where "$KEY_PREFIX${J[session_id]-}") || fail "a memcached daemon did not answer"
+where=$(mc_where "$(session_key "${J[session_id]-}")") || fail "a memcached daemon did not answer"
 [[ -z $where ]] || fail "a session was stored for an anonymous visitor (${J[session_id]-} on $where)"
 passed "anonymous on A and B, key deleted from memcached, old cookie useless"
 

@@ -22,7 +22,7 @@
 use crate::{
     error::{Error, Result, escape_for_message},
     hash::{HashFunction, Strategy},
-    keys::{self, Compat},
+    keys::{self, Compat, KeyHash},
     lock::{LockFailure, LockSettings},
     pool::PoolSettings,
 };
@@ -71,6 +71,11 @@ pub struct Config {
     pub prefix: String,
     /// Key layout.
     pub compat: Compat,
+    /// `rsmemcache.key_hash`, in effect: always [`KeyHash::None`] under a
+    /// compat layout.
+    pub key_hash: KeyHash,
+    /// `rsmemcache.key_hash_migrate`, in effect: only with hashed keys.
+    pub key_hash_migrate: bool,
     /// Failover and redundancy.
     pub placement: Placement,
     /// Everything that shapes the server pool.
@@ -213,6 +218,20 @@ fn compat_of(value: &str) -> Result<Compat> {
     )
 }
 
+fn key_hash_of(value: &str) -> Result<KeyHash> {
+    pick(
+        KEY_HASH,
+        value,
+        // php.ini reads a bare `none` as an empty value (as for compat).
+        &[
+            ("sha256", KeyHash::Sha256),
+            ("none", KeyHash::None),
+            ("", KeyHash::None),
+        ],
+        "expected sha256 or none",
+    )
+}
+
 fn strategy_of(value: &str) -> Result<Strategy> {
     pick(
         HASH_STRATEGY,
@@ -312,6 +331,8 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
         keys::validate_prefix(value)
     } else if name == COMPAT {
         compat_of(value).map(drop)
+    } else if name == KEY_HASH {
+        key_hash_of(value).map(drop)
     } else if name == HASH_STRATEGY {
         strategy_of(value).map(drop)
     } else if name == HASH_FUNCTION {
@@ -335,6 +356,7 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
         TLS_VERIFY_PEER,
         ENCRYPTION_ACCEPT_PLAINTEXT,
         TEST_ALLOW_INI_SET,
+        KEY_HASH_MIGRATE,
     ]
     .contains(&name)
     {
@@ -377,6 +399,14 @@ impl Config {
             p.clone_into(&mut prefix);
         }
         keys::validate_prefix(&prefix)?;
+        // The compat layouts are the anchors' raw ones: key_hash (sha256 by
+        // default) does not apply to them.
+        let key_hash = match (compat, key_hash_of(&value(KEY_HASH))?) {
+            (Compat::None, h) => h,
+            _ => KeyHash::None,
+        };
+        let key_hash_migrate =
+            bool_of(KEY_HASH_MIGRATE, &value(KEY_HASH_MIGRATE))? && key_hash == KeyHash::Sha256;
         let strategy_text = value(HASH_STRATEGY);
         let strategy = if compat == Compat::Memcached && is_default(HASH_STRATEGY, &strategy_text) {
             Strategy::Ketama
@@ -457,6 +487,8 @@ impl Config {
             encryption,
             prefix,
             compat,
+            key_hash,
+            key_hash_migrate,
             placement,
             pool: PoolSettings {
                 connect_timeout_ms: int_of(CONNECT_TIMEOUT, &value(CONNECT_TIMEOUT))?,

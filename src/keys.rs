@@ -4,7 +4,7 @@
 //! * a session id may hold only PHP's id alphabet `[A-Za-z0-9,-]` and must be
 //!   non-empty; anything else is refused, never escaped or truncated, so a
 //!   hostile `session_id()` cannot inject protocol lines;
-//! * key = `rsmemcache.prefix` + id, at most [`MAX_KEY_LEN`] bytes — refused
+//! * key = `rsmemcache.prefix` + id (or its hash, below), prefix + id at most [`MAX_KEY_LEN`] bytes — refused
 //!   if longer, never truncated (pecl-memcache silently truncates);
 //! * TTL: PHP's maxlifetime in seconds; up to 30 days it is sent as is, longer
 //!   lifetimes become an absolute unix time, as memcached requires;
@@ -12,7 +12,12 @@
 //!   which bytes are hashed to place each — rsmemcache's own, or exactly the
 //!   one of the handler a farm migrates from (pecl-memcache: `<key>.lock`
 //!   beside the data; php-memcached: `<prefix>lock.<id>`, placed by its own
-//!   hash), so sessions written by the old handler are found.
+//!   hash), so sessions written by the old handler are found;
+//! * hashed keys ([`KeyHash`], `rsmemcache.key_hash`): under `compat=none`
+//!   the id part of the data key, the lock key and the durable table's id is
+//!   [`hashed_id`] — SHA-256 of the session id, base64url without padding —
+//!   so a key listing, a memory dump or a table read holds no session id.
+//!   The compat layouts always keep the raw id (their anchors read it).
 
 use crate::error::{Error, Result, escape_for_message};
 pub use crate::protocol::MAX_KEY_LEN;
@@ -56,10 +61,50 @@ impl Compat {
     }
 }
 
+/// How the session id becomes the id part of its keys
+/// (`rsmemcache.key_hash`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyHash {
+    /// The id itself (the anchors' layout; every compat mode).
+    None,
+    /// [`hashed_id`]: SHA-256 of the id, base64url without padding.
+    Sha256,
+}
+
+/// Length of a [`hashed_id`]: 32 bytes of SHA-256 in unpadded base64url,
+/// `ceil(32 * 8 / 6)` = 43 characters.
+pub const HASHED_ID_LEN: usize = 43;
+
+/// The id part of a session's keys under `rsmemcache.key_hash = sha256`:
+/// SHA-256 (FIPS 180-4) of the session id, in the URL- and filename-safe
+/// base64 alphabet without padding (RFC 4648 §5), [`HASHED_ID_LEN`] bytes.
+/// One-way: a key or a table id made from it does not give the id back,
+/// and every character is allowed in a memcached key.
+#[must_use]
+pub fn hashed_id(sid: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let digest = ring::digest::digest(&ring::digest::SHA256, sid);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(digest.as_ref())
+        .into_bytes()
+}
+
+/// Where a session's copies were before `rsmemcache.key_hash` was turned
+/// on: its raw data key and the bytes that placed it
+/// (`rsmemcache.key_hash_migrate`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawKeys {
+    /// The raw data key: prefix + id (also the durable table's old id).
+    pub data: Vec<u8>,
+    /// Hashed to place it, as [`SessionKeys::data_hash`] was.
+    pub data_hash: Vec<u8>,
+}
+
 /// The keys of one session and the bytes that place them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionKeys {
-    /// The data key: prefix + id.
+    /// The data key: prefix + id, or prefix + [`hashed_id`] (also the
+    /// durable table's id).
     pub data: Vec<u8>,
     /// The lock key.
     pub lock: Vec<u8>,
@@ -74,33 +119,57 @@ pub struct SessionKeys {
     /// data's servers; `None` when it would exceed [`MAX_KEY_LEN`] (a data
     /// key of 246 bytes or more, possible only with locking off).
     pub tomb: Option<Vec<u8>>,
+    /// With hashed keys and `rsmemcache.key_hash_migrate`: the raw layout,
+    /// where copies written before hashing was turned on are looked for.
+    pub raw: Option<RawKeys>,
 }
 
 impl SessionKeys {
-    /// The keys for `sid` under `compat` and `prefix`. `ketama` selects the
-    /// bare-id hash input. With `locking` off the lock key need not fit.
+    /// The keys for `sid` under `compat`, `hash` and `prefix`. `ketama`
+    /// selects the bare-id hash input. With `locking` off the lock key need
+    /// not fit. `hash` applies under [`Compat::None`] only (the compat
+    /// layouts are the anchors' raw ones); `migrate` adds [`RawKeys`] when
+    /// the keys are hashed. Placement follows the keys: data and lock are
+    /// placed by the hashed id exactly as by the raw one before.
+    ///
+    /// The raw key must fit in [`MAX_KEY_LEN`] even when hashed, so the ids
+    /// accepted do not depend on `key_hash` and a farm can move between
+    /// the two layouts.
     ///
     /// # Errors
-    /// As [`session_key`]: a refused id, or a data or lock key over
+    /// As [`session_key`]: a refused id, or a raw data or lock key over
     /// [`MAX_KEY_LEN`] bytes.
     pub fn new(
         compat: Compat,
+        hash: KeyHash,
         prefix: &[u8],
         sid: &[u8],
-        ketama: bool,
-        locking: bool,
+        (ketama, locking, migrate): (bool, bool, bool),
     ) -> Result<Self> {
         let lock_extra = match compat {
             Compat::None | Compat::Memcache => LOCK_SUFFIX.len(),
             Compat::Memcached => LOCK_INFIX.len(),
         };
-        let data = session_key(prefix, sid, if locking { lock_extra } else { 0 })?;
-        let data_hash = if ketama { sid.to_vec() } else { data.clone() };
+        let raw = session_key(prefix, sid, if locking { lock_extra } else { 0 })?;
+        let hashed = (compat == Compat::None && hash == KeyHash::Sha256).then(|| hashed_id(sid));
+        let id = hashed.as_deref().unwrap_or(sid);
+        let placed_by = |key: &[u8], id: &[u8]| if ketama { id.to_vec() } else { key.to_vec() };
+        let (data, raw) = match &hashed {
+            Some(h) => {
+                let raw = migrate.then(|| RawKeys {
+                    data_hash: placed_by(&raw, sid),
+                    data: raw,
+                });
+                ([prefix, h.as_slice()].concat(), raw)
+            }
+            None => (raw, None),
+        };
+        let data_hash = placed_by(&data, id);
         let (lock, lock_hash) = match compat {
             Compat::None | Compat::Memcache => ([&data[..], LOCK_SUFFIX].concat(), None),
             Compat::Memcached => (
-                [prefix, LOCK_INFIX, sid].concat(),
-                Some([LOCK_INFIX, sid].concat()),
+                [prefix, LOCK_INFIX, id].concat(),
+                Some([LOCK_INFIX, id].concat()),
             ),
         };
         let tomb = (data.len() + TOMB_SUFFIX.len() <= MAX_KEY_LEN)
@@ -111,7 +180,18 @@ impl SessionKeys {
             data_hash,
             lock_hash,
             tomb,
+            raw,
         })
+    }
+
+    /// The data key a copy found at an old place is stored under: the raw
+    /// key for `raw`, else the data key.
+    #[must_use]
+    pub fn old_key(&self, raw: bool) -> &[u8] {
+        match (&self.raw, raw) {
+            (Some(r), true) => &r.data,
+            _ => &self.data,
+        }
     }
 }
 
@@ -285,27 +365,121 @@ mod tests {
         assert!(session_key(b"p", &long[..244], 5).is_ok());
     }
 
+    /// `SessionKeys::new` with raw keys, no migration.
+    fn raw(
+        compat: Compat,
+        prefix: &[u8],
+        sid: &[u8],
+        ketama: bool,
+        locking: bool,
+    ) -> Result<SessionKeys> {
+        SessionKeys::new(compat, KeyHash::None, prefix, sid, (ketama, locking, false))
+    }
+
+    #[test]
+    fn sha256_of_abc_is_the_fips_180_2_vector() {
+        // FIPS 180-2 appendix B.1 / RFC 6234 §8.5 TEST1: SHA-256("abc") =
+        // ba7816bf 8f01cfea 414140de 5dae2223 b00361a3 96177a9c b410ff61 f20015ad.
+        let hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        let bytes: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        use base64::Engine as _;
+        let want = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+        assert_eq!(want, "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+        assert_eq!(hashed_id(b"abc"), want.as_bytes());
+        assert_eq!(hashed_id(b"abc").len(), HASHED_ID_LEN);
+        // RFC 6234 §8.5 TEST2 (448 bits).
+        let h = hashed_id(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq");
+        assert_eq!(h, b"JI1qYdIGOLjlwCaTDD5gOaM85Flk_yFn9uzt1BnbBsE");
+    }
+
+    #[test]
+    fn hashed_keys_hold_no_id_and_place_data_and_lock_together() {
+        let sid = b"0123456789abcdef0123456789abcdef";
+        let k = SessionKeys::new(
+            Compat::None,
+            KeyHash::Sha256,
+            b"p.",
+            sid,
+            (false, true, false),
+        )
+        .unwrap();
+        let h = hashed_id(sid);
+        assert_eq!(k.data, [&b"p."[..], &h[..]].concat());
+        assert_eq!(k.lock, [&b"p."[..], &h[..], b".lock"].concat());
+        assert_eq!(k.data_hash, k.data, "placed by the storage key");
+        assert_eq!(k.lock_hash, None, "lock on the data's server");
+        assert_eq!(k.raw, None);
+        for key in [&k.data, &k.lock] {
+            assert!(!key.windows(6).any(|w| sid.windows(6).any(|s| s == w)));
+        }
+        // Ketama places by the hashed id, as it placed by the bare id.
+        let k = SessionKeys::new(
+            Compat::None,
+            KeyHash::Sha256,
+            b"p.",
+            sid,
+            (true, true, true),
+        )
+        .unwrap();
+        assert_eq!(k.data_hash, h);
+        // Migration: the raw layout, placed as before.
+        let r = k.raw.clone().unwrap();
+        assert_eq!(r.data, b"p.0123456789abcdef0123456789abcdef");
+        assert_eq!(r.data_hash, sid);
+        assert_eq!(k.old_key(true), r.data);
+        assert_eq!(k.old_key(false), k.data);
+        // The compat layouts stay raw whatever key_hash says.
+        for c in [Compat::Memcache, Compat::Memcached] {
+            let k = SessionKeys::new(c, KeyHash::Sha256, b"", b"abc", (false, true, true)).unwrap();
+            assert_eq!(k, raw(c, b"", b"abc", false, true).unwrap());
+        }
+        // The raw key must fit even when hashed.
+        let long = vec![b'a'; 246];
+        assert!(
+            SessionKeys::new(
+                Compat::None,
+                KeyHash::Sha256,
+                b"p.",
+                &long,
+                (false, true, false)
+            )
+            .is_err()
+        );
+        assert!(
+            SessionKeys::new(
+                Compat::None,
+                KeyHash::Sha256,
+                b"p\r",
+                b"a\r",
+                (false, true, false)
+            )
+            .is_err()
+        );
+    }
+
     #[test]
     fn layouts_match_the_anchors() {
-        let k = SessionKeys::new(Compat::None, b"rsmemcache.sess.", b"abc", false, true).unwrap();
+        let k = raw(Compat::None, b"rsmemcache.sess.", b"abc", false, true).unwrap();
         assert_eq!(k.data, b"rsmemcache.sess.abc");
         assert_eq!(k.lock, b"rsmemcache.sess.abc.lock");
         assert_eq!(k.data_hash, k.data);
         assert_eq!(k.lock_hash, None);
-        let k = SessionKeys::new(Compat::Memcache, b"", b"abc", false, true).unwrap();
+        let k = raw(Compat::Memcache, b"", b"abc", false, true).unwrap();
         assert_eq!(
             (k.data.as_slice(), k.lock.as_slice()),
             (&b"abc"[..], &b"abc.lock"[..])
         );
-        let k = SessionKeys::new(Compat::Memcached, b"memc.sess.key.", b"abc", true, true).unwrap();
+        let k = raw(Compat::Memcached, b"memc.sess.key.", b"abc", true, true).unwrap();
         assert_eq!(k.data, b"memc.sess.key.abc");
         assert_eq!(k.lock, b"memc.sess.key.lock.abc");
         assert_eq!(k.data_hash, b"abc");
         assert_eq!(k.lock_hash.as_deref(), Some(&b"lock.abc"[..]));
         // The lock key must fit too, but only when locking.
         let long = vec![b'a'; 236];
-        assert!(SessionKeys::new(Compat::Memcached, b"memc.sess.key.", &long, true, true).is_err());
-        assert!(SessionKeys::new(Compat::Memcached, b"memc.sess.key.", &long, true, false).is_ok());
+        assert!(raw(Compat::Memcached, b"memc.sess.key.", &long, true, true).is_err());
+        assert!(raw(Compat::Memcached, b"memc.sess.key.", &long, true, false).is_ok());
     }
 
     #[test]

@@ -555,8 +555,11 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
 /// `rsmemcache_locate(string $id, ?string $save_path = null): array|false`
 /// — where session `$id` lives under the current directives, server health
 /// left aside: `['key' => data key, 'servers' => probe order (labels, home
-/// first), 'lock_key' => ..., 'lock_server' => label]`. A refused id, bad
-/// save_path or directive gives a warning and `false`.
+/// first), 'lock_key' => ..., 'lock_server' => label, 'table_id' => the
+/// durable table's id, 'raw_key' => the raw key still looked up
+/// (`key_hash_migrate`) or null]`. With `rsmemcache.key_hash = sha256` the
+/// keys and the table id hold SHA-256 of the id, not the id. A refused id,
+/// bad save_path or directive gives a warning and `false`.
 #[must_use]
 pub fn locate(id: &str, save_path: Option<String>) -> ext_php_rs::types::Zval {
     use ext_php_rs::types::{ZendHashTable, Zval};
@@ -569,25 +572,29 @@ pub fn locate(id: &str, save_path: Option<String>) -> ext_php_rs::types::Zval {
         let h = crate::session::handler::Handler::open(&path, &config)?;
         let l = h.locate(id.as_bytes())?;
         let label = |i: usize| h.transport().label(i);
+        let text = |k: &[u8]| String::from_utf8_lossy(k).into_owned();
         Ok::<_, crate::error::Error>((
-            String::from_utf8_lossy(&l.key).into_owned(),
+            text(&l.key),
             l.servers.iter().map(|&i| label(i)).collect::<Vec<_>>(),
-            String::from_utf8_lossy(&l.lock_key).into_owned(),
+            text(&l.lock_key),
             label(l.lock_server),
+            l.raw_key.as_deref().map(text),
         ))
     });
     match found {
-        Ok(Ok((key, servers, lock_key, lock_server))) => {
+        Ok(Ok((key, servers, lock_key, lock_server, raw_key))) => {
             let mut row = ZendHashTable::new();
             let mut list = ZendHashTable::new();
             for s in servers {
                 let _ = list.push(s);
             }
             // Inserting into a fresh array fails only on allocation failure.
+            let _ = row.insert("table_id", key.clone());
             let _ = row.insert("key", key);
             let _ = row.insert("servers", list);
             let _ = row.insert("lock_key", lock_key);
             let _ = row.insert("lock_server", lock_server);
+            let _ = row.insert("raw_key", raw_key);
             out.set_hashtable(row);
         }
         Ok(Err(e)) => {

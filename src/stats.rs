@@ -82,10 +82,13 @@ pub enum Total {
     /// Plaintext values read while encryption is on
     /// (`rsmemcache.encryption_accept_plaintext`).
     PlaintextAccepted = 12,
+    /// Sessions found only under their raw key and moved under their hashed
+    /// key (`rsmemcache.key_hash_migrate`), memcached copy or durable row.
+    KeyHashMoved = 13,
 }
 
 /// Session-level counters in word order with their key and help text.
-pub const TOTALS: [(Total, &str, &str); 13] = [
+pub const TOTALS: [(Total, &str, &str); 14] = [
     (
         Total::LocksAcquired,
         "locks_acquired",
@@ -150,6 +153,11 @@ pub const TOTALS: [(Total, &str, &str); 13] = [
         Total::PlaintextAccepted,
         "plaintext_accepted",
         "Plaintext values read while encryption is on (encryption_accept_plaintext).",
+    ),
+    (
+        Total::KeyHashMoved,
+        "key_hash_moved",
+        "Sessions found under their raw key and moved under their hashed key.",
     ),
 ];
 

@@ -1,6 +1,7 @@
 -- The durable tier's session table (rsmemcache.durable_table; MariaDB or
 -- MySQL, InnoDB). One row per session, keyed by its memcached data key
--- (prefix + session id, at most 250 bytes):
+-- (prefix + base64url SHA-256 of the session id with rsmemcache.key_hash =
+-- sha256, the default; prefix + id with key_hash = none; at most 250 bytes):
 --   data        the session as PHP serialised it
 --   version     the copies' version (20 bits, compared with serial-number
 --               arithmetic, so an older write never replaces a newer row)

@@ -127,7 +127,7 @@ fn two_copies_survive_a_dead_server_and_the_returning_one_is_repaired() {
     }
     // Every session is on exactly two servers, with version 1.
     for sid in &sids {
-        let key = format!("rsmemcache.sess.{}", String::from_utf8_lossy(sid));
+        let key = String::from_utf8_lossy(&h.locate(sid).expect("locate").key).into_owned();
         let copies: Vec<u32> = servers
             .iter()
             .filter_map(|m| raw(m, &key))
@@ -161,8 +161,8 @@ fn two_copies_survive_a_dead_server_and_the_returning_one_is_repaired() {
     // Two current copies again: the returned server was repaired where it
     // is one of the two first servers of a session's probe order.
     for sid in &sids {
-        let key = format!("rsmemcache.sess.{}", String::from_utf8_lossy(sid));
         let located = h.locate(sid).expect("locate");
+        let key = String::from_utf8_lossy(&located.key).into_owned();
         for &s in &located.servers[..2] {
             let (v, flags) = raw(&servers[s], &key).expect("a copy on each of the first two");
             assert_eq!(v, format!("v2|{}", String::from_utf8_lossy(sid)).as_bytes());

@@ -13,6 +13,12 @@ use futures::executor::block_on;
 /// The default `rsmemcache.prefix`.
 const PREFIX: &str = "rsmemcache.sess.";
 
+/// The memcached key of session `sid` under the default directives.
+fn key_of(sid: &str) -> String {
+    let hashed = rsmemcache::keys::hashed_id(sid.as_bytes());
+    format!("{PREFIX}{}", String::from_utf8_lossy(&hashed))
+}
+
 /// PHP that stores binary-ish data (NULs, CRLF, every byte 0x80-0xff) in
 /// session `sid`, prints `ENC <base64 of session_encode()>` and writes the
 /// session.
@@ -73,8 +79,7 @@ fn session_written_by_php_is_read_back_byte_for_byte_by_memcache_async() {
     );
 
     let mut client = mc.async_client();
-    let stored =
-        block_on(client.get(format!("{PREFIX}{sid}"))).expect("session key is in memcached");
+    let stored = block_on(client.get(key_of(sid))).expect("session key is in memcached");
     assert_eq!(stored.len(), encoded.len(), "stored length");
     assert!(
         stored == encoded,
@@ -95,7 +100,7 @@ fn session_written_by_php_is_read_back_byte_for_byte_by_memcache_async() {
 fn session_stored_by_memcache_async_is_what_php_reads() {
     let mc = Memcached::start();
     let sid = "interopRustWrites1";
-    let key = format!("{PREFIX}{sid}");
+    let key = key_of(sid);
 
     let mut bin = b"nul\0mid\r\ncrlf".to_vec();
     bin.extend(0x80..=0xffu8);
@@ -153,8 +158,7 @@ fn missing_session_reads_as_empty_and_is_created_on_write() {
     run.assert_clean();
     let encoded = base64_decode(&run.field("ENC").expect("ENC line"));
     let mut client = mc.async_client();
-    let stored =
-        block_on(client.get(format!("{PREFIX}{sid}"))).expect("session key is in memcached");
+    let stored = block_on(client.get(key_of(sid))).expect("session key is in memcached");
     assert!(stored == encoded);
 }
 
@@ -168,8 +172,7 @@ fn php_session_over_a_unix_socket_save_path() {
     let encoded = base64_decode(&run.field("ENC").expect("ENC line"));
 
     let mut client = mc.async_unix_client();
-    let stored =
-        block_on(client.get(format!("{PREFIX}{sid}"))).expect("session key is in memcached");
+    let stored = block_on(client.get(key_of(sid))).expect("session key is in memcached");
     assert!(
         stored == encoded,
         "stored bytes differ from session_encode()"

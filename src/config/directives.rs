@@ -63,6 +63,15 @@ pub const RETRY_INTERVAL: &CStr = c"rsmemcache.retry_interval";
 /// `rsmemcache.compat`: `none`, `memcache` or `memcached` — whose key layout
 /// and placement defaults to follow.
 pub const COMPAT: &CStr = c"rsmemcache.compat";
+/// `rsmemcache.key_hash`: `sha256` (default) or `none` — whether the
+/// memcached keys and the durable table's id hold SHA-256 of the session id
+/// ([`crate::keys::hashed_id`]) or the id itself. Applies to `compat=none`
+/// only; the compat layouts keep the raw id.
+pub const KEY_HASH: &CStr = c"rsmemcache.key_hash";
+/// `rsmemcache.key_hash_migrate`: 1 to look for a session missing under its
+/// hashed key under its raw key too (and its row under the raw id), and
+/// move it to the hashed key under the session's lock.
+pub const KEY_HASH_MIGRATE: &CStr = c"rsmemcache.key_hash_migrate";
 /// `rsmemcache.allow_failover`: 1 to serve a session from the next server
 /// when its own is unreachable.
 pub const ALLOW_FAILOVER: &CStr = c"rsmemcache.allow_failover";
@@ -165,12 +174,12 @@ pub const DURABLE_SERVER_PUBLIC_KEY_FILE: &CStr = c"rsmemcache.durable_server_pu
 pub const TEST_ALLOW_INI_SET: &CStr = c"rsmemcache.test_allow_ini_set";
 
 /// Every directive, in the order `php --ri rsmemcache` shows them.
-pub const DIRECTIVES: [Directive; 37] = [
+pub const DIRECTIVES: [Directive; 39] = [
     Directive {
         name: PREFIX,
         default: c"rsmemcache.sess.",
         unit: "-",
-        doc: "key prefix; key = prefix + session id (at most 250 bytes in all); left at this default, rsmemcache.compat supplies its own",
+        doc: "key prefix; key = prefix + hashed session id (see key_hash; prefix + id at most 250 bytes in all); left at this default, rsmemcache.compat supplies its own",
         access: Access::All,
     },
     Directive {
@@ -178,6 +187,20 @@ pub const DIRECTIVES: [Directive; 37] = [
         default: c"none",
         unit: "-",
         doc: "none | memcache | memcached: key layout and placement of the handler you migrate from",
+        access: Access::All,
+    },
+    Directive {
+        name: KEY_HASH,
+        default: c"sha256",
+        unit: "-",
+        doc: "sha256 | none: keys and durable id hold base64url SHA-256 of the session id, or the id itself; compat=memcache|memcached always keep the raw id",
+        access: Access::All,
+    },
+    Directive {
+        name: KEY_HASH_MIGRATE,
+        default: c"0",
+        unit: "-",
+        doc: "1 (with key_hash=sha256): a session missing under its hashed key is read under its raw key (and raw table id) and moved under the lock",
         access: Access::All,
     },
     Directive {

@@ -10,6 +10,7 @@ fn defaults_are_valid() {
     assert_eq!(c.pool.strategy, Strategy::Consistent);
     assert_eq!(c.pool.function, HashFunction::Crc32);
     assert_eq!(c.compat, Compat::None);
+    assert_eq!((c.key_hash, c.key_hash_migrate), (KeyHash::Sha256, false));
     assert_eq!(
         c.placement,
         Placement {
@@ -59,6 +60,55 @@ fn bad_values_name_the_directive() {
     );
     assert!(with(MAX_FAILOVER_ATTEMPTS, "0").contains("rsmemcache.max_failover_attempts"));
     assert!(with(ALLOW_FAILOVER, "perhaps").contains("rsmemcache.allow_failover"));
+    assert_eq!(
+        with(KEY_HASH, "md5"),
+        "invalid value 'md5' for rsmemcache.key_hash: expected sha256 or none"
+    );
+    assert!(
+        with(KEY_HASH_MIGRATE, "soon").contains("rsmemcache.key_hash_migrate: expected 0 or 1")
+    );
+}
+
+/// The config with the directives of `pairs` set, the rest at their
+/// defaults.
+fn load_with(pairs: &'static [(&'static CStr, &'static str)]) -> Config {
+    Config::load(move |n| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == n)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .unwrap()
+}
+
+#[test]
+fn key_hash_applies_to_compat_none_only() {
+    let load = load_with;
+    let c = load(&[(KEY_HASH, "SHA256"), (KEY_HASH_MIGRATE, "1")]);
+    assert_eq!((c.key_hash, c.key_hash_migrate), (KeyHash::Sha256, true));
+    // php.ini reads a bare `none` as "".
+    let c = load(&[(KEY_HASH, ""), (KEY_HASH_MIGRATE, "1")]);
+    assert_eq!(c.key_hash, KeyHash::None);
+    let c = load(&[(KEY_HASH, "none"), (KEY_HASH_MIGRATE, "1")]);
+    assert_eq!(
+        (c.key_hash, c.key_hash_migrate),
+        (KeyHash::None, false),
+        "nothing to move"
+    );
+    for c in [
+        load(&[
+            (COMPAT, "memcache"),
+            (KEY_HASH, "sha256"),
+            (KEY_HASH_MIGRATE, "1"),
+        ]),
+        load(&[
+            (COMPAT, "memcached"),
+            (KEY_HASH, "sha256"),
+            (KEY_HASH_MIGRATE, "1"),
+        ]),
+    ] {
+        assert_eq!((c.key_hash, c.key_hash_migrate), (KeyHash::None, false));
+    }
 }
 
 /// `validate` (used by `ini_set()`) and `load` (used at session open)
@@ -141,15 +191,7 @@ fn validate_agrees_with_load_for_every_directive() {
 
 #[test]
 fn compat_presets_fill_in_directives_left_at_their_defaults() {
-    let load = |pairs: &'static [(&'static CStr, &'static str)]| {
-        Config::load(move |n| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == n)
-                .map(|(_, v)| (*v).to_owned())
-        })
-        .unwrap()
-    };
+    let load = load_with;
     let c = load(&[(COMPAT, "memcached")]);
     assert_eq!(
         (c.prefix.as_str(), c.pool.strategy),

@@ -4,28 +4,56 @@
 //! after memcached, as [`crate::durable::plan`] decides. Failures follow
 //! `rsmemcache.durable_failure` inside [`crate::durable::Tier::call`]; the
 //! log lines it returns go to this request's notices (PHP's error log).
+//!
+//! The row's id is the session's data key, hashed with
+//! `rsmemcache.key_hash = sha256`. With `key_hash_migrate`, a row missing
+//! under the hashed id is read under the raw id and moved (written under
+//! the hashed id, the raw row deleted, in one call); a save or a destroy
+//! deletes the raw row too, so a row left under the raw id never brings
+//! back an older or destroyed session.
 
 use super::handler::{Handler, Opened, id_prefix};
 use crate::{
     durable::{Row, plan},
     error::{Error, Result},
-    keys::now_unix,
+    keys::{SessionKeys, now_unix},
     lock::{self, Backoff, LockFailure, RealClock, Waited},
+    stats::{self, Total},
 };
 
-/// Reads the row of `key` through `tier`, remembering its expiry.
+/// Reads the row of `keys` through `tier`, remembering its expiry. With
+/// [`SessionKeys::raw`] (`key_hash_migrate`), a row missing under the
+/// data key that is alive under the raw key is moved: saved under the data
+/// key and deleted under the raw one, in the same call (counted as
+/// [`Total::KeyHashMoved`]).
 fn load(
     tier: &crate::durable::Tier,
-    key: &[u8],
+    keys: &SessionKeys,
     log: &mut Vec<String>,
 ) -> Result<Option<Option<Row>>> {
-    tier.call(false, log, |s, known| {
-        let row = s.load(key)?;
+    let key = &keys.data;
+    let raw = keys.raw.as_ref().map(|r| &r.data);
+    let mut moved = false;
+    let r = tier.call(false, log, |s, known| {
+        let mut row = s.load(key)?;
+        if let (None, Some(raw)) = (&row, raw) {
+            let now = now_unix();
+            if let Some(r) = s.load(raw)?.filter(|r| plan::alive(r.expires_at, now)) {
+                s.save(key, &r, now)?;
+                s.delete(raw)?;
+                moved = true;
+                row = Some(r);
+            }
+        }
         if let Some(r) = &row {
-            known.insert(key.to_vec(), r.expires_at);
+            known.insert(key.clone(), r.expires_at);
         }
         Ok(row)
-    })
+    });
+    if moved {
+        stats::bump(Total::KeyHashMoved);
+    }
+    r
 }
 
 impl Handler {
@@ -44,7 +72,7 @@ impl Handler {
             return Ok(Vec::new());
         };
         let mut log = Vec::new();
-        let row = load(tier, &o.keys.data, &mut log);
+        let row = load(tier, &o.keys, &mut log);
         self.notices.borrow_mut().append(&mut log);
         let now = now_unix();
         let Some(row) = row?.flatten().filter(|r| plan::alive(r.expires_at, now)) else {
@@ -95,10 +123,25 @@ impl Handler {
         version: u32,
         what: &str,
     ) -> Option<crate::replica::Decoded> {
-        match self
-            .codec
-            .open_row(&o.keys.data, data, version, now_unix(), !o.refused_copy)
-        {
+        let now = now_unix();
+        let accept_plain = !o.refused_copy;
+        let mut opened =
+            self.codec
+                .open_row(&o.keys.data, data.clone(), version, now, accept_plain);
+        if let (Err(crate::replica::Unusable::Refused(_)), Some(raw)) = (&opened, &o.keys.raw) {
+            // key_hash_migrate: a row moved from its raw id ([`load`]) is
+            // still sealed under the raw key (the same session's key, so
+            // nothing crosses sessions); resealed under the hashed key by
+            // this request's write.
+            if let Ok(d) = self
+                .codec
+                .open_row(&raw.data, data, version, now, accept_plain)
+            {
+                (o.rewrite, o.plain_row) = (true, true);
+                opened = Ok(d);
+            }
+        }
+        match opened {
             Ok(d) => {
                 if self.codec.ring.is_some() && d.expires_at.is_none() {
                     // Written sealed (format 2) by this request, at the
@@ -197,6 +240,10 @@ impl Handler {
         let mut log = Vec::new();
         let r = tier.call(true, &mut log, |s, known| {
             s.save(key, &row, now)?;
+            // The raw row, if any, is older: it must never stand in.
+            if let Some(raw) = &o.keys.raw {
+                s.delete(&raw.data)?;
+            }
             known.insert(key.clone(), row.expires_at);
             Ok(())
         });
@@ -216,15 +263,22 @@ impl Handler {
         let Some(tier) = self.durable.as_ref() else {
             return Ok(());
         };
-        let key = self.keys_for(sid)?.data;
+        let keys = self.keys_for(sid)?;
+        let key = &keys.data;
         let mut log = Vec::new();
         let r = tier.call(true, &mut log, |s, known| {
-            s.delete_upto(&key, version)?;
-            known.remove(&key);
+            s.delete_upto(key, version)?;
+            if let Some(raw) = &keys.raw {
+                s.delete_upto(&raw.data, version)?;
+            }
+            known.remove(key);
             Ok(())
         });
         if !matches!(r, Ok(Some(()))) {
-            tier.defer_delete(key, version);
+            tier.defer_delete(key.clone(), version);
+            if let Some(raw) = &keys.raw {
+                tier.defer_delete(raw.data.clone(), version);
+            }
             log.push(format!(
                 "session {}: its durable-tier row was not deleted; retried when the database answers, and not restored meanwhile (tombstone)",
                 id_prefix(sid)
@@ -286,7 +340,7 @@ impl Handler {
             return Ok(false);
         };
         let mut log = Vec::new();
-        let row = load(tier, &keys.data, &mut log);
+        let row = load(tier, &keys, &mut log);
         self.notices.borrow_mut().append(&mut log);
         let now = now_unix();
         Ok(row?
@@ -341,7 +395,7 @@ impl Handler {
                 }
             }
         }
-        let row = load(tier, &key, &mut log);
+        let row = load(tier, &o.keys, &mut log);
         self.notices.borrow_mut().append(&mut log);
         let Ok(Some(row)) = row else {
             // Nowhere to read from: never an empty session in its place.

@@ -26,6 +26,9 @@
 //! same round trip, the servers where the list before the resize placed
 //! the session, and moves a copy found only there to its new home;
 //! `exists` and `destroy` reach those servers too (`session/resize.rs`).
+//! Hashed keys (`rsmemcache.key_hash_migrate`) move the same way: the raw
+//! key's copies are read at the raw key's placement and moved under the
+//! hashed key.
 //!
 //! Locking (`rsmemcache.locking = 1`, see [`crate::lock`]): `read` takes the
 //! lock and reads every copy in one round trip (`ms <lock> … ME c` and
@@ -50,7 +53,7 @@ use super::{
 use crate::{
     config::{Config, Placement},
     error::{Error, Result, SidForLog},
-    keys::{Compat, SessionKeys},
+    keys::{Compat, KeyHash, SessionKeys},
     lock::LockSettings,
     protocol::Reply,
     registry,
@@ -114,8 +117,9 @@ pub(super) struct Opened {
     /// The sealed bytes this request stored at a version, for the durable
     /// row of that version (the row holds what memcached holds).
     pub(super) sealed: Option<(u32, Vec<u8>)>,
-    /// The durable-tier row read was plaintext while encryption is on: the
-    /// next write stores it sealed whatever `durable_write_every` says.
+    /// The durable-tier row read was plaintext while encryption is on, or
+    /// sealed under the raw key (`key_hash_migrate`): the next write stores
+    /// it sealed under the data key whatever `durable_write_every` says.
     pub(super) plain_row: bool,
 }
 
@@ -126,6 +130,10 @@ pub struct Handler {
     pub(super) pool: Arc<dyn Transport>,
     prefix: Vec<u8>,
     pub(super) compat: Compat,
+    /// `rsmemcache.key_hash` in effect (never hashed under a compat mode).
+    key_hash: KeyHash,
+    /// `rsmemcache.key_hash_migrate` in effect.
+    key_hash_migrate: bool,
     pub(super) placement: Placement,
     pub(super) lock: LockSettings,
     /// Most bytes a compressed copy may inflate to.
@@ -154,8 +162,11 @@ pub struct Handler {
 /// what `rsmemcache_locate()` returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
-    /// The data key.
+    /// The data key (also the session's id in the durable table).
     pub key: Vec<u8>,
+    /// With `rsmemcache.key_hash_migrate`: the raw data key still looked
+    /// up for a copy written before hashing was on.
+    pub raw_key: Option<Vec<u8>>,
     /// Server indexes of the probe order, home first.
     pub servers: Vec<usize>,
     /// The lock key.
@@ -242,6 +253,8 @@ impl Handler {
             pool,
             prefix: config.prefix.as_bytes().to_vec(),
             compat: config.compat,
+            key_hash: config.key_hash,
+            key_hash_migrate: config.key_hash_migrate,
             placement: config.placement,
             lock: config.lock,
             max_inflated: crate::replica::MAX_INFLATED,
@@ -306,6 +319,7 @@ impl Handler {
         let servers = self.order(&keys.data_hash);
         let lock_server = self.lock_order(&keys, &servers)[0];
         Ok(Located {
+            raw_key: keys.raw.map(|r| r.data),
             key: keys.data,
             servers,
             lock_key: keys.lock,
@@ -373,10 +387,11 @@ impl Handler {
     }
 
     /// Opens a copy of session `o` read from `server` with client flags
-    /// `flags` ([`crate::replica::Codec::open`]): `Ok(None)` for a copy
-    /// encryption refuses — never returned to PHP, treated as absent, and
-    /// logged (`where_` says which placement it was read at, `""` for the
-    /// session's home).
+    /// `flags` ([`crate::replica::Codec::open`]), under its data key or,
+    /// with `raw`, its raw key ([`SessionKeys::old_key`]: the key is the
+    /// AAD): `Ok(None)` for a copy encryption refuses — never returned to
+    /// PHP, treated as absent, and logged (`where_` says which placement it
+    /// was read at, `""` for the session's home).
     ///
     /// # Errors
     /// [`Error::Undecodable`] naming the session and the server.
@@ -386,10 +401,10 @@ impl Handler {
         server: usize,
         data: Vec<u8>,
         flags: Option<u32>,
-        where_: &str,
+        (raw, where_): (bool, &str),
     ) -> Result<Option<crate::replica::Decoded>> {
         match self.codec.open(
-            &o.keys.data,
+            o.keys.old_key(raw),
             data,
             flags.unwrap_or(0),
             self.max_inflated,
@@ -467,10 +482,14 @@ impl Handler {
     pub(super) fn keys_for(&self, sid: &[u8]) -> Result<SessionKeys> {
         SessionKeys::new(
             self.compat,
+            self.key_hash,
             &self.prefix,
             sid,
-            self.pool.distribution().is_ketama(),
-            self.lock.enabled,
+            (
+                self.pool.distribution().is_ketama(),
+                self.lock.enabled,
+                self.key_hash_migrate,
+            ),
         )
     }
 

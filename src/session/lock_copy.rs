@@ -185,7 +185,7 @@ impl Handler {
             let _ = self.release_lock_unawaited(&o.keys.lock, l);
         }
         self.lock_wait_gave_up(o, self.lock.wait)?;
-        let previous = self.previous_servers(&o.keys.data_hash, copies, &[]);
+        let previous = self.previous_servers(&o.keys, copies, &[]);
         let (answers, old, tombs) = self.read_copies(o, copies, &previous, n > 1)?;
         o.tomb = self.newest_tomb(tombs);
         let data = self.settle_copies(o, copies, answers, &previous, old)?;

@@ -7,6 +7,7 @@ use super::{
     lock_copy::CopyStep,
     lock_try::Step,
     plan::{Batch, LockValue, Tag, read_cmd},
+    resize::Old,
 };
 use crate::{
     error::{Error, Result},
@@ -143,10 +144,12 @@ impl Handler {
             if read_now {
                 self.push_tomb_reads(&mut batch, o, &copies);
             }
-            // After a resize: the old home is read in the same round trip.
-            let previous = self.previous_servers(&o.keys.data_hash, &copies, failed);
-            for (j, &s) in previous.iter().enumerate().filter(|_| read_now) {
-                batch.push(s, read_cmd(&o.keys.data, true), Tag::Previous(j));
+            // After a resize or with key_hash_migrate: the old places are
+            // read in the same round trip.
+            let previous = self.previous_servers(&o.keys, &copies, failed);
+            for (j, p) in previous.iter().enumerate().filter(|_| read_now) {
+                let key = o.keys.old_key(p.raw);
+                batch.push(p.server, read_cmd(key, true), Tag::Previous(j));
             }
             let mut answers: Vec<Option<Reply>> = vec![None; copies.len()];
             let mut old: Vec<Option<Reply>> = vec![None; previous.len()];
@@ -309,20 +312,24 @@ impl Handler {
     }
 
     /// Reads every copy (and its server's tombstone), and the copies at
-    /// the `previous` placement (after a resize), in one parallel round
-    /// trip.
+    /// the `previous` places (after a resize, or under the raw key), in one
+    /// parallel round trip.
     pub(super) fn read_copies(
         &self,
         o: &Opened,
         copies: &[usize],
-        previous: &[usize],
+        previous: &[Old],
         ttl: bool,
     ) -> Result<(Answers, Answers, Answers)> {
-        let key = &o.keys.data;
-        let mut batch = Batch::per_copy(copies, read_cmd(key, ttl));
+        let keys = &o.keys;
+        let mut batch = Batch::per_copy(copies, read_cmd(&keys.data, ttl));
         self.push_tomb_reads(&mut batch, o, copies);
-        for (j, &s) in previous.iter().enumerate() {
-            batch.push(s, read_cmd(key, true), Tag::Previous(j));
+        for (j, p) in previous.iter().enumerate() {
+            batch.push(
+                p.server,
+                read_cmd(keys.old_key(p.raw), true),
+                Tag::Previous(j),
+            );
         }
         let mut answers = vec![None; copies.len()];
         let mut old = vec![None; previous.len()];
@@ -382,14 +389,15 @@ impl Handler {
     /// Picks the newest copy among `answers` (one per server of `copies`;
     /// `None` for a server that failed), records what was read in `o`, and
     /// repairs stale or missing copies. When no copy exists, the newest of
-    /// `old` (the replies of the `previous` placement's servers after a
-    /// resize) is moved in ([`Handler::move_from_previous`]).
+    /// `old` (the replies of the `previous` places: the previous placement
+    /// after a resize, the raw key's with `key_hash_migrate`) is moved in
+    /// ([`Handler::move_from_previous`]).
     pub(super) fn settle_copies(
         &self,
         o: &mut Opened,
         copies: &[usize],
         answers: Vec<Option<Reply>>,
-        previous: &[usize],
+        previous: &[Old],
         old: Vec<Option<Reply>>,
     ) -> Result<Vec<u8>> {
         let mut found = Vec::new();
@@ -407,7 +415,7 @@ impl Handler {
                     // that missed the destroy, or one written back) counts
                     // as one that does not open.
                     let opened = self
-                        .open_copy(o, server, data, meta.client_flags, "")?
+                        .open_copy(o, server, data, meta.client_flags, (false, ""))?
                         .filter(|d| !self.buried(o, server, d.version));
                     let Some(d) = opened else {
                         // Never returned to PHP: absent, logged, and

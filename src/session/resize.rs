@@ -27,6 +27,15 @@
 //!   sessions only it holds are lost, as without the previous list; no
 //!   warning in the page. Moves are counted
 //!   ([`crate::stats::Total::SessionsMoved`]), not logged one by one.
+//! * Hashed keys (`rsmemcache.key_hash_migrate`) are the same move in the
+//!   key space: the raw key's first `session_redundancy` usable servers of
+//!   its own probe order are old places too ([`Old::raw`]), read in the same
+//!   round trip under the raw key; a copy found only there is opened under
+//!   the raw key (its AAD when sealed), stored under the hashed key (sealed
+//!   under the hashed key's AAD) and its raw copies deleted, CAS-guarded.
+//!   Counted as [`crate::stats::Total::KeyHashMoved`]. The raw key at the
+//!   previous list's placement is not looked up: resize and switch to
+//!   hashed keys one after the other.
 
 use super::{
     handler::{Handler, Opened},
@@ -35,48 +44,71 @@ use super::{
 };
 use crate::{
     error::Result,
+    keys::SessionKeys,
     protocol::{Command, Reply},
     replica::Found,
     stats::{self, Total},
 };
 
+/// A place beside the session's copies where a copy written before a
+/// change may still be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Old {
+    /// The server.
+    pub(super) server: usize,
+    /// Under the raw key ([`SessionKeys::raw`], `key_hash_migrate`); else
+    /// under the data key at the previous list's placement.
+    pub(super) raw: bool,
+}
+
 impl Handler {
-    /// The servers of the session's previous placement to read beside its
-    /// `copies` (see [`previous_reads`]), leaving out those that failed in
-    /// this request or may not be used now.
+    /// The old places of the session to read beside its `copies`: the
+    /// servers of its previous placement (see [`previous_reads`]) and, with
+    /// `key_hash_migrate`, the raw key's first `session_redundancy` servers,
+    /// leaving out those that failed in this request or may not be used now.
     pub(super) fn previous_servers(
         &self,
-        hash_key: &[u8],
+        keys: &SessionKeys,
         copies: &[usize],
         failed: &[usize],
-    ) -> Vec<usize> {
+    ) -> Vec<Old> {
+        let n = self.placement.redundancy;
         let order = self
             .pool
-            .previous_order(hash_key, self.placement.max_attempts);
-        previous_reads(&order, self.placement.redundancy, copies)
+            .previous_order(&keys.data_hash, self.placement.max_attempts);
+        let mut out: Vec<Old> = previous_reads(&order, n, copies)
             .into_iter()
             .filter(|s| !failed.contains(s) && self.usable(*s))
-            .collect()
+            .map(|server| Old { server, raw: false })
+            .collect();
+        if let Some(raw) = &keys.raw {
+            let order = self.order(&raw.data_hash);
+            out.extend(
+                self.pick_except(&order, n, failed)
+                    .into_iter()
+                    .map(|server| Old { server, raw: true }),
+            );
+        }
+        out
     }
 
-    /// Adds `cmd` for each of [`Handler::previous_servers`] to `batch`,
-    /// tagged [`Tag::Previous`] (`exists` probes there, `destroy` deletes
-    /// there too: a session not moved yet exists, and goes).
+    /// Adds `cmd(key)` for each of [`Handler::previous_servers`] to `batch`
+    /// (`key`: the data key, or the raw key at a raw place), tagged
+    /// [`Tag::Previous`] (`exists` probes there, `destroy` deletes there
+    /// too: a session not moved yet exists, and goes).
     pub(super) fn push_previous<'a>(
         &self,
         batch: &mut Batch<'a>,
-        hash_key: &[u8],
+        keys: &'a SessionKeys,
         copies: &[usize],
         failed: &[usize],
-        cmd: Command<'a>,
-    ) {
-        for (j, s) in self
-            .previous_servers(hash_key, copies, failed)
-            .into_iter()
-            .enumerate()
-        {
-            batch.push(s, cmd, Tag::Previous(j));
+        cmd: impl Fn(&'a [u8]) -> Command<'a>,
+    ) -> Vec<Old> {
+        let old = self.previous_servers(keys, copies, failed);
+        for (j, p) in old.iter().enumerate() {
+            batch.push(p.server, cmd(keys.old_key(p.raw)), Tag::Previous(j));
         }
+        old
     }
 
     /// After every copy at the new home (`new`, as found) missed: takes the
@@ -90,22 +122,22 @@ impl Handler {
         &self,
         o: &mut Opened,
         new: &[Found],
-        previous: &[usize],
+        previous: &[Old],
         old: Vec<Option<Reply>>,
     ) -> Result<Option<Vec<u8>>> {
         let mut found = Vec::with_capacity(old.len());
         let mut values = Vec::with_capacity(old.len());
         let mut cas = Vec::with_capacity(old.len());
-        for (&server, answer) in previous.iter().zip(old) {
+        for (p, answer) in previous.iter().zip(old) {
             match answer {
                 Some(Reply::Value(data, meta)) => {
-                    let Some(d) = self.open_copy(
-                        o,
-                        server,
-                        data,
-                        meta.client_flags,
-                        " (previous_save_path)",
-                    )?
+                    let where_ = if p.raw {
+                        " under its raw key (key_hash_migrate)"
+                    } else {
+                        " (previous_save_path)"
+                    };
+                    let Some(d) =
+                        self.open_copy(o, p.server, data, meta.client_flags, (p.raw, where_))?
                     else {
                         found.push(Found::Missing);
                         values.push(None);
@@ -136,18 +168,19 @@ impl Handler {
         o.expires_at = expires_at;
         let targets: Vec<usize> = (0..o.copies.len()).collect();
         if self.store_newest(o, &targets, &data, ttl) > 0 {
-            stats::bump(Total::SessionsMoved);
+            stats::bump(if previous[best].raw {
+                Total::KeyHashMoved
+            } else {
+                Total::SessionsMoved
+            });
             // Stored at the new home: the old copies (the one moved and any
             // older) go, if unchanged since read. Best effort: one left
             // behind expires by its TTL.
             let mut batch = Batch::default();
             for (j, c) in cas.into_iter().enumerate() {
                 if let Some(c) = c {
-                    batch.push(
-                        previous[j],
-                        delete_cas_cmd(&o.keys.data, c),
-                        Tag::Previous(j),
-                    );
+                    let key = o.keys.old_key(previous[j].raw);
+                    batch.push(previous[j].server, delete_cas_cmd(key, c), Tag::Previous(j));
                 }
             }
             let _ = self.run(batch);

@@ -370,7 +370,10 @@ impl Handler {
                     batch.push(s, store_cmd(key, &tomb, tomb_ttl, 0, None), Tag::Tomb(i));
                 }
             }
-            h.push_previous(&mut batch, &o.keys.data_hash, &servers, &[], delete);
+            h.push_previous(&mut batch, &o.keys, &servers, &[], |key| Command::Delete {
+                key,
+                cas: None,
+            });
             let lock = o.lock.take();
             if let Some(l) = &lock {
                 batch.push(l.server, delete_cas_cmd(&o.keys.lock, l.cas), Tag::Release);
@@ -447,66 +450,51 @@ impl Handler {
             // planted by someone who can write to memcached must not make
             // its id known to use_strict_mode (session fixation).
             let sealed = self.codec.ring.is_some();
-            let probe = if sealed {
-                read_cmd(&keys.data, false)
-            } else {
-                Command::probe(&keys.data)
+            let probe = |key| {
+                if sealed {
+                    read_cmd(key, false)
+                } else {
+                    Command::probe(key)
+                }
             };
-            let mut batch = Batch::per_copy(&servers, probe);
-            self.push_previous(&mut batch, &keys.data_hash, &servers, &failed, probe);
+            let mut batch = Batch::per_copy(&servers, probe(&keys.data));
+            let old = self.push_previous(&mut batch, &keys, &servers, &failed, probe);
             let mut answered = false;
             for (server, tags, res) in self.run(batch) {
-                if let Some(Tag::Previous(_)) = tags.first() {
-                    // An old home that fails is read as missing.
-                    match res.map(|mut r| r.pop()) {
-                        Ok(Some(Reply::Done(_))) => return Ok(true),
-                        Ok(Some(Reply::Value(v, meta))) if sealed => {
-                            let flags = meta.client_flags.unwrap_or(0);
-                            let opened = self.codec.open(
-                                &keys.data,
-                                v,
-                                flags,
-                                self.max_inflated,
-                                crate::keys::now_unix(),
-                            );
-                            if !matches!(opened, Err(replica::Unusable::Refused(_))) {
-                                return Ok(true);
-                            }
-                        }
-                        _ => {}
-                    }
-                    continue;
-                }
-                match res.map(|mut r| r.pop()) {
-                    Ok(Some(Reply::Done(_))) => return Ok(true),
-                    Ok(Some(Reply::Value(v, meta))) if sealed => {
-                        let flags = meta.client_flags.unwrap_or(0);
-                        match self.codec.open(
-                            &keys.data,
-                            v,
-                            flags,
-                            self.max_inflated,
-                            crate::keys::now_unix(),
-                        ) {
-                            Err(replica::Unusable::Refused(_)) => answered = true,
-                            // Undecodable: read reports it.
-                            _ => return Ok(true),
-                        }
-                    }
-                    Ok(Some(Reply::Miss)) => answered = true,
-                    Ok(other) => {
-                        return Err(unexpected(
-                            &*self.pool,
-                            server,
-                            "mg",
-                            &other.unwrap_or(Reply::Noop),
-                        ));
-                    }
+                let is_copy = |t: &Tag| matches!(t, Tag::Copy(_));
+                let replies = match res {
+                    Ok(r) => r,
+                    // An old place that fails is read as missing.
+                    Err(e) if e.is_server_fault() && !tags.iter().any(is_copy) => continue,
                     Err(e) if e.is_server_fault() => {
                         failed.push(server);
                         last = Some(e);
+                        continue;
                     }
                     Err(e) => return Err(e),
+                };
+                // A server can be asked for the data key and, as an old
+                // place, for the raw key.
+                for (tag, reply) in tags.iter().zip(replies) {
+                    let key = match tag {
+                        Tag::Previous(j) => keys.old_key(old[*j].raw),
+                        _ => &keys.data,
+                    };
+                    match (is_copy(tag), reply) {
+                        (_, Reply::Done(_)) => return Ok(true),
+                        (copy, Reply::Value(v, meta)) if sealed => {
+                            let flags = meta.client_flags.unwrap_or(0);
+                            let now = crate::keys::now_unix();
+                            match self.codec.open(key, v, flags, self.max_inflated, now) {
+                                Err(replica::Unusable::Refused(_)) => answered |= copy,
+                                // Undecodable: read reports it.
+                                _ => return Ok(true),
+                            }
+                        }
+                        (true, Reply::Miss) => answered = true,
+                        (true, other) => return Err(unexpected(&*self.pool, server, "mg", &other)),
+                        (false, _) => {}
+                    }
                 }
             }
             if answered {

@@ -183,7 +183,9 @@ sessions_on() {
     [$port, $sids] = [$argv[1], file($argv[2], FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES)];
     $s = stream_socket_client("tcp://127.0.0.1:$port", $e, $m, 2) or exit(1);
     foreach ($sids as $sid) {
-        fwrite($s, "mg rsmemcache.sess.$sid\r\n");
+        // rsmemcache.key_hash = sha256 (the default): the key holds base64url(SHA-256(id)).
+        $kid = rtrim(strtr(base64_encode(hash("sha256", $sid, true)), "+/", "-_"), "=");
+        fwrite($s, "mg rsmemcache.sess.$kid\r\n");
         $line = fgets($s);
         if (strncmp($line, "HD", 2) === 0) { echo $sid, "\n"; }
         elseif (strncmp($line, "EN", 2) !== 0) { fwrite(STDERR, "unexpected reply: $line"); exit(1); }
