@@ -88,5 +88,5 @@ ini_set(rsmemcache.key_hash_migrate, "soon"): E_WARNING: ini_set(): rsmemcache: 
 bool(false)
 still: sha256
 -- a refused id
-E_WARNING: rsmemcache_locate(): rsmemcache: session id 'bad id' refused: byte 0x20 is outside the session id alphabet [A-Za-z0-9,-]
+E_WARNING: rsmemcache_locate(): rsmemcache: session id 'bad id' refused: byte 0x20 at offset 3 is outside the session id alphabet [A-Za-z0-9,-]
 bool(false)

@@ -317,6 +317,16 @@ impl Handler {
         (0..self.pool.server_count()).all(|s| failed.contains(&s) || !self.usable(s))
     }
 
+    /// The version of session `keys`'s durable-tier row, if the tier is on
+    /// and the row could be read (a failure is logged by the tier).
+    pub(super) fn durable_version(&self, keys: &SessionKeys) -> Option<u32> {
+        let tier = self.durable.as_ref()?;
+        let mut log = Vec::new();
+        let row = load(tier, keys, &mut log);
+        self.notices.borrow_mut().append(&mut log);
+        row.ok().flatten().flatten().map(|r| r.version)
+    }
+
     /// `use_strict_mode`'s check (`validate_sid`): whether session `sid`
     /// exists in memcached ([`Handler::exists`]) or, when memcached has no
     /// copy or cannot be reached, as a live row of the durable tier. With

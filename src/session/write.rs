@@ -326,15 +326,81 @@ impl Handler {
         {
             return self.durable_only_destroy();
         }
-        let version = self.destroy_copies(sid)?;
+        // A session this request did not read (a destroy of another id,
+        // e.g. an administrator's forced logout): its version is looked up
+        // first, so the tombstone and the row delete cover what is stored.
+        let unread = self.opened.as_ref().is_none_or(|o| o.sid != sid);
+        let floor = if unread && self.tombstones() {
+            self.stored_version(sid)?
+        } else {
+            0
+        };
+        let version = self.destroy_copies(sid, floor)?;
         self.durable_destroy(sid, version)
+    }
+
+    /// The newest version of session `sid` stored anywhere: its copies (on
+    /// the servers a destroy reaches), its tombstone and its durable-tier
+    /// row; 0 when none is found. One round trip to memcached (flags only,
+    /// no value) and one read of the row; a server or database that fails
+    /// is left out (the destroy reports it).
+    ///
+    /// # Errors
+    /// A refused id.
+    fn stored_version(&self, sid: &[u8]) -> Result<u32> {
+        let keys = self.keys_for(sid)?;
+        let order = self.order(&keys.data_hash);
+        let servers = self.pick(&order, order.len());
+        let flags_only = Command::Get {
+            key: &keys.data,
+            value: false,
+            ttl: false,
+            cas: false,
+            flags: true,
+            touch: None,
+        };
+        let mut batch = Batch::per_copy(&servers, flags_only);
+        if let Some(tomb) = &keys.tomb {
+            for (i, &s) in servers.iter().enumerate() {
+                batch.push(s, read_cmd(tomb, false), Tag::Tomb(i));
+            }
+        }
+        let mut newest = 0;
+        let mut take = |v: u32| {
+            if replica::is_newer(v, newest) {
+                newest = v;
+            }
+        };
+        for (_, tags, res) in self.run(batch) {
+            for (tag, reply) in tags.into_iter().zip(res.unwrap_or_default()) {
+                match (tag, reply) {
+                    (Tag::Copy(_), Reply::Done(meta) | Reply::Value(_, meta)) => {
+                        take(meta.client_flags.unwrap_or(0) >> replica::VERSION_SHIFT);
+                    }
+                    (Tag::Tomb(_), Reply::Value(v, _)) => {
+                        if let Some(t) = crate::tomb::Tomb::parse(&v) {
+                            take(t.version);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(v) = self.durable_version(&keys) {
+            take(v);
+        }
+        Ok(newest)
     }
 
     /// Deletes the copies (and, while tombstones are on, leaves the
     /// session's tombstone on the same servers in the same round trip);
-    /// returns the version destroyed.
-    fn destroy_copies(&mut self, sid: &[u8]) -> Result<u32> {
+    /// returns the version destroyed: the version read, or `floor` when
+    /// that is newer ([`Handler::stored_version`] of an unread session).
+    fn destroy_copies(&mut self, sid: &[u8], floor: u32) -> Result<u32> {
         self.with_opened(sid, |h, o| {
+            if replica::is_newer(floor, o.version) {
+                o.version = floor;
+            }
             if o.readonly.is_some() {
                 // Another request holds this session's lock; deleting under
                 // it would make that request's write fail.
