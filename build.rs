@@ -1,10 +1,10 @@
 //! Build script: generates bindings for PHP's `ext/session/php_session.h`.
 //!
-//! ext-php-rs has no bindings for the session extension, so `src/session/ffi.rs`
+//! ext-php-rs has no bindings for the session extension, so `src/php/sys.rs`
 //! declares `ps_module` by hand. The bindings generated here are used only to
 //! prove, at compile time, that the hand-written struct has the same size and
 //! field offsets as the C header of the PHP we build against (see the `const`
-//! assertions in `src/session/ffi.rs`): if PHP ever changes the struct, the
+//! assertions in `src/php/sys.rs`): if PHP ever changes the struct, the
 //! build fails instead of the extension crashing.
 //!
 //! It also sets `cfg(php86)` when the PHP API version (`php-config

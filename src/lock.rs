@@ -68,7 +68,7 @@ thread_local! {
 }
 
 /// A fresh lock token: 32 lowercase hex digits from 16 bytes of OS
-/// randomness (`getrandom`, drawn [`TOKEN_POOL`] bytes at a time per
+/// randomness (`getrandom`, drawn `TOKEN_POOL` bytes at a time per
 /// thread), unguessable by other requests. Ownership of a lock is proven by
 /// its CAS id; the token is what a lock item holds, so a lock can be told
 /// from pecl-memcache's `0` and a lock add that timed out can be recognised.

@@ -4,9 +4,9 @@
 //!
 //! Source: memcached's `doc/protocol.txt`, "Meta Commands". Replies used:
 //! `HD` (success, no value), `VA <len> <flags>` + data (value), `EN` (miss),
-//! `NS` (not stored), `EX` (exists / CAS mismatch), `NF` (not found), `MN`
-//! (end of a pipeline). `ERROR`, `CLIENT_ERROR …` and `SERVER_ERROR …` are
-//! reported as [`WireError::Server`]; the caller drops the connection after
+//! `NS` (not stored), `EX` (exists / CAS mismatch), `NF` (not found).
+//! `ERROR`, `CLIENT_ERROR …` and `SERVER_ERROR …` are reported as
+//! [`Reply::Failed`]; the caller drops the connection after
 //! any error, since the stream position is no longer certain.
 //!
 //! Commands are encoded into a caller-owned buffer, so several can be queued
@@ -26,7 +26,7 @@ const MAX_LINE: usize = 8 * 1024;
 pub const MAX_VALUE_LEN: usize = 1024 * 1024 * 1024;
 
 /// Expiry sent with a store or touch, already converted to memcached's rules
-/// (see [`crate::session::keys::ttl_for`]): seconds ≤ 30 days are relative,
+/// (see [`crate::keys::ttl_for`]): seconds ≤ 30 days are relative,
 /// larger values are absolute unix times, 0 is "never", -1 "already expired".
 pub type Exptime = i64;
 

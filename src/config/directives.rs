@@ -12,7 +12,7 @@ pub enum Access {
     /// A system setting (`PHP_INI_SYSTEM | PHP_INI_PERDIR`): php.ini,
     /// `-d`, the server's or pool's configuration (`php_admin_value`,
     /// `PHP_VALUE`), `.user.ini`/`.htaccess`; `ini_set()` is refused with a
-    /// warning ([`crate::php::on_modify`]).
+    /// warning (`on_modify` in `src/php/ini.rs`).
     System,
     /// A system setting that names a file: also checked against
     /// `open_basedir` at every use, and the file's owner and mode

@@ -95,7 +95,7 @@ impl Connection {
     /// of the pipeline in command order (those that came in time first).
     ///
     /// # Errors
-    /// [`Error::Timeout`] when `until` passed or `stop` was set first;
+    /// [`crate::error::Error::Timeout`] when `until` passed or `stop` was set first;
     /// I/O and protocol errors as [`drive`] reports them.
     pub fn await_late(
         &mut self,

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 impl Pool {
     /// Sends `cmds` to server `idx` without awaiting their replies (see
-    /// [`Connection::send_unawaited`]): the connection goes back to the
+    /// [`crate::connection::Connection::send_unawaited`]): the connection goes back to the
     /// idle list owing them, and its next use reads and matches them ahead
     /// of its own. For a command whose outcome the request does not need —
     /// the lock release after every copy's write was confirmed — this saves
@@ -21,7 +21,7 @@ impl Pool {
     /// once, it is finished and awaited like [`Pool::execute`].
     ///
     /// # Errors
-    /// [`Error::ServerDown`] while the server is marked failed; connect and
+    /// [`crate::error::Error::ServerDown`] while the server is marked failed; connect and
     /// I/O errors of the send (which mark it failed).
     pub fn send_unawaited(&self, idx: usize, cmds: &[Command<'_>]) -> Result<()> {
         let server = &self.servers[idx];

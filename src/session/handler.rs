@@ -3,7 +3,7 @@
 //! what [`super::settle`] makes of the replies. This file holds the state
 //! and what every operation shares; the read path (lock + read) is in
 //! [`super::read`], the write paths (write, touch, destroy, exists) in
-//! [`super::write`]. No FFI types here; [`super::ffi`] converts PHP's
+//! [`super::write`]. No FFI types here; [`crate::php::session_module`] converts PHP's
 //! pointers to these calls, errors to warnings and events to log lines.
 //!
 //! Contract honoured (anchors.md §0): a missing session reads as an empty

@@ -14,7 +14,7 @@ pub enum Tag {
     /// `ms <lock> ME`: take the lock.
     LockAdd,
     /// `ms <lock> ME` on the next server: the lock's copy
-    /// ([`super::lock_copy`]).
+    /// (`session::lock_copy`).
     LockCopyAdd,
     /// `mg <lock> v c [t]`: what holds the lock.
     LockPeek,

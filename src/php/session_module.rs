@@ -9,106 +9,22 @@
 //! open until close; it is non-NULL in between, which PHP requires before
 //! it calls write and close.
 
-#![allow(unsafe_code)]
 
-use super::handler::Handler;
-use crate::{error::Error, ffi, php};
+use super::{
+    engine, guard,
+    guard::guarded,
+    settings,
+    sys::{self, ModData, OpenArg, PsModule},
+};
+use crate::{error::Error, session::handler::Handler};
 use ext_php_rs::{
     ffi::{zend_long, zend_string},
     types::ZendStr,
 };
-use std::{
-    ffi::{c_char, c_int, c_void},
-    panic::{AssertUnwindSafe, catch_unwind},
-};
+use std::ffi::c_int;
 
 const SUCCESS: c_int = 0;
 const FAILURE: c_int = -1;
-
-type ModData = *mut *mut c_void;
-
-/// What `open` receives as `save_path` and session name (`PS_OPEN_ARGS`):
-/// a `zend_string *` from PHP 8.6 on (`cfg(php86)`, set by `build.rs`).
-#[cfg(php86)]
-type OpenArg = *mut zend_string;
-/// What `open` receives as `save_path` and session name (`PS_OPEN_ARGS`):
-/// a NUL-terminated `const char *` before PHP 8.6.
-#[cfg(not(php86))]
-type OpenArg = *const c_char;
-
-/// Mirror of PHP 8's `ps_module` (`ext/session/php_session.h`): a name and
-/// nine callbacks, 80 bytes on 64-bit. Checked against the header at compile
-/// time: its layout and every callback's argument types (see the assertions
-/// below).
-#[repr(C)]
-pub struct PsModule {
-    s_name: *const c_char,
-    s_open: Option<unsafe extern "C" fn(ModData, OpenArg, OpenArg) -> c_int>,
-    s_close: Option<unsafe extern "C" fn(ModData) -> c_int>,
-    s_read: Option<
-        unsafe extern "C" fn(ModData, *mut zend_string, *mut *mut zend_string, zend_long) -> c_int,
-    >,
-    s_write: Option<
-        unsafe extern "C" fn(ModData, *mut zend_string, *mut zend_string, zend_long) -> c_int,
-    >,
-    s_destroy: Option<unsafe extern "C" fn(ModData, *mut zend_string) -> c_int>,
-    s_gc: Option<unsafe extern "C" fn(ModData, zend_long, *mut zend_long) -> zend_long>,
-    s_create_sid: Option<unsafe extern "C" fn(ModData) -> *mut zend_string>,
-    s_validate_sid: Option<unsafe extern "C" fn(ModData, *mut zend_string) -> c_int>,
-    s_update_timestamp: Option<
-        unsafe extern "C" fn(ModData, *mut zend_string, *mut zend_string, zend_long) -> c_int,
-    >,
-}
-
-// SAFETY: the struct is immutable after construction and holds only a
-// pointer to a 'static C string and function pointers.
-unsafe impl Sync for PsModule {}
-
-// Layout check against the bindgen'd C header: the build fails if PHP's
-// struct ever differs in size, alignment or any field offset.
-const _: () = {
-    use crate::ffi::generated::ps_module_struct as C;
-    use std::mem::{align_of, offset_of, size_of};
-    assert!(size_of::<PsModule>() == size_of::<C>());
-    assert!(align_of::<PsModule>() == align_of::<C>());
-    assert!(offset_of!(PsModule, s_name) == offset_of!(C, s_name));
-    assert!(offset_of!(PsModule, s_open) == offset_of!(C, s_open));
-    assert!(offset_of!(PsModule, s_close) == offset_of!(C, s_close));
-    assert!(offset_of!(PsModule, s_read) == offset_of!(C, s_read));
-    assert!(offset_of!(PsModule, s_write) == offset_of!(C, s_write));
-    assert!(offset_of!(PsModule, s_destroy) == offset_of!(C, s_destroy));
-    assert!(offset_of!(PsModule, s_gc) == offset_of!(C, s_gc));
-    assert!(offset_of!(PsModule, s_create_sid) == offset_of!(C, s_create_sid));
-    assert!(offset_of!(PsModule, s_validate_sid) == offset_of!(C, s_validate_sid));
-    assert!(offset_of!(PsModule, s_update_timestamp) == offset_of!(C, s_update_timestamp));
-    #[cfg(target_pointer_width = "64")]
-    assert!(size_of::<PsModule>() == 80);
-};
-
-/// Signature check against the same bindgen'd header: each callback type of
-/// PHP's `ps_module`, spelled out in the header's own (bindgen) types with
-/// [`OpenArg`]'s choice of `save_path` type. A PHP whose callbacks take or
-/// return other types (as PHP 8.6's `open` did) fails to compile here
-/// instead of being called with the wrong arguments; the layout check above
-/// cannot see such a change, as every pointer has the same size.
-#[allow(dead_code, clippy::type_complexity)]
-fn signatures_match_the_header(c: &crate::ffi::generated::ps_module_struct) {
-    use crate::ffi::generated::{zend_long as L, zend_result as R, zend_string as S};
-    type M = *mut *mut c_void;
-    #[cfg(php86)]
-    type P = *mut S;
-    #[cfg(not(php86))]
-    type P = *const c_char;
-    let _: Option<unsafe extern "C" fn(M, P, P) -> R> = c.s_open;
-    let _: Option<unsafe extern "C" fn(M) -> R> = c.s_close;
-    let _: Option<unsafe extern "C" fn(M, *mut S, *mut *mut S, L) -> R> = c.s_read;
-    let _: Option<unsafe extern "C" fn(M, *mut S, *mut S, L) -> R> = c.s_write;
-    let _: Option<unsafe extern "C" fn(M, *mut S) -> R> = c.s_destroy;
-    let _: Option<unsafe extern "C" fn(M, L, *mut L) -> L> = c.s_gc;
-    let _: Option<unsafe extern "C" fn(M) -> *mut S> = c.s_create_sid;
-    let _: Option<unsafe extern "C" fn(M, *mut S) -> R> = c.s_validate_sid;
-    let _: Option<unsafe extern "C" fn(M, *mut S, *mut S, L) -> R> = c.s_update_timestamp;
-}
 
 /// The save handler PHP knows as `rsmemcache`.
 pub static MODULE: PsModule = PsModule {
@@ -131,32 +47,7 @@ pub static MODULE: PsModule = PsModule {
 pub fn register() -> bool {
     // SAFETY: MODULE is a 'static, correctly laid out ps_module (checked
     // above); PHP keeps the pointer for the life of the process.
-    unsafe { ffi::php_session_register_module(&raw const MODULE) == 0 }
-}
-
-/// Runs `f`, catching panics; an error or panic becomes a warning (raised
-/// after `f`'s values are dropped) and `fallback` is returned.
-fn guarded<T>(fallback: T, f: impl FnOnce() -> Result<T, Error>) -> T {
-    let outcome = catch_unwind(AssertUnwindSafe(f));
-    match outcome {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => {
-            let msg = e.to_string();
-            drop(e);
-            php::warning(&msg);
-            fallback
-        }
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            drop(panic);
-            php::warning(&format!("internal error (please report): {what}"));
-            fallback
-        }
-    }
+    unsafe { sys::php_session_register_module(&raw const MODULE) == 0 }
 }
 
 /// Writes what the handler's last call survived (a server marked failed and
@@ -168,7 +59,7 @@ fn guarded<T>(fallback: T, f: impl FnOnce() -> Result<T, Error>) -> T {
 fn notices(h: Option<&Handler>) {
     if let Some(h) = h {
         for n in h.take_notices() {
-            php::log_error(&n);
+            engine::log_error(&n);
         }
     }
 }
@@ -265,16 +156,16 @@ unsafe extern "C" fn ps_open(mod_data: ModData, save_path: OpenArg, _name: OpenA
             release(mod_data);
             open_arg(save_path)
         };
-        let config = php::config()?;
+        let config = settings::config()?;
         let mut h = Box::new(Handler::open(&save_path, &config)?);
-        let limit = php::ini_string(c"memory_limit");
+        let limit = engine::ini_string(c"memory_limit");
         h.set_max_inflated(crate::replica::max_inflated(limit.as_deref()));
         if let Some(life) =
-            php::ini_string(c"session.gc_maxlifetime").and_then(|v| v.trim().parse::<i64>().ok())
+            engine::ini_string(c"session.gc_maxlifetime").and_then(|v| v.trim().parse::<i64>().ok())
         {
             h.set_maxlifetime(life);
         }
-        let (uri, start_ms) = php::request_holder();
+        let (uri, start_ms) = engine::request_holder();
         h.set_holder(&uri, start_ms);
         Ok(Some(h))
     });
@@ -295,7 +186,7 @@ unsafe extern "C" fn ps_close(mod_data: ModData) -> c_int {
     // a warning if that fails; then free the handler.
     let released = guarded(false, || h.map_or(Ok(()), Handler::release).map(|()| true));
     // SAFETY: our Box is freed exactly once and mod_data cleared.
-    let freed = catch_unwind(AssertUnwindSafe(|| unsafe { release(mod_data) }));
+    let freed = guard::catch(|| unsafe { release(mod_data) });
     status(released && freed.is_ok())
 }
 
@@ -402,7 +293,7 @@ unsafe extern "C" fn ps_create_sid(mod_data: ModData) -> *mut zend_string {
     for _ in 0..3 {
         // SAFETY: php_session_create_id only reads the session globals; it
         // returns a new string we own, or NULL.
-        let id = unsafe { ffi::php_session_create_id(mod_data) };
+        let id = unsafe { sys::php_session_create_id(mod_data) };
         if id.is_null() {
             return id;
         }
@@ -419,7 +310,7 @@ unsafe extern "C" fn ps_create_sid(mod_data: ModData) -> *mut zend_string {
         // SAFETY: we own id and drop it exactly once (zend_string_release).
         drop(unsafe { ext_php_rs::boxed::ZBox::from_raw(id.cast::<ZendStr>()) });
     }
-    php::warning("could not create a session id that is not already in use after 3 attempts");
+    engine::warning("could not create a session id that is not already in use after 3 attempts");
     std::ptr::null_mut()
 }
 

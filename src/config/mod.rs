@@ -7,13 +7,13 @@
 //! anywhere; the security ones (DSN, credential, key and TLS files, TLS
 //! verification, plaintext acceptance) are system settings, which a
 //! script's `ini_set()` cannot change (refused with a warning by
-//! [`crate::php::on_modify`]). They are registered with the engine as
+//! `on_modify` in the engine boundary (`src/php/ini.rs`)). They are registered with the engine as
 //! `PHP_INI_ALL` and refused at the runtime stage by that handler, because
 //! the engine refuses a `PHP_INI_SYSTEM | PHP_INI_PERDIR` entry's
 //! `ini_set()` silently (`zend_alter_ini_entry_ex()` returns before calling
 //! the handler), and a refusal must say why. A bad value
 //! given to `ini_set()` (or in `.htaccess`/`.user.ini`) is refused at once by
-//! the entries' `on_modify` handler ([`crate::php::on_modify`]), with the same
+//! the entries' `on_modify` handler (`on_modify` in the engine boundary (`src/php/ini.rs`)), with the same
 //! warning and by the same rules ([`validate`]); one from php.ini is accepted
 //! at startup and reported at `session_start()`. The table
 //! here is the single source of truth: `docs/directives.md` and `stubs/rsmemcache.ini`
@@ -26,32 +26,10 @@ use crate::{
     lock::{LockFailure, LockSettings},
     pool::PoolSettings,
 };
-use ext_php_rs::{
-    flags::IniEntryPermission,
-    zend::{IniEntryDef, IniEntryDefs},
-};
 use std::ffi::CStr;
 
 mod directives;
 pub use directives::*;
-
-const fn ini_table() -> [IniEntryDef; DIRECTIVES.len() + 1] {
-    let mut table = [IniEntryDef::end(); DIRECTIVES.len() + 1];
-    let mut i = 0;
-    while i < DIRECTIVES.len() {
-        table[i] = IniEntryDef::new(
-            DIRECTIVES[i].name,
-            DIRECTIVES[i].default,
-            IniEntryPermission::All,
-        );
-        table[i].on_modify = Some(crate::php::on_modify);
-        i += 1;
-    }
-    table
-}
-
-/// The table registered with PHP at MINIT (terminated by an empty entry).
-pub static INI_ENTRIES: IniEntryDefs<{ DIRECTIVES.len() + 1 }> = IniEntryDefs::new(ini_table());
 
 /// Where copies of a session go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
