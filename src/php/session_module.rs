@@ -9,7 +9,6 @@
 //! open until close; it is non-NULL in between, which PHP requires before
 //! it calls write and close.
 
-
 use super::{
     engine, guard,
     guard::guarded,
