@@ -37,7 +37,7 @@ use crate::{
     },
     save_path::{ServerAddr, ServerSpec},
 };
-use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use socket2::Socket;
 use std::{
     collections::VecDeque,
     io,
@@ -124,78 +124,16 @@ impl Connection {
         let label = spec.label();
         let connect_timeout = connect_timeout.max(Duration::from_millis(1));
         let started = Instant::now();
-        let timed_out = |label: String| Error::ConnectTimeout {
-            server: label,
+        let dial = dial::Dial {
+            label: &label,
+            timeout: connect_timeout,
+            started,
+        };
+        let socket = dial.socket(&spec.addr)?;
+        let timed_out = |server| Error::ConnectTimeout {
+            server,
             ms: ms(connect_timeout),
         };
-        let failed = |label: &str, source: io::Error| {
-            if matches!(
-                source.kind(),
-                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-            ) && source.raw_os_error().is_none()
-            {
-                return timed_out(label.to_owned());
-            }
-            Error::Connect {
-                server: label.to_owned(),
-                source,
-            }
-        };
-        let socket = match &spec.addr {
-            ServerAddr::Tcp { host, port } => {
-                let addrs =
-                    dial::resolve(host, *port, connect_timeout).map_err(|e| failed(&label, e))?;
-                let mut last = None;
-                let mut socket = None;
-                for addr in addrs {
-                    let left = connect_timeout.saturating_sub(started.elapsed());
-                    if left.is_zero() {
-                        return Err(timed_out(label));
-                    }
-                    let s =
-                        Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
-                            .map_err(|e| failed(&label, e))?;
-                    match s.connect_timeout(&addr.into(), left) {
-                        Ok(()) => {
-                            socket = Some(s);
-                            break;
-                        }
-                        Err(e) => last = Some(e),
-                    }
-                }
-                let s = match (socket, last) {
-                    (Some(s), _) => s,
-                    (None, Some(e)) if e.kind() == io::ErrorKind::TimedOut => {
-                        return Err(timed_out(label));
-                    }
-                    (None, Some(e)) => return Err(failed(&label, e)),
-                    (None, None) => {
-                        let e = io::Error::new(
-                            io::ErrorKind::NotFound,
-                            "host name resolved to no address",
-                        );
-                        return Err(failed(&label, e));
-                    }
-                };
-                s.set_tcp_nodelay(true).map_err(|e| failed(&label, e))?;
-                s
-            }
-            ServerAddr::Unix(path) => {
-                let s =
-                    Socket::new(Domain::UNIX, Type::STREAM, None).map_err(|e| failed(&label, e))?;
-                let addr = SockAddr::unix(path).map_err(|e| failed(&label, e))?;
-                match s.connect_timeout(&addr, connect_timeout) {
-                    Ok(()) => s,
-                    Err(e) if e.kind() == io::ErrorKind::TimedOut => {
-                        return Err(timed_out(label));
-                    }
-                    Err(e) => return Err(failed(&label, e)),
-                }
-            }
-        };
-        socket
-            .set_nonblocking(true)
-            .map_err(|e| failed(&label, e))?;
         let tls = match (tls, &spec.addr) {
             (Some((config, name)), ServerAddr::Tcp { host, .. }) => {
                 let deadline = started + connect_timeout;

@@ -437,110 +437,122 @@ impl Pool {
 
     /// One parallel round trip; `reuse` allows idle connections.
     fn round(&self, jobs: &[Job<'_>], reuse: bool) -> Vec<Result<Vec<Reply>, Retry>> {
-        struct Sent {
-            job: usize,
-            conn: Connection,
-            reused: bool,
-            stats: bool,
-        }
         let mut out: Vec<Option<Result<Vec<Reply>, Retry>>> = jobs.iter().map(|_| None).collect();
         let mut sent: Vec<Sent> = Vec::with_capacity(jobs.len());
         for (i, job) in jobs.iter().enumerate() {
-            let server = &self.servers[job.server];
-            if let Some(e) = server.down_error() {
-                out[i] = Some(Err(Retry::No(e)));
-                continue;
+            match self.send(i, job, reuse) {
+                Ok(s) => sent.push(s),
+                Err(e) => out[i] = Some(Err(e)),
             }
-            let idle = if reuse { server.take_idle() } else { None };
-            let (mut conn, reused) = match idle {
-                Some(c) => (c, true),
-                None => match server.connect(&self.tls) {
-                    Ok(c) => (c, false),
-                    Err(e) => {
-                        if let Some(line) = server.record_error(&e) {
-                            self.event(line);
-                        }
-                        out[i] = Some(Err(Retry::No(e)));
-                        continue;
-                    }
-                },
-            };
-            if !reused && let Some(path) = &self.auth_file {
-                // Before anything else on a new connection. A file that
-                // cannot be used is not the server's fault.
-                match crate::auth::load(path) {
-                    Ok(creds) => conn.queue(&Command::Auth(&creds)),
-                    Err(e) => {
-                        out[i] = Some(Err(Retry::No(e)));
-                        continue;
-                    }
-                }
-            }
-            let known = server.known_item_size_max();
-            if let Some(limit) = known {
-                conn.set_max_value(usize::try_from(limit).unwrap_or(usize::MAX));
-            } else {
-                conn.queue(&Command::StatsSettings);
-            }
-            for c in &job.cmds {
-                conn.queue(c);
-            }
-            conn.start();
-            stats::bump_server(&server.cells, ServerCounter::Requests);
-            sent.push(Sent {
-                job: i,
-                conn,
-                reused,
-                stats: known.is_none(),
-            });
         }
         let results = {
             let mut conns: Vec<&mut Connection> = sent.iter_mut().map(|s| &mut s.conn).collect();
             drive(&mut conns)
         };
-        for (mut s, r) in sent.into_iter().zip(results) {
-            let server = &self.servers[jobs[s.job].server];
-            match r {
-                Ok(()) => {
-                    let mut replies = s.conn.take_replies();
-                    if s.stats
-                        && !replies.is_empty()
-                        && let Reply::Stats(stats) = replies.remove(0)
-                        && let Some(limit) = crate::protocol::item_size_max(&stats)
-                    {
-                        server.item_size_max.store(limit, Ordering::Relaxed);
-                    }
-                    if s.conn.saw_stray_bytes() {
-                        self.event(format!(
-                            "server {}: bytes after the last reply of a pipeline; connection dropped",
-                            server.label
-                        ));
-                    }
-                    server.record_success();
-                    for _ in replies.iter().filter(|r| matches!(r, Reply::Failed(_))) {
-                        stats::bump_server(&server.cells, ServerCounter::ServerError);
-                    }
-                    server.release(s.conn);
-                    out[s.job] = Some(Ok(replies));
-                }
-                Err(e) if s.reused && !s.conn.received_any() && is_stale(&e) => {
-                    out[s.job] = Some(Err(Retry::Stale(e)));
-                }
-                Err(e) => {
-                    if let Some(line) = server.record_error(&e) {
-                        self.event(line);
-                    }
-                    if s.conn.timed_out() {
-                        server.keep_late(s.conn);
-                    }
-                    out[s.job] = Some(Err(Retry::No(e)));
-                }
-            }
+        for (s, r) in sent.into_iter().zip(results) {
+            let job = s.job;
+            out[job] = Some(self.settle(&self.servers[jobs[job].server], s, r));
         }
         out.into_iter()
             .map(|r| r.unwrap_or_else(|| Ok(Vec::new())))
             .collect()
     }
+
+    /// Queues job `i`'s commands on a connection to its server (an idle one
+    /// when `reuse`, else a new one, authenticated first) and starts it.
+    fn send(&self, i: usize, job: &Job<'_>, reuse: bool) -> Result<Sent, Retry> {
+        let server = &self.servers[job.server];
+        if let Some(e) = server.down_error() {
+            return Err(Retry::No(e));
+        }
+        let idle = if reuse { server.take_idle() } else { None };
+        let (mut conn, reused) = match idle {
+            Some(c) => (c, true),
+            None => match server.connect(&self.tls) {
+                Ok(c) => (c, false),
+                Err(e) => {
+                    if let Some(line) = server.record_error(&e) {
+                        self.event(line);
+                    }
+                    return Err(Retry::No(e));
+                }
+            },
+        };
+        if !reused && let Some(path) = &self.auth_file {
+            // Before anything else on a new connection. A file that cannot
+            // be used is not the server's fault.
+            let creds = crate::auth::load(path).map_err(Retry::No)?;
+            conn.queue(&Command::Auth(&creds));
+        }
+        let known = server.known_item_size_max();
+        if let Some(limit) = known {
+            conn.set_max_value(usize::try_from(limit).unwrap_or(usize::MAX));
+        } else {
+            conn.queue(&Command::StatsSettings);
+        }
+        for c in &job.cmds {
+            conn.queue(c);
+        }
+        conn.start();
+        stats::bump_server(&server.cells, ServerCounter::Requests);
+        Ok(Sent {
+            job: i,
+            conn,
+            reused,
+            stats: known.is_none(),
+        })
+    }
+
+    /// What a sent job's pipeline came to (`r`, from the poll loop): its
+    /// replies, the server's health and counters updated, the connection
+    /// kept idle, watched for a late reply, or dropped.
+    fn settle(&self, server: &Server, mut s: Sent, r: Result<()>) -> Result<Vec<Reply>, Retry> {
+        match r {
+            Ok(()) => {
+                let mut replies = s.conn.take_replies();
+                if s.stats
+                    && !replies.is_empty()
+                    && let Reply::Stats(stats) = replies.remove(0)
+                    && let Some(limit) = crate::protocol::item_size_max(&stats)
+                {
+                    server.item_size_max.store(limit, Ordering::Relaxed);
+                }
+                if s.conn.saw_stray_bytes() {
+                    self.event(format!(
+                        "server {}: bytes after the last reply of a pipeline; connection dropped",
+                        server.label
+                    ));
+                }
+                server.record_success();
+                for _ in replies.iter().filter(|r| matches!(r, Reply::Failed(_))) {
+                    stats::bump_server(&server.cells, ServerCounter::ServerError);
+                }
+                server.release(s.conn);
+                Ok(replies)
+            }
+            Err(e) if s.reused && !s.conn.received_any() && is_stale(&e) => Err(Retry::Stale(e)),
+            Err(e) => {
+                if let Some(line) = server.record_error(&e) {
+                    self.event(line);
+                }
+                if s.conn.timed_out() {
+                    server.keep_late(s.conn);
+                }
+                Err(Retry::No(e))
+            }
+        }
+    }
+}
+
+/// A job's pipeline in flight during a round.
+struct Sent {
+    /// The job's index in the round.
+    job: usize,
+    conn: Connection,
+    /// Taken from the idle connections (a stale one may be re-sent).
+    reused: bool,
+    /// A `stats settings` was queued first (the item size limit unknown).
+    stats: bool,
 }
 
 /// Why a job of a round failed, and whether it may be re-sent.

@@ -353,139 +353,180 @@ impl Config {
     /// # Errors
     /// [`Error::Directive`] naming the first directive with a bad value.
     pub fn load(get: impl Fn(&'static CStr) -> Option<String>) -> Result<Self> {
-        let value = |name: &'static CStr| {
-            get(name).unwrap_or_else(|| {
-                let d = DIRECTIVES
-                    .iter()
-                    .find(|d| d.name == name)
-                    .expect("known directive");
-                d.default.to_string_lossy().into_owned()
-            })
-        };
-        // A preset supplies the value of each directive left at its default.
-        let is_default = |name: &'static CStr, v: &str| {
-            DIRECTIVES
+        let v = Values(&get);
+        let compat = compat_of(&v.get(COMPAT))?;
+        let (prefix, key_hash, key_hash_migrate) = v.keys(compat)?;
+        // Read by the ini handler only; checked here like every directive.
+        bool_of(TEST_ALLOW_INI_SET, &v.get(TEST_ALLOW_INI_SET))?;
+        let retry_interval_s = int_of(RETRY_INTERVAL, &v.get(RETRY_INTERVAL))?;
+        Ok(Self {
+            lock: v.lock()?,
+            durable: v.durable(retry_interval_s)?,
+            encryption: v.encryption()?,
+            prefix,
+            compat,
+            key_hash,
+            key_hash_migrate,
+            placement: v.placement(compat)?,
+            pool: v.pool(compat, retry_interval_s)?,
+        })
+    }
+}
+
+/// The directives' raw values as [`Config::load`] reads them, each group
+/// validated into its settings by one method.
+struct Values<'a, F: Fn(&'static CStr) -> Option<String>>(&'a F);
+
+impl<F: Fn(&'static CStr) -> Option<String>> Values<'_, F> {
+    /// The value of `name`, or its default.
+    fn get(&self, name: &'static CStr) -> String {
+        (self.0)(name).unwrap_or_else(|| {
+            let d = DIRECTIVES
                 .iter()
-                .any(|d| d.name == name && d.default.to_bytes() == v.trim().as_bytes())
-        };
-        let compat = compat_of(&value(COMPAT))?;
-        let mut prefix = value(PREFIX);
+                .find(|d| d.name == name)
+                .expect("known directive");
+            d.default.to_string_lossy().into_owned()
+        })
+    }
+
+    /// Whether `v` is `name`'s default: a compat preset then supplies the
+    /// value instead.
+    fn is_default(name: &'static CStr, v: &str) -> bool {
+        DIRECTIVES
+            .iter()
+            .any(|d| d.name == name && d.default.to_bytes() == v.trim().as_bytes())
+    }
+
+    /// The prefix (or `compat`'s preset), `key_hash` and `key_hash_migrate`.
+    fn keys(&self, compat: Compat) -> Result<(String, KeyHash, bool)> {
+        let mut prefix = self.get(PREFIX);
         if let Some(p) = compat
             .preset_prefix()
-            .filter(|_| is_default(PREFIX, &prefix))
+            .filter(|_| Self::is_default(PREFIX, &prefix))
         {
             p.clone_into(&mut prefix);
         }
         keys::validate_prefix(&prefix)?;
         // The compat layouts are the anchors' raw ones: key_hash (sha256 by
         // default) does not apply to them.
-        let key_hash = match (compat, key_hash_of(&value(KEY_HASH))?) {
+        let key_hash = match (compat, key_hash_of(&self.get(KEY_HASH))?) {
             (Compat::None, h) => h,
             _ => KeyHash::None,
         };
-        let key_hash_migrate =
-            bool_of(KEY_HASH_MIGRATE, &value(KEY_HASH_MIGRATE))? && key_hash == KeyHash::Sha256;
-        let strategy_text = value(HASH_STRATEGY);
-        let strategy = if compat == Compat::Memcached && is_default(HASH_STRATEGY, &strategy_text) {
-            Strategy::Ketama
+        let migrate =
+            bool_of(KEY_HASH_MIGRATE, &self.get(KEY_HASH_MIGRATE))? && key_hash == KeyHash::Sha256;
+        Ok((prefix, key_hash, migrate))
+    }
+
+    /// Failover and redundancy (`compat = memcache` presets 2 copies).
+    fn placement(&self, compat: Compat) -> Result<Placement> {
+        let redundancy_text = self.get(SESSION_REDUNDANCY);
+        let redundancy = if compat == Compat::Memcache
+            && Self::is_default(SESSION_REDUNDANCY, &redundancy_text)
+        {
+            2
         } else {
-            strategy_of(&strategy_text)?
+            int_of(SESSION_REDUNDANCY, &redundancy_text)?
         };
-        let redundancy_text = value(SESSION_REDUNDANCY);
-        let redundancy =
-            if compat == Compat::Memcache && is_default(SESSION_REDUNDANCY, &redundancy_text) {
-                2
-            } else {
-                int_of(SESSION_REDUNDANCY, &redundancy_text)?
-            };
-        let placement = Placement {
-            allow_failover: bool_of(ALLOW_FAILOVER, &value(ALLOW_FAILOVER))?,
+        Ok(Placement {
+            allow_failover: bool_of(ALLOW_FAILOVER, &self.get(ALLOW_FAILOVER))?,
             max_attempts: usize::try_from(int_of(
                 MAX_FAILOVER_ATTEMPTS,
-                &value(MAX_FAILOVER_ATTEMPTS),
+                &self.get(MAX_FAILOVER_ATTEMPTS),
             )?)
             .expect("range checked"),
             redundancy: usize::try_from(redundancy).expect("range checked"),
-        };
-        let function = function_of(&value(HASH_FUNCTION))?;
-        let enabled = bool_of(LOCKING, &value(LOCKING))?;
-        let failure = failure_of(&value(LOCK_FAILURE))?;
-        let lock = LockSettings {
-            enabled,
-            wait: std::time::Duration::from_millis(int_of(LOCK_WAIT_TIME, &value(LOCK_WAIT_TIME))?),
-            expire_s: u32::try_from(int_of(LOCK_EXPIRE, &value(LOCK_EXPIRE))?)
+        })
+    }
+
+    /// The session lock.
+    fn lock(&self) -> Result<LockSettings> {
+        let ms = |name| int_of(name, &self.get(name)).map(std::time::Duration::from_millis);
+        Ok(LockSettings {
+            enabled: bool_of(LOCKING, &self.get(LOCKING))?,
+            wait: ms(LOCK_WAIT_TIME)?,
+            expire_s: u32::try_from(int_of(LOCK_EXPIRE, &self.get(LOCK_EXPIRE))?)
                 .expect("range checked"),
-            failure,
-            wait_log: std::time::Duration::from_millis(int_of(
-                LOCK_WAIT_LOG,
-                &value(LOCK_WAIT_LOG),
-            )?),
-        };
-        // Read by the ini handler only; checked here like every directive.
-        bool_of(TEST_ALLOW_INI_SET, &value(TEST_ALLOW_INI_SET))?;
-        let retry_interval_s = int_of(RETRY_INTERVAL, &value(RETRY_INTERVAL))?;
-        let previous_save_path = value(PREVIOUS_SAVE_PATH).trim().to_owned();
-        crate::pool::previous::parse(&previous_save_path)?;
-        // Every durable directive is checked even when the tier is off, so
-        // a typo is reported before the day the DSN is set.
-        let table = table_of(&value(DURABLE_TABLE))?;
-        let write_every = u32::try_from(int_of(DURABLE_WRITE_EVERY, &value(DURABLE_WRITE_EVERY))?)
-            .expect("range checked");
-        let durable_timeout_ms = int_of(DURABLE_TIMEOUT, &value(DURABLE_TIMEOUT))?;
-        let durable_failure = durable_failure_of(&value(DURABLE_FAILURE))?;
-        let durable_tls = durable_tls_of(&value(DURABLE_TLS))?;
-        let durable = dsn_of(&value(DURABLE_DSN))?.map(|dsn| crate::durable::Settings {
-            dsn,
-            credentials_file: value(DURABLE_CREDENTIALS_FILE).trim().to_owned(),
-            table,
-            write_every,
-            timeout_ms: durable_timeout_ms,
-            failure: durable_failure,
-            retry_interval_s,
-            tls: durable_tls,
-            tls_ca_file: value(DURABLE_TLS_CA_FILE).trim().to_owned(),
-            tls_server_name: value(DURABLE_TLS_SERVER_NAME).trim().to_owned(),
-            server_public_key_file: value(DURABLE_SERVER_PUBLIC_KEY_FILE).trim().to_owned(),
-        });
-        let encryption = Encryption {
-            key_file: value(ENCRYPTION_KEY_FILE).trim().to_owned(),
+            failure: failure_of(&self.get(LOCK_FAILURE))?,
+            wait_log: ms(LOCK_WAIT_LOG)?,
+        })
+    }
+
+    /// The durable tier, `None` without a DSN. Every durable directive is
+    /// checked even when the tier is off, so a typo is reported before the
+    /// day the DSN is set.
+    fn durable(&self, retry_interval_s: u64) -> Result<Option<crate::durable::Settings>> {
+        let file = |name| self.get(name).trim().to_owned();
+        let table = table_of(&self.get(DURABLE_TABLE))?;
+        let write_every =
+            u32::try_from(int_of(DURABLE_WRITE_EVERY, &self.get(DURABLE_WRITE_EVERY))?)
+                .expect("range checked");
+        let timeout_ms = int_of(DURABLE_TIMEOUT, &self.get(DURABLE_TIMEOUT))?;
+        let failure = durable_failure_of(&self.get(DURABLE_FAILURE))?;
+        let tls = durable_tls_of(&self.get(DURABLE_TLS))?;
+        Ok(
+            dsn_of(&self.get(DURABLE_DSN))?.map(|dsn| crate::durable::Settings {
+                dsn,
+                credentials_file: file(DURABLE_CREDENTIALS_FILE),
+                table,
+                write_every,
+                timeout_ms,
+                failure,
+                retry_interval_s,
+                tls,
+                tls_ca_file: file(DURABLE_TLS_CA_FILE),
+                tls_server_name: file(DURABLE_TLS_SERVER_NAME),
+                server_public_key_file: file(DURABLE_SERVER_PUBLIC_KEY_FILE),
+            }),
+        )
+    }
+
+    /// Encryption of session values.
+    fn encryption(&self) -> Result<Encryption> {
+        Ok(Encryption {
+            key_file: self.get(ENCRYPTION_KEY_FILE).trim().to_owned(),
             accept_plaintext: bool_of(
                 ENCRYPTION_ACCEPT_PLAINTEXT,
-                &value(ENCRYPTION_ACCEPT_PLAINTEXT),
+                &self.get(ENCRYPTION_ACCEPT_PLAINTEXT),
             )?,
             accept_plaintext_until: i64::try_from(int_of(
                 ENCRYPTION_ACCEPT_PLAINTEXT_UNTIL,
-                &value(ENCRYPTION_ACCEPT_PLAINTEXT_UNTIL),
+                &self.get(ENCRYPTION_ACCEPT_PLAINTEXT_UNTIL),
             )?)
             .expect("range checked"),
-        };
-        Ok(Self {
-            lock,
-            durable,
-            encryption,
-            prefix,
-            compat,
-            key_hash,
-            key_hash_migrate,
-            placement,
-            pool: PoolSettings {
-                connect_timeout_ms: int_of(CONNECT_TIMEOUT, &value(CONNECT_TIMEOUT))?,
-                timeout_ms: int_of(TIMEOUT, &value(TIMEOUT))?,
-                retry_interval_s,
-                retry_interval_cap_s: MAX_RETRY_INTERVAL_S,
-                strategy,
-                function,
-                auth_file: value(AUTH_FILE).trim().to_owned(),
-                tls: crate::tls::TlsSettings {
-                    all: bool_of(TLS, &value(TLS))?,
-                    ca_file: value(TLS_CA_FILE).trim().to_owned(),
-                    cert_file: value(TLS_CERT_FILE).trim().to_owned(),
-                    key_file: value(TLS_KEY_FILE).trim().to_owned(),
-                    server_name: value(TLS_SERVER_NAME).trim().to_owned(),
-                    verify_peer: bool_of(TLS_VERIFY_PEER, &value(TLS_VERIFY_PEER))?,
-                },
-                previous_save_path,
+        })
+    }
+
+    /// The server pool: timeouts, placement hash (`compat = memcached`
+    /// presets ketama), auth, TLS and the list before a resize.
+    fn pool(&self, compat: Compat, retry_interval_s: u64) -> Result<PoolSettings> {
+        let strategy_text = self.get(HASH_STRATEGY);
+        let strategy =
+            if compat == Compat::Memcached && Self::is_default(HASH_STRATEGY, &strategy_text) {
+                Strategy::Ketama
+            } else {
+                strategy_of(&strategy_text)?
+            };
+        let previous_save_path = self.get(PREVIOUS_SAVE_PATH).trim().to_owned();
+        crate::pool::previous::parse(&previous_save_path)?;
+        let file = |name| self.get(name).trim().to_owned();
+        Ok(PoolSettings {
+            connect_timeout_ms: int_of(CONNECT_TIMEOUT, &self.get(CONNECT_TIMEOUT))?,
+            timeout_ms: int_of(TIMEOUT, &self.get(TIMEOUT))?,
+            retry_interval_s,
+            retry_interval_cap_s: MAX_RETRY_INTERVAL_S,
+            strategy,
+            function: function_of(&self.get(HASH_FUNCTION))?,
+            auth_file: file(AUTH_FILE),
+            tls: crate::tls::TlsSettings {
+                all: bool_of(TLS, &self.get(TLS))?,
+                ca_file: file(TLS_CA_FILE),
+                cert_file: file(TLS_CERT_FILE),
+                key_file: file(TLS_KEY_FILE),
+                server_name: file(TLS_SERVER_NAME),
+                verify_peer: bool_of(TLS_VERIFY_PEER, &self.get(TLS_VERIFY_PEER))?,
             },
+            previous_save_path,
         })
     }
 }

@@ -25,80 +25,93 @@ pub fn drive(conns: &mut [&mut Connection]) -> Vec<Result<()>> {
         }
     }
     loop {
-        let now = Instant::now();
         let active: Vec<usize> = (0..conns.len()).filter(|&i| out[i].is_none()).collect();
         if active.is_empty() {
             break;
         }
-        let next_deadline = active
-            .iter()
-            .map(|&i| conns[i].deadline)
-            .min()
-            .unwrap_or(now);
-        let wait = next_deadline.saturating_duration_since(now);
-        let ready: Vec<PollFlags> = {
-            let mut fds: Vec<PollFd<'_>> = active
-                .iter()
-                .map(|&i| {
-                    let c = &conns[i];
-                    let flags = if c.wants_write() {
-                        PollFlags::OUT
-                    } else {
-                        PollFlags::IN
-                    };
-                    PollFd::from_borrowed_fd(c.socket.as_fd(), flags)
-                })
-                .collect();
-            let ts = Timespec {
-                tv_sec: i64::try_from(wait.as_secs()).unwrap_or(i64::MAX),
-                tv_nsec: i64::from(wait.subsec_nanos()),
-            };
-            match poll(&mut fds, Some(&ts)) {
-                Ok(_) => fds.iter().map(PollFd::revents).collect(),
-                // EINTR: a handled signal; wait again for what is left.
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(e) => {
-                    let e = io::Error::from(e);
-                    for &i in &active {
-                        let err = io::Error::new(e.kind(), e.to_string());
-                        out[i] = Some(Err(conns[i].io_error(err)));
-                    }
-                    break;
+        let ready = match wait(conns, &active) {
+            Ok(ready) => ready,
+            // EINTR: a handled signal; wait again for what is left.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                for &i in &active {
+                    let err = io::Error::new(e.kind(), e.to_string());
+                    out[i] = Some(Err(conns[i].io_error(err)));
                 }
+                break;
             }
         };
         let now = Instant::now();
         for (&i, revents) in active.iter().zip(ready) {
-            let c = &mut *conns[i];
-            if !revents.is_empty() {
-                let step = if c.wants_write() {
-                    c.write_some()
-                } else {
-                    c.read_some()
-                };
-                if let Err(e) = step {
-                    out[i] = Some(Err(e));
-                    continue;
-                }
-                if c.is_done() {
-                    out[i] = Some(Ok(()));
-                    continue;
-                }
-            }
-            if now >= c.deadline {
-                // A last look at what may have arrived meanwhile.
-                let last = if c.wants_write() {
-                    Ok(())
-                } else {
-                    c.read_some()
-                };
-                out[i] = Some(match last {
-                    Err(e) => Err(e),
-                    Ok(()) if c.is_done() => Ok(()),
-                    Ok(()) => Err(c.timeout()),
-                });
-            }
+            out[i] = step(conns[i], !revents.is_empty(), now);
         }
     }
     out.into_iter().map(|r| r.unwrap_or(Ok(()))).collect()
+}
+
+/// Waits (`poll(2)`) until one of the `active` connections is ready for
+/// what it wants next (write or read) or the earliest of their deadlines
+/// passes; the readiness of each, in `active` order.
+///
+/// # Errors
+/// `poll`'s error (`Interrupted` for `EINTR`).
+fn wait(conns: &[&mut Connection], active: &[usize]) -> io::Result<Vec<PollFlags>> {
+    let now = Instant::now();
+    let next_deadline = active
+        .iter()
+        .map(|&i| conns[i].deadline)
+        .min()
+        .unwrap_or(now);
+    let left = next_deadline.saturating_duration_since(now);
+    let mut fds: Vec<PollFd<'_>> = active
+        .iter()
+        .map(|&i| {
+            let c = &conns[i];
+            let flags = if c.wants_write() {
+                PollFlags::OUT
+            } else {
+                PollFlags::IN
+            };
+            PollFd::from_borrowed_fd(c.socket.as_fd(), flags)
+        })
+        .collect();
+    let ts = Timespec {
+        tv_sec: i64::try_from(left.as_secs()).unwrap_or(i64::MAX),
+        tv_nsec: i64::from(left.subsec_nanos()),
+    };
+    poll(&mut fds, Some(&ts)).map_err(io::Error::from)?;
+    Ok(fds.iter().map(PollFd::revents).collect())
+}
+
+/// One connection after a wait: a write or read step when it was `ready`,
+/// then its outcome if it has one — done, failed, or past its deadline
+/// (after a last non-blocking read); `None` while it goes on.
+fn step(c: &mut Connection, ready: bool, now: Instant) -> Option<Result<()>> {
+    if ready {
+        let step = if c.wants_write() {
+            c.write_some()
+        } else {
+            c.read_some()
+        };
+        if let Err(e) = step {
+            return Some(Err(e));
+        }
+        if c.is_done() {
+            return Some(Ok(()));
+        }
+    }
+    if now < c.deadline {
+        return None;
+    }
+    // A last look at what may have arrived meanwhile.
+    let last = if c.wants_write() {
+        Ok(())
+    } else {
+        c.read_some()
+    };
+    Some(match last {
+        Err(e) => Err(e),
+        Ok(()) if c.is_done() => Ok(()),
+        Ok(()) => Err(c.timeout()),
+    })
 }

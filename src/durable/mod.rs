@@ -338,54 +338,10 @@ impl Tier {
         log: &mut Vec<String>,
         f: impl FnOnce(&mut dyn Store, &mut HashMap<Vec<u8>, i64>) -> Result<T, StoreError>,
     ) -> Result<Option<T>> {
-        let label = self.settings.dsn.label();
         let mut st = self.state.lock();
         let now = now_ms();
-        let pid = rustix::process::getpid();
-        if st.store.as_ref().is_some_and(|(p, _)| *p != pid) {
-            // Opened by the parent before a fork: its socket is shared with
-            // that process. Never use it, and never close it politely (a
-            // COM_QUIT would end the parent's session): forget it.
-            if let Some(inherited) = st.store.take() {
-                std::mem::forget(inherited);
-            }
-        }
         let outcome = if st.health.usable(now) {
-            let opened = match st.store.take() {
-                Some(s) => Ok(s),
-                None => client_guard(|| open_store(&self.settings)).map(|s| (pid, s)),
-            };
-            match opened {
-                Ok((p, mut store)) => {
-                    // Deletes of destroys that failed go first: a row
-                    // buried by a tombstone must not outlive it.
-                    let mut r = Ok(());
-                    while let Some((id, version)) = st.pending.last().cloned() {
-                        r = client_guard(|| store.delete_upto(&id, version));
-                        if r.is_err() {
-                            break;
-                        }
-                        if let Some((id, _)) = st.pending.pop() {
-                            st.known.remove(&id);
-                        }
-                    }
-                    let known = &mut st.known;
-                    if known.len() >= KNOWN_MAX {
-                        known.clear();
-                    }
-                    let r = r.and_then(|()| client_guard(|| f(&mut *store, known)));
-                    if r.is_ok() {
-                        // Only a connection that answered is kept; after an
-                        // error it may be out of step: dropped (a drop that
-                        // panics too is caught: nothing unwinds into PHP).
-                        st.store = Some((p, store));
-                    } else {
-                        let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(store)));
-                    }
-                    r
-                }
-                Err(e) => Err(e),
-            }
+            self.attempt(&mut st, f)
         } else {
             Err(StoreError {
                 missing_table: false,
@@ -395,7 +351,70 @@ impl Tier {
                 ),
             })
         };
-        match outcome {
+        self.settle(&mut st, now, write, log, outcome)
+    }
+
+    /// One use of the store: opened (again) if needed, the pending row
+    /// deletes done first, then `f`. The connection is kept only if every
+    /// call answered. Panics in the client are [`StoreError`]s.
+    fn attempt<T>(
+        &self,
+        st: &mut State,
+        f: impl FnOnce(&mut dyn Store, &mut HashMap<Vec<u8>, i64>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pid = rustix::process::getpid();
+        if st.store.as_ref().is_some_and(|(p, _)| *p != pid) {
+            // Opened by the parent before a fork: its socket is shared with
+            // that process. Never use it, and never close it politely (a
+            // COM_QUIT would end the parent's session): forget it.
+            if let Some(inherited) = st.store.take() {
+                std::mem::forget(inherited);
+            }
+        }
+        let (p, mut store) = match st.store.take() {
+            Some(s) => s,
+            None => client_guard(|| open_store(&self.settings)).map(|s| (pid, s))?,
+        };
+        // Deletes of destroys that failed go first: a row buried by a
+        // tombstone must not outlive it.
+        let mut r = Ok(());
+        while let Some((id, version)) = st.pending.last().cloned() {
+            r = client_guard(|| store.delete_upto(&id, version));
+            if r.is_err() {
+                break;
+            }
+            if let Some((id, _)) = st.pending.pop() {
+                st.known.remove(&id);
+            }
+        }
+        let known = &mut st.known;
+        if known.len() >= KNOWN_MAX {
+            known.clear();
+        }
+        let r = r.and_then(|()| client_guard(|| f(&mut *store, known)));
+        if r.is_ok() {
+            // Only a connection that answered is kept; after an error it may
+            // be out of step: dropped (a drop that panics too is caught:
+            // nothing unwinds into PHP).
+            st.store = Some((p, store));
+        } else {
+            let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(store)));
+        }
+        r
+    }
+
+    /// Applies the tier's policy to `outcome`: health, the missed-write
+    /// mark, a log line when the state changes, and `durable_failure`.
+    fn settle<T>(
+        &self,
+        st: &mut State,
+        now: i64,
+        write: bool,
+        log: &mut Vec<String>,
+        outcome: Result<T, StoreError>,
+    ) -> Result<Option<T>> {
+        let label = self.settings.dsn.label();
+        let e = match outcome {
             Ok(v) => {
                 if st.health.succeed() {
                     log.push(format!("durable tier {label}: answering again"));
@@ -403,43 +422,42 @@ impl Tier {
                 if write {
                     st.health.missed_write = false;
                 }
-                Ok(Some(v))
+                return Ok(Some(v));
             }
-            Err(e) => {
-                let text = if e.missing_table {
-                    format!(
-                        "{} (create the table with stubs/rsmemcache-durable.sql)",
-                        e.text
-                    )
-                } else {
-                    e.text
-                };
-                let tried = st.health.usable(now);
-                if tried
-                    && st
-                        .health
-                        .fail(now, self.settings.retry_interval_s, text.clone())
-                {
-                    log.push(format!(
-                        "durable tier {label}: {text}; {} for {} s",
-                        match self.settings.failure {
-                            Failure::Degrade => "sessions work from memcached alone",
-                            Failure::Error => "writes fail",
-                        },
-                        self.settings.retry_interval_s
-                    ));
-                }
-                if write {
-                    st.health.missed_write = true;
-                }
+            Err(e) => e,
+        };
+        let text = if e.missing_table {
+            format!(
+                "{} (create the table with stubs/rsmemcache-durable.sql)",
+                e.text
+            )
+        } else {
+            e.text
+        };
+        let tried = st.health.usable(now);
+        if tried
+            && st
+                .health
+                .fail(now, self.settings.retry_interval_s, text.clone())
+        {
+            log.push(format!(
+                "durable tier {label}: {text}; {} for {} s",
                 match self.settings.failure {
-                    Failure::Degrade => Ok(None),
-                    Failure::Error => Err(Error::Durable {
-                        dsn: label,
-                        detail: text,
-                    }),
-                }
-            }
+                    Failure::Degrade => "sessions work from memcached alone",
+                    Failure::Error => "writes fail",
+                },
+                self.settings.retry_interval_s
+            ));
+        }
+        if write {
+            st.health.missed_write = true;
+        }
+        match self.settings.failure {
+            Failure::Degrade => Ok(None),
+            Failure::Error => Err(Error::Durable {
+                dsn: label,
+                detail: text,
+            }),
         }
     }
 }
