@@ -282,6 +282,25 @@ foreach ($SIZES as $size => $sl) {
             ];
         }
     }
+    /* Unchanged-session rows: a locked request that changes nothing. */
+    $configs[] = [
+        'handler' => 'rsmemcache', 'persist' => '-', 'size' => $size, 'lock' => 'on', 'mode' => 'un',
+        'ini' => ['session.save_handler' => 'rsmemcache', 'rsmemcache.locking' => '1',
+                  'rsmemcache.prefix' => 'rsmemcache.sess.'],
+        'path' => static fn(int $p) => "127.0.0.1:$p", 'prefix' => 'rsmemcache.sess.',
+    ];
+    $configs[] = [
+        'handler' => 'memcached', 'persist' => 'yes', 'size' => $size, 'lock' => 'on', 'mode' => 'un',
+        'ini' => ['session.save_handler' => 'memcached', 'memcached.sess_persistent' => '1',
+                  'memcached.sess_locking' => '1', 'memcached.sess_lock_wait_min' => '1',
+                  'memcached.sess_lock_wait_max' => '5', 'memcached.sess_prefix' => 'memc.sess.key.'],
+        'path' => static fn(int $p) => "127.0.0.1:$p", 'prefix' => 'memc.sess.key.',
+    ];
+    $configs[] = [
+        'handler' => 'memcache', 'persist' => 'yes', 'size' => $size, 'lock' => 'on', 'mode' => 'un',
+        'ini' => ['session.save_handler' => 'memcache'],
+        'path' => static fn(int $p) => "tcp://127.0.0.1:$p?persistent=1", 'prefix' => '',
+    ];
     $configs[] = [
         'handler' => 'files', 'persist' => '-', 'size' => $size, 'lock' => 'flock', 'mode' => 'rw',
         'ini' => ['session.save_handler' => 'files'],
@@ -330,9 +349,14 @@ foreach ($configs as $i => &$c) {
         $c['persist'] === '-' ? '' : ($c['persist'] === 'tls' ? ' TLS' : ($c['persist'] === 'enc' ? ' encrypted'
             : ($c['persist'] === 'raw' ? ' raw keys'
             : ($c['persist'] === 'yes' ? ' persistent' : ' non-persistent')))),
-        $SIZES[$c['size']], $c['mode'] === 'ro' ? 'read-only' : 'lock ' . $c['lock']);
+        $SIZES[$c['size']], mode_label($c));
 }
 unset($c);
+
+/** How a configuration's cycle is named: read-only, lock on|off, or unchanged (locked). */
+function mode_label(array $c): string {
+    return ['ro' => 'read-only', 'un' => 'unchanged, lock ' . $c['lock']][$c['mode']] ?? 'lock ' . $c['lock'];
+}
 
 function find_config(string $handler, string $persist, int $size, string $lock, string $mode = 'rw'): int {
     foreach ($GLOBALS['configs'] as $i => $c) {
@@ -438,6 +462,9 @@ $proxied = [
     find_config('rsmemcache', '-', 100, 'off', 'ro'),
     find_config('memcached', 'yes', 100, 'on'),
     find_config('memcache', 'yes', 100, 'on'),
+    find_config('rsmemcache', '-', 100, 'on', 'un'),
+    find_config('memcached', 'yes', 100, 'on', 'un'),
+    find_config('memcache', 'yes', 100, 'on', 'un'),
 ];
 if (isset($opt['tls']) && array_keys($TLS_PROXIES) === array_keys($PROXIES)) {
     // The TLS rows through the same delays in front of the TLS memcached.
@@ -545,9 +572,9 @@ foreach (['rsmemcache', 'memcached', 'memcache', 'files'] as $h) {
 }
 usort($order_rows, static function ($a, $b) use ($configs) {
     $ha = ['rsmemcache' => 0, 'memcached' => 1, 'memcache' => 2, 'files' => 3];
-    $ka = [$configs[$a]['size'], $ha[$configs[$a]['handler']], $configs[$a]['persist'] === 'no',
+    $ka = [$configs[$a]['size'], $configs[$a]['mode'] === 'un', $ha[$configs[$a]['handler']], $configs[$a]['persist'] === 'no',
            $configs[$a]['mode'] === 'ro', $configs[$a]['lock'] !== 'on' && $configs[$a]['lock'] !== 'flock'];
-    $kb = [$configs[$b]['size'], $ha[$configs[$b]['handler']], $configs[$b]['persist'] === 'no',
+    $kb = [$configs[$b]['size'], $configs[$b]['mode'] === 'un', $ha[$configs[$b]['handler']], $configs[$b]['persist'] === 'no',
            $configs[$b]['mode'] === 'ro', $configs[$b]['lock'] !== 'on' && $configs[$b]['lock'] !== 'flock'];
     return $ka <=> $kb;
 });
@@ -561,18 +588,20 @@ foreach ($order_rows as $i) {
     if ($c['mode'] === 'rw' && ($c['handler'] !== 'rsmemcache' || in_array($c['persist'], ['tls', 'enc', 'raw'], true))) {
         $lk = in_array($c['lock'], ['on', 'flock'], true) ? 'on' : 'off';
         $ref = $med[find_config('rsmemcache', '-', $c['size'], $lk)];
+    } elseif ($c['mode'] === 'un' && $c['handler'] !== 'rsmemcache') {
+        $ref = $med[find_config('rsmemcache', '-', $c['size'], 'on', 'un')];
     }
     $rows[] = [
         $labels[$c['handler']],
         $c['persist'],
         $SIZES[$c['size']],
         $c['lock'],
-        $c['mode'] === 'ro' ? 'read-only' : 'read+write',
+        ['ro' => 'read-only', 'un' => 'unchanged'][$c['mode']] ?? 'read+write',
         us($med[$i]),
         us(min($times[$i])) . '..' . us(max($times[$i])),
         us($medmean[$i]),
         sprintf('%.0f', 1e6 / $med[$i]),
-        $ref === null ? ($c['mode'] === 'rw' ? 'ref' : '-') : sprintf('%.2f×', $med[$i] / $ref),
+        $ref === null ? ($c['mode'] !== 'ro' ? 'ref' : '-') : sprintf('%.2f×', $med[$i] / $ref),
     ];
 }
 echo table(['handler', 'persistent', 'size', 'locking', 'cycle', 'µs/cycle', 'spread', 'mean', 'cycles/s',
@@ -634,7 +663,7 @@ echo "(one SHA-256 of the id per request; the same round trips)\n\n";
 function rt_label(array $c): string {
     $p = ['yes' => ' persistent', 'tls' => ' TLS', 'enc' => ' encrypted', 'raw' => ' raw keys'][$c['persist']] ?? '';
     return $GLOBALS['labels'][$c['handler']] . $p . ' ' . $GLOBALS['SIZES'][$c['size']]
-        . ($c['mode'] === 'ro' ? ' read-only' : ' lock ' . $c['lock']);
+        . ' ' . mode_label($c);
 }
 $ds = array_keys($PROXIES);
 printf("== round trips per cycle, through the delay proxy (each client->server chunk held D µs; %d round%s x %d cycles per D)\n",
@@ -671,6 +700,22 @@ foreach ($proxied as $i) {
 }
 echo table(array_merge(['configuration'], array_map(static fn($d) => "D=$d µs/cycle", $ds),
     ['round trips', 'client writes/cycle', 'connects/cycle']), $prows, range(1, count($ds) + 3));
+echo "\n";
+
+/* Unchanged sessions: a locked request that changes nothing, the three
+ * handlers side by side, with the round trips each waits for. */
+echo "== unchanged session (session_start(); read; session_write_close(); lazy_write = 1, locked)\n";
+$urows = [];
+$i_ref = find_config('rsmemcache', '-', 100, 'on', 'un');
+foreach ([['rsmemcache', '-'], ['memcached', 'yes'], ['memcache', 'yes']] as [$h, $pk]) {
+    $i1 = find_config($h, $pk, 100, 'on', 'un');
+    $i2 = find_config($h, $pk, 10000, 'on', 'un');
+    $urows[] = [$labels[$h] . ($pk === 'yes' ? ' persistent' : ''), us($med[$i1]), us($med[$i2]),
+        isset($rt[$i1]) ? sprintf('%.2f', $rt[$i1][0]) : '-', isset($rt[$i1]) ? sprintf('%.2f', $rt[$i1][1]) : '-',
+        $h === 'rsmemcache' ? 'ref' : sprintf('%.2f×', $med[$i1] / $med[$i_ref])];
+}
+echo table(['handler', '100 B µs/cycle', '10 KB µs/cycle', 'round trips (100 B)', 'client writes/cycle',
+    'vs rsmemcache (100 B)'], $urows, [1, 2, 3, 4, 5]);
 echo "\n";
 
 /* TLS: the same locked cycle over TLS (pooled connections) against plain,

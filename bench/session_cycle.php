@@ -6,13 +6,17 @@
  *
  *   php -n -d extension=... -d session.save_handler=... -d session.save_path=...
  *       bench/session_cycle.php --id=ID --size=BYTES --cycles=N [--warmup=N]
- *       [--mode=rw|ro] [--verify=mc:HOST:PORT:KEY | --verify=mc-sealed:HOST:PORT:KEY | --verify=file:PATH]
+ *       [--mode=rw|ro|un] [--verify=mc:HOST:PORT:KEY | --verify=mc-sealed:HOST:PORT:KEY | --verify=file:PATH]
  *       [--batch=N] [--control=HOST:PORT] [--rss-at=N,N,...]
  *
  * A cycle (--mode=rw):
  *     session_id($id); session_start(); $_SESSION['n']++; session_write_close();
  * A read-only cycle (--mode=ro):
  *     session_id($id); session_start(['read_and_close' => true]);
+ * An unchanged cycle (--mode=un), what most requests of a site do:
+ *     session_id($id); session_start(); (read $_SESSION) session_write_close();
+ * locked like rw, nothing changed (with lazy_write=1 PHP calls the
+ * handler's update_timestamp instead of write).
  * The warm-up cycles are always rw: they create the session with
  * $_SESSION['p'] = str_repeat('x', size) and a counter, so the ro cycles
  * read a real session.
@@ -68,7 +72,7 @@ $rssAt = isset($opt['rss-at']) ? array_map('intval', explode(',', $opt['rss-at']
 if ($rssAt) {
     $cycles = max($cycles, ...$rssAt);
 }
-if ($cycles < 1 || $warmup < 1 || $batch < 1 || $size < 0 || !in_array($mode, ['rw', 'ro'], true)) {
+if ($cycles < 1 || $warmup < 1 || $batch < 1 || $size < 0 || !in_array($mode, ['rw', 'ro', 'un'], true)) {
     fail('bad --cycles/--warmup/--size/--mode');
 }
 
@@ -162,6 +166,13 @@ foreach ($checkpoints as $upto) {
                 $_SESSION['n']++;
                 session_write_close();
             }
+        } elseif ($mode === 'un') {
+            for ($k = 0; $k < $n; $k++) {
+                session_id($id);
+                session_start();
+                $sum += $_SESSION['n'];
+                session_write_close();
+            }
         } else {
             for ($k = 0; $k < $n; $k++) {
                 session_id($id);
@@ -189,8 +200,8 @@ if (($_SESSION['n'] ?? null) !== $expect || ($_SESSION['p'] ?? null) !== $payloa
     fail('session content wrong after the loop: n=' . var_export($_SESSION['n'] ?? null, true)
         . " (expected $expect), payload " . (($_SESSION['p'] ?? null) === $payload ? 'ok' : 'wrong'));
 }
-if ($mode === 'ro' && $sum !== $warmup * $cycles) {
-    fail("read-only cycles read a wrong counter (sum $sum, expected " . $warmup * $cycles . ')');
+if ($mode !== 'rw' && $sum !== $warmup * $cycles) {
+    fail("$mode cycles read a wrong counter (sum $sum, expected " . $warmup * $cycles . ')');
 }
 if (session_status() !== PHP_SESSION_NONE) {
     fail('session still active after the loop');
