@@ -1,8 +1,9 @@
 //! Key → server placement: hash functions and distribution strategies. Pure.
 //!
 //! Both strategies match pecl-memcache byte for byte (its
-//! `memcache_consistent_hash.c` / `memcache_standard_hash.c`, as described in
-//! `shared/reference/anchors.md` §b and pinned by the test vectors below), so a
+//! `src/memcache_consistent_hash.c` / `src/memcache_standard_hash.c`, pinned
+//! by the test vectors below, taken from pecl-memcache 4.0.5.2's
+//! `MemcachePool::findServer`), so a
 //! farm can switch handlers without moving sessions:
 //!
 //! * `consistent`: 160 points per weight unit, point *i* of a server at
@@ -338,7 +339,7 @@ mod tests {
 
     #[test]
     fn hash_function_vectors() {
-        // shared/reference/anchors.md §b
+        // Values of pecl-memcache 4.0.5.2 (`src/memcache_consistent_hash.c`).
         assert_eq!(HashFunction::Crc32.hash(b"10.0.0.1:11211-0"), 2_857_238_036);
         assert_eq!(HashFunction::Fnv1a.hash(b"10.0.0.1:11211-0"), 1_696_917_676);
         assert_eq!(HashFunction::Crc32.hash(b"123456789"), 0xCBF4_3926);
@@ -394,7 +395,8 @@ mod tests {
 
     #[test]
     fn one_at_a_time_vectors() {
-        // shared/reference/anchors.md §b (php-memcached)
+        // Values of libmemcached 1.1.4 (`libhashkit/one_at_a_time.cc`), as
+        // php-memcached 3.2.0 places keys.
         assert_eq!(one_at_a_time(b"10.0.0.1-0"), 4_128_832_250);
         assert_eq!(one_at_a_time(b"cache-c.local:11212-0"), 3_384_016_309);
         assert_eq!(one_at_a_time(b"abc"), 3_977_453_403);

@@ -68,7 +68,8 @@ pub enum Command<'a> {
         value: &'a [u8],
         /// Expiry.
         exptime: Exptime,
-        /// Client flags stored with the item (0 for sessions, as the anchors).
+        /// Client flags stored with the item (0 for sessions, as pecl-memcache and
+        /// php-memcached write them).
         client_flags: u32,
         /// Store mode.
         mode: SetMode,

@@ -19,7 +19,7 @@
 //!   unreadable bytes to PHP's unserializer otherwise;
 //! * every other bit must be 0. pecl-memcache reads bits 0–1 and 8–11 as
 //!   serialization and type markers and php-memcached's session handler
-//!   ignores flags, so both anchors read rsmemcache's copies as plain
+//!   ignores flags, so both read rsmemcache's copies as plain
 //!   strings, and a farm can roll back.
 //!
 //! Serial comparison holds while copies differ by fewer than 2¹⁹ (524 288)
@@ -370,7 +370,7 @@ mod tests {
     }
 
     #[test]
-    fn flags_keep_the_bits_the_anchors_read_clear() {
+    fn flags_keep_the_bits_pecl_memcache_reads_clear() {
         for v in [0, 1, 77, VERSION_MASK] {
             let f = flags_for(v);
             assert_eq!(f & 0xfff, 0, "pecl-memcache's flag bits stay 0");

@@ -6,7 +6,8 @@
 //! [`super::write`]. No FFI types here; [`super::ffi`] converts PHP's
 //! pointers to these calls, errors to warnings and events to log lines.
 //!
-//! Contract honoured (anchors.md §0): a missing session reads as an empty
+//! Contract honoured (PHP's `ps_module`, php-src `ext/session/php_session.h`
+//! and `session.c`): a missing session reads as an empty
 //! string; `exists` (behind validate_sid and create_sid's collision check)
 //! writes nothing; `update_timestamp` touches and falls back to a full write
 //! when the key has vanished; every write is confirmed by the server and a

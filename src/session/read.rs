@@ -70,7 +70,8 @@ impl Handler {
     }
 
     /// The value this request stores in its lock item: the native
-    /// [`LockValue`], or the bare token the compat presets' anchors use.
+    /// [`LockValue`], or the bare token the compat presets' handlers (pecl-memcache,
+    /// php-memcached) use.
     fn lock_value(&self, token: &[u8; 32]) -> Vec<u8> {
         if self.compat != Compat::None {
             return token.to_vec();
