@@ -69,6 +69,22 @@ pub fn one_at_a_time(bytes: &[u8]) -> u32 {
     h.wrapping_add(h << 15)
 }
 
+/// The standard 64-bit FNV offset basis (FNV's published parameters,
+/// <http://www.isthe.com/chongo/tech/comp/fnv/>).
+pub const FNV64_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// 64-bit FNV-1a of `bytes` from offset basis `basis` ([`FNV64_OFFSET_BASIS`]
+/// for the standard hash; another basis gives an independent second hash,
+/// and a previous result as basis continues a hash over more bytes). Prime
+/// 0x100000001b3, from <http://www.isthe.com/chongo/tech/comp/fnv/>. Not
+/// for placement (that is [`HashFunction`]): for identities and lock names.
+#[must_use]
+pub fn fnv1a64(basis: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(basis, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// The 32-bit key hash (`rsmemcache.hash_function`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashFunction {
