@@ -361,7 +361,7 @@ fn info_table() {
     ext_php_rs::info_table_row!("rsmemcache support", "enabled");
     ext_php_rs::info_table_row!("version", version);
     ext_php_rs::info_table_row!("save handler", "rsmemcache");
-    ext_php_rs::info_table_row!("protocol", "memcached meta commands (mg, ms, md, mn)");
+    ext_php_rs::info_table_row!("protocol", "memcached meta commands (mg, ms, md)");
     ext_php_rs::info_table_row!(
         "failure state",
         if crate::shared::region().is_some() {

@@ -1,11 +1,13 @@
-//! The memcached meta protocol (`mg`, `ms`, `md`, `mn`; memcached ≥ 1.6):
+//! The memcached meta protocol (`mg`, `ms`, `md`; memcached ≥ 1.6):
 //! encoding commands into bytes and parsing replies from a byte stream. No
 //! sockets here, so every reply shape is tested from in-memory bytes.
 //!
 //! Source: memcached's `doc/protocol.txt`, "Meta Commands". Replies used:
 //! `HD` (success, no value), `VA <len> <flags>` + data (value), `EN` (miss),
 //! `NS` (not stored), `EX` (exists / CAS mismatch), `NF` (not found), `MN`
-//! (end of a pipeline). `ERROR`, `CLIENT_ERROR …` and `SERVER_ERROR …` are
+//! (the answer to `mn`, which the session paths never send: a pipeline
+//! ends when every command has its reply, each matched to its command by
+//! opaque and key). `ERROR`, `CLIENT_ERROR …` and `SERVER_ERROR …` are
 //! reported as [`WireError::Server`]; the caller drops the connection after
 //! any error, since the stream position is no longer certain.
 //!
@@ -83,7 +85,9 @@ pub enum Command<'a> {
         /// Compare-and-delete CAS id.
         cas: Option<u64>,
     },
-    /// `mn`: no-op; its `MN` reply marks the end of a pipeline.
+    /// `mn`: no-op, answered `MN`. Not sent by the session paths (a
+    /// pipeline's end is its last command's reply); the integration tests
+    /// use it as the smallest round trip.
     Noop,
     /// `stats settings` (text protocol): the server's settings, among them
     /// `item_size_max`.
