@@ -18,6 +18,7 @@ pub mod error;
 pub mod ffi;
 pub mod hash;
 pub mod health;
+pub mod hex;
 pub mod keys;
 pub mod late;
 pub mod lock;
