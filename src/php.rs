@@ -422,6 +422,7 @@ fn stats_snapshot() -> crate::stats::Snapshot {
 /// warning and `false`.
 #[must_use]
 pub fn stats(format: Option<String>) -> ext_php_rs::types::Zval {
+    use crate::health::Fault;
     use crate::stats::{SERVER_COUNTERS, ServerCounter, TOTALS};
     use ext_php_rs::types::{ZendHashTable, Zval};
     let mut out = Zval::new();
@@ -457,7 +458,8 @@ pub fn stats(format: Option<String>) -> ext_php_rs::types::Zval {
         let _ = top.insert(key, int(snap.server_sum(c)));
     }
     let timeouts = |f: &dyn Fn(ServerCounter) -> u64| {
-        int(f(ServerCounter::ConnectTimeout) + f(ServerCounter::Timeout))
+        int(f(ServerCounter::Failed(Fault::ConnectTimeout))
+            + f(ServerCounter::Failed(Fault::Timeout)))
     };
     let _ = top.insert("timeouts", timeouts(&|c| snap.server_sum(c)));
     let mut list = ZendHashTable::new();
@@ -465,9 +467,9 @@ pub fn stats(format: Option<String>) -> ext_php_rs::types::Zval {
         let mut row = ZendHashTable::new();
         let _ = row.insert("server", label.as_str());
         for (c, key, _) in SERVER_COUNTERS {
-            let _ = row.insert(key, int(v[c as usize]));
+            let _ = row.insert(key, int(v[c.word()]));
         }
-        let _ = row.insert("timeouts", timeouts(&|c| v[c as usize]));
+        let _ = row.insert("timeouts", timeouts(&|c| v[c.word()]));
         let _ = list.push(row);
     }
     let _ = top.insert("servers", list);
