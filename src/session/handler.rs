@@ -72,7 +72,7 @@ pub(super) struct HeldLock {
 
 /// One copy of the session as this request knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Copy {
+pub(super) struct CopyState {
     pub(super) server: usize,
     /// CAS id of the copy as read or last written; `None` when the server
     /// had no copy.
@@ -87,7 +87,7 @@ pub(super) struct Copy {
 pub(super) struct Opened {
     pub(super) sid: Vec<u8>,
     pub(super) keys: SessionKeys,
-    pub(super) copies: Vec<Copy>,
+    pub(super) copies: Vec<CopyState>,
     /// Newest version read (0 when there was no copy).
     pub(super) version: u32,
     pub(super) lock: Option<HeldLock>,
