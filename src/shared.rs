@@ -39,12 +39,10 @@
 
 use crate::hash::{FNV64_OFFSET_BASIS, fnv1a64};
 use crate::shm;
+use once_cell::sync::OnceCell;
 use std::{
     ops::Deref,
-    sync::{
-        OnceLock,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
-    },
+    sync::atomic::{AtomicU64, AtomicUsize, Ordering},
 };
 
 /// Words per slot. Layout: see the `W_*` constants.
@@ -285,7 +283,7 @@ pub struct Table {
     words: &'static [AtomicU64],
 }
 
-static REGION: OnceLock<Option<Table>> = OnceLock::new();
+static REGION: OnceCell<Option<Table>> = OnceCell::new();
 
 /// Maps the shared table, once per process (module startup, before any
 /// fork). Returns whether a mapping exists.

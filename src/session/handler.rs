@@ -186,7 +186,7 @@ pub(super) fn unexpected(pool: &dyn Transport, idx: usize, what: &str, reply: &R
 /// This machine's host name (`/proc/sys/kernel/hostname`, read once; `-`
 /// when unreadable).
 fn host_name() -> String {
-    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static HOST: once_cell::sync::OnceCell<String> = once_cell::sync::OnceCell::new();
     HOST.get_or_init(|| {
         std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
