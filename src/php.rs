@@ -492,7 +492,7 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
             .or_else(|| ini_string(c"session.save_path"))
             .unwrap_or_default();
         let config = config()?;
-        let pool = crate::registry::shared(&path, &config.pool)?;
+        let pool = crate::registry::pool_for(&path, &config.pool)?;
         Ok::<_, crate::error::Error>(
             pool.servers()
                 .iter()

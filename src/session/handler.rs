@@ -235,7 +235,7 @@ impl Handler {
             "" => None,
             path => Some(crate::crypt::load(path)?),
         };
-        let pool: Arc<dyn Transport> = registry::shared(save_path, &config.pool)?;
+        let pool: Arc<dyn Transport> = registry::pool_for(save_path, &config.pool)?;
         let mut h = Self::with_transport(pool, config);
         h.set_key_ring(ring);
         Ok(h)
@@ -269,7 +269,7 @@ impl Handler {
             notices: RefCell::new(Vec::new()),
             holder: None,
             seen_lock: RefCell::new(None),
-            durable: config.durable.as_ref().map(crate::durable::shared),
+            durable: config.durable.as_ref().map(crate::durable::tier_for),
             maxlifetime: crate::keys::FALLBACK_MAXLIFETIME,
         }
     }
