@@ -109,7 +109,7 @@ foreach ($lists as $li => $list) {
             foreach (array_slice($bad, 0, 5) as $b) { echo "  $b\n"; }
         }
     }
-    // The anchor really changes with the directives (so the four rows above test four different placements).
+    // pecl-memcache's placement really changes with the directives (so the four rows above test four different placements).
     $same = [];
     foreach ($homes as $a => $ha) {
         foreach ($homes as $b => $hb) { if ($a < $b && $ha === $hb) { $same[] = "$a = $b"; } }

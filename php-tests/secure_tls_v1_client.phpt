@@ -4,7 +4,7 @@ secure: an X.509 v1 client certificate (openssl x509 -req without -extfile, Open
 <?php
 require __DIR__ . '/skipif.inc';
 require_once __DIR__ . '/secure.inc';
-if ($why = sec_skip_reason(20, 1)) { die($why); }
+if ($why = sec_skip_reason(21, 1)) { die($why); }
 exec('openssl version 2>&1', $o, $rc);
 if ($rc !== 0) { die('skip openssl CLI not found'); }
 ?>
@@ -22,7 +22,7 @@ require __DIR__ . '/secure_tls.inc';
 errlog_open();
 ob_start();
 $ca = sec_ca('ca');
-[$p] = sec_ports(20, 1);
+[$p] = sec_ports(21, 1);
 $G = sec_start($p, sec_tls_args(sec_cert($ca, 'good', 'subjectAltName=IP:127.0.0.1'), $ca, 2));
 $names = [$G['addr'] => 'G'];
 // No -extfile: OpenSSL 3.0 makes an X.509 v1 certificate; openssl ca without extensions does too.
@@ -62,7 +62,7 @@ ob_end_flush();
 --CLEAN--
 <?php
 require __DIR__ . '/secure.inc';
-sec_clean(20, 1);
+sec_clean(21, 1);
 ?>
 --EXPECTF--
 client certificate: X.509 v1

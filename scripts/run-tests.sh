@@ -347,7 +347,7 @@ stop_mariadb
 #                                       display_errors=1, a memcached killed
 #   tests/e2e/hung_server.sh            16 workers per master, one memcached
 #                                       SIGSTOPped 13 s: at most one timeout per
-#                                       retry interval and master (issue 13)
+#                                       retry interval and master
 #   tests/e2e/pools.sh                  one FPM master, two pools as two users:
 #                                       neither sees nor changes the other's
 #                                       server state (needs root; exit 77 =

@@ -21,7 +21,7 @@
 # server after the last level, less this script's own stats connection
 # (the workers' connections), and the FPM workers' total RSS. Not a test: nothing is asserted but that every answer was a
 # 200 with the page's body (exit status 1 if an rsmemcache answer was not;
-# the anchors' bad answers are printed).
+# pecl memcache's and memcached's bad answers are printed).
 #
 # Usage: bash scripts/tier-bench.sh     (or: make bench-tier)
 # Environment (all optional):

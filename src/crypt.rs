@@ -132,13 +132,8 @@ fn id_ok(id: &[u8]) -> bool {
 fn decode_key(text: &[u8]) -> std::result::Result<[u8; KEY_LEN], String> {
     // All hex digits, an even count: hex (base64 of 32 bytes is 43 or 44
     // characters, with a '=' when even).
-    let bytes = if text.len() % 2 == 0 && text.iter().all(u8::is_ascii_hexdigit) {
-        text.chunks(2)
-            .map(|p| {
-                let s = std::str::from_utf8(p).unwrap_or("zz");
-                u8::from_str_radix(s, 16).unwrap_or(0)
-            })
-            .collect::<Vec<u8>>()
+    let bytes = if let Some(bytes) = crate::hex::decode(text) {
+        bytes
     } else {
         base64::engine::general_purpose::STANDARD
             .decode(text)

@@ -1,8 +1,9 @@
 //! Key → server placement: hash functions and distribution strategies. Pure.
 //!
 //! Both strategies match pecl-memcache byte for byte (its
-//! `memcache_consistent_hash.c` / `memcache_standard_hash.c`, as described in
-//! `shared/reference/anchors.md` §b and pinned by the test vectors below), so a
+//! `src/memcache_consistent_hash.c` / `src/memcache_standard_hash.c`, pinned
+//! by the test vectors below, taken from pecl-memcache 4.0.5.2's
+//! `MemcachePool::findServer`), so a
 //! farm can switch handlers without moving sessions:
 //!
 //! * `consistent`: 160 points per weight unit, point *i* of a server at
@@ -66,6 +67,22 @@ pub fn one_at_a_time(bytes: &[u8]) -> u32 {
     h = h.wrapping_add(h << 3);
     h ^= h >> 11;
     h.wrapping_add(h << 15)
+}
+
+/// The standard 64-bit FNV offset basis (FNV's published parameters,
+/// <http://www.isthe.com/chongo/tech/comp/fnv/>).
+pub const FNV64_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// 64-bit FNV-1a of `bytes` from offset basis `basis` ([`FNV64_OFFSET_BASIS`]
+/// for the standard hash; another basis gives an independent second hash,
+/// and a previous result as basis continues a hash over more bytes). Prime
+/// 0x100000001b3, from <http://www.isthe.com/chongo/tech/comp/fnv/>. Not
+/// for placement (that is [`HashFunction`]): for identities and lock names.
+#[must_use]
+pub fn fnv1a64(basis: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(basis, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// The 32-bit key hash (`rsmemcache.hash_function`).
@@ -338,7 +355,7 @@ mod tests {
 
     #[test]
     fn hash_function_vectors() {
-        // shared/reference/anchors.md §b
+        // Values of pecl-memcache 4.0.5.2 (`src/memcache_consistent_hash.c`).
         assert_eq!(HashFunction::Crc32.hash(b"10.0.0.1:11211-0"), 2_857_238_036);
         assert_eq!(HashFunction::Fnv1a.hash(b"10.0.0.1:11211-0"), 1_696_917_676);
         assert_eq!(HashFunction::Crc32.hash(b"123456789"), 0xCBF4_3926);
@@ -394,7 +411,8 @@ mod tests {
 
     #[test]
     fn one_at_a_time_vectors() {
-        // shared/reference/anchors.md §b (php-memcached)
+        // Values of libmemcached 1.1.4 (`libhashkit/one_at_a_time.cc`), as
+        // php-memcached 3.2.0 places keys.
         assert_eq!(one_at_a_time(b"10.0.0.1-0"), 4_128_832_250);
         assert_eq!(one_at_a_time(b"cache-c.local:11212-0"), 3_384_016_309);
         assert_eq!(one_at_a_time(b"abc"), 3_977_453_403);

@@ -50,8 +50,10 @@ pub const MAX_LEASE_MS: u64 = 3_600_000;
 /// moments between two processes' reads separate them.
 pub const CLOCK_SLACK_MS: u64 = 1_000;
 
-/// What kind of error a server gave last, as a fixed code (it lives in
-/// shared memory, where a heap string cannot).
+/// What kind of error a server gave, as a fixed code: the last one lives in
+/// the health words (shared memory, where a heap string cannot), and each
+/// kind has its counter ([`crate::stats::ServerCounter::Failed`], whose
+/// word is the code). The codes are fixed: 1-6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// Connect refused or failed at once.
@@ -79,20 +81,6 @@ impl Fault {
             Error::Io { .. } => Self::Io,
             Error::Protocol { .. } => Self::Protocol,
             _ => Self::Other,
-        }
-    }
-
-    /// The error counter of this fault ([`crate::stats`]).
-    #[must_use]
-    pub fn counter(self) -> crate::stats::ServerCounter {
-        use crate::stats::ServerCounter as C;
-        match self {
-            Self::Connect => C::Connect,
-            Self::ConnectTimeout => C::ConnectTimeout,
-            Self::Timeout => C::Timeout,
-            Self::Io => C::Io,
-            Self::Protocol => C::Protocol,
-            Self::Other => C::ServerError,
         }
     }
 

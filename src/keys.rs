@@ -1,6 +1,8 @@
 //! Session ids → memcached keys, and PHP lifetimes → memcached expiry. Pure.
 //!
-//! Rules (see `shared/reference/anchors.md` §0 and §f):
+//! Rules (PHP's id alphabet: `php_session_valid_key()` in php-src
+//! `ext/session/session.c`; the compat layouts: pecl-memcache
+//! `src/memcache_session.c`, php-memcached `php_memcached_session.c`):
 //! * a session id may hold only PHP's id alphabet `[A-Za-z0-9,-]` and must be
 //!   non-empty; anything else is refused, never escaped or truncated, so a
 //!   hostile `session_id()` cannot inject protocol lines;
@@ -17,7 +19,8 @@
 //!   the id part of the data key, the lock key and the durable table's id is
 //!   [`hashed_id`] — SHA-256 of the session id, base64url without padding —
 //!   so a key listing, a memory dump or a table read holds no session id.
-//!   The compat layouts always keep the raw id (their anchors read it).
+//!   The compat layouts always keep the raw id (pecl-memcache and
+//!   php-memcached read it).
 
 use crate::error::{Error, Result, escape_for_message};
 pub use crate::protocol::MAX_KEY_LEN;
@@ -65,7 +68,7 @@ impl Compat {
 /// (`rsmemcache.key_hash`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyHash {
-    /// The id itself (the anchors' layout; every compat mode).
+    /// The id itself (the layout of pecl-memcache and php-memcached; every compat mode).
     None,
     /// [`hashed_id`]: SHA-256 of the id, base64url without padding.
     Sha256,
@@ -128,7 +131,7 @@ impl SessionKeys {
     /// The keys for `sid` under `compat`, `hash` and `prefix`. `ketama`
     /// selects the bare-id hash input. With `locking` off the lock key need
     /// not fit. `hash` applies under [`Compat::None`] only (the compat
-    /// layouts are the anchors' raw ones); `migrate` adds [`RawKeys`] when
+    /// layouts keep pecl-memcache's and php-memcached's raw ids); `migrate` adds [`RawKeys`] when
     /// the keys are hashed. Placement follows the keys: data and lock are
     /// placed by the hashed id exactly as by the raw one before.
     ///
@@ -460,7 +463,7 @@ mod tests {
     }
 
     #[test]
-    fn layouts_match_the_anchors() {
+    fn layouts_match_pecl_memcache_and_php_memcached() {
         let k = raw(Compat::None, b"rsmemcache.sess.", b"abc", false, true).unwrap();
         assert_eq!(k.data, b"rsmemcache.sess.abc");
         assert_eq!(k.lock, b"rsmemcache.sess.abc.lock");

@@ -1,4 +1,4 @@
-//! Late replies to a lock add (issue 9, "no orphan lock after a hang").
+//! Late replies to a lock add: no orphan lock after a hang.
 //!
 //! A server that is stopped (`SIGSTOP`), partitioned or swapping keeps the
 //! bytes of a pipeline in its socket buffer and runs them when it resumes:

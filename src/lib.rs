@@ -16,6 +16,7 @@ pub mod durable;
 pub mod error;
 pub mod hash;
 pub mod health;
+pub mod hex;
 pub mod keys;
 pub mod late;
 pub mod lock;

@@ -91,10 +91,7 @@ pub fn new_token() -> Result<[u8; 32], getrandom::Error> {
         Ok::<_, getrandom::Error>(raw)
     })?;
     let mut out = [0u8; 32];
-    for (i, b) in raw.iter().enumerate() {
-        out[2 * i] = b"0123456789abcdef"[usize::from(b >> 4)];
-        out[2 * i + 1] = b"0123456789abcdef"[usize::from(b & 15)];
-    }
+    crate::hex::encode_into(&raw, &mut out);
     Ok(out)
 }
 

@@ -192,7 +192,7 @@ impl Server {
         let now = shared::now_ms();
         self.health().fail(now, fault);
         self.cells.touch(now);
-        stats::bump_server(&self.cells, fault.counter());
+        stats::bump_server(&self.cells, ServerCounter::Failed(fault));
         *self.last_error.lock() = Some(e.to_string());
         self.idle.lock().clear();
         // It may come back with other settings.
@@ -525,7 +525,7 @@ impl Pool {
                 }
                 server.record_success();
                 for _ in replies.iter().filter(|r| matches!(r, Reply::Failed(_))) {
-                    stats::bump_server(&server.cells, ServerCounter::ServerError);
+                    stats::bump_server(&server.cells, ServerCounter::Failed(Fault::Other));
                 }
                 server.release(s.conn);
                 Ok(replies)

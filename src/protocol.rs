@@ -1,12 +1,14 @@
-//! The memcached meta protocol (`mg`, `ms`, `md`, `mn`; memcached ≥ 1.6):
+//! The memcached meta protocol (`mg`, `ms`, `md`; memcached ≥ 1.6):
 //! encoding commands into bytes and parsing replies from a byte stream. No
 //! sockets here, so every reply shape is tested from in-memory bytes.
 //!
 //! Source: memcached's `doc/protocol.txt`, "Meta Commands". Replies used:
 //! `HD` (success, no value), `VA <len> <flags>` + data (value), `EN` (miss),
-//! `NS` (not stored), `EX` (exists / CAS mismatch), `NF` (not found).
-//! `ERROR`, `CLIENT_ERROR …` and `SERVER_ERROR …` are reported as
-//! [`Reply::Failed`]; the caller drops the connection after
+//! `NS` (not stored), `EX` (exists / CAS mismatch), `NF` (not found), `MN`
+//! (the answer to `mn`, which the session paths never send: a pipeline
+//! ends when every command has its reply, each matched to its command by
+//! opaque and key). `ERROR`, `CLIENT_ERROR …` and `SERVER_ERROR …` are
+//! reported as [`Reply::Failed`]; the caller drops the connection after
 //! any error, since the stream position is no longer certain.
 //!
 //! Commands are encoded into a caller-owned buffer, so several can be queued
@@ -68,7 +70,8 @@ pub enum Command<'a> {
         value: &'a [u8],
         /// Expiry.
         exptime: Exptime,
-        /// Client flags stored with the item (0 for sessions, as the anchors).
+        /// Client flags stored with the item (0 for sessions, as pecl-memcache and
+        /// php-memcached write them).
         client_flags: u32,
         /// Store mode.
         mode: SetMode,
@@ -82,7 +85,9 @@ pub enum Command<'a> {
         /// Compare-and-delete CAS id.
         cas: Option<u64>,
     },
-    /// `mn`: no-op; its `MN` reply marks the end of a pipeline.
+    /// `mn`: no-op, answered `MN`. Not sent by the session paths (a
+    /// pipeline's end is its last command's reply); the integration tests
+    /// use it as the smallest round trip.
     Noop,
     /// `stats settings` (text protocol): the server's settings, among them
     /// `item_size_max`.

@@ -32,7 +32,7 @@ static POOLS: Lazy<Mutex<Registry>> = Lazy::new(|| Mutex::new(HashMap::new()));
 ///
 /// # Errors
 /// save_path errors from [`save_path::parse`].
-pub fn shared(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
+pub fn pool_for(save_path: &str, settings: &PoolSettings) -> Result<Arc<Pool>> {
     // Most processes use one save_path: check the last one first, without
     // hashing or allocating.
     let uid = crate::shared::euid();

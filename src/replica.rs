@@ -19,7 +19,7 @@
 //!   unreadable bytes to PHP's unserializer otherwise;
 //! * every other bit must be 0. pecl-memcache reads bits 0–1 and 8–11 as
 //!   serialization and type markers and php-memcached's session handler
-//!   ignores flags, so both anchors read rsmemcache's copies as plain
+//!   ignores flags, so both read rsmemcache's copies as plain
 //!   strings, and a farm can roll back.
 //!
 //! Serial comparison holds while copies differ by fewer than 2¹⁹ (524 288)
@@ -317,19 +317,35 @@ pub enum Found {
     Version(u32),
 }
 
+/// The item of `items` with the newest version by [`is_newer`] (the first
+/// of equals); items whose `version` is `None` are passed over. `None`
+/// when no item has a version. The one rule for copies, tombstones and
+/// anything else versioned.
+#[must_use]
+pub fn newest_by<T>(
+    items: impl IntoIterator<Item = T>,
+    version: impl Fn(&T) -> Option<u32>,
+) -> Option<T> {
+    let mut best: Option<(T, u32)> = None;
+    for item in items {
+        if let Some(v) = version(&item)
+            && best.as_ref().is_none_or(|&(_, b)| is_newer(v, b))
+        {
+            best = Some((item, v));
+        }
+    }
+    best.map(|(item, _)| item)
+}
+
 /// The index of the newest copy in `found` (the first of equals), or
 /// `None` when every server missed.
 #[must_use]
 pub fn newest(found: &[Found]) -> Option<usize> {
-    let mut best: Option<(usize, u32)> = None;
-    for (i, f) in found.iter().enumerate() {
-        if let Found::Version(v) = *f
-            && best.is_none_or(|(_, b)| is_newer(v, b))
-        {
-            best = Some((i, v));
-        }
-    }
-    best.map(|(i, _)| i)
+    newest_by(found.iter().enumerate(), |(_, f)| match **f {
+        Found::Version(v) => Some(v),
+        Found::Missing => None,
+    })
+    .map(|(i, _)| i)
 }
 
 /// The copies a read must repair: every one missing or older than the
@@ -370,7 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn flags_keep_the_bits_the_anchors_read_clear() {
+    fn flags_keep_the_bits_pecl_memcache_reads_clear() {
         for v in [0, 1, 77, VERSION_MASK] {
             let f = flags_for(v);
             assert_eq!(f & 0xfff, 0, "pecl-memcache's flag bits stay 0");

@@ -37,13 +37,12 @@
 //!   stays in the process ([`Cells`]' own words): exactly the per-process
 //!   behaviour of before, correct in any process, forked or not.
 
+use crate::hash::{FNV64_OFFSET_BASIS, fnv1a64};
 use crate::shm;
+use once_cell::sync::OnceCell;
 use std::{
     ops::Deref,
-    sync::{
-        OnceLock,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
-    },
+    sync::atomic::{AtomicU64, AtomicUsize, Ordering},
 };
 
 /// Words per slot. Layout: see the `W_*` constants.
@@ -108,7 +107,7 @@ impl Identity {
             fnv1a64(h, label.as_bytes()).max(1)
         };
         Self {
-            key: hash(0xcbf2_9ce4_8422_2325),
+            key: hash(FNV64_OFFSET_BASIS),
             check: hash(0x6c62_272e_07bb_0142),
             uid,
         }
@@ -284,7 +283,7 @@ pub struct Table {
     words: &'static [AtomicU64],
 }
 
-static REGION: OnceLock<Option<Table>> = OnceLock::new();
+static REGION: OnceCell<Option<Table>> = OnceCell::new();
 
 /// Maps the shared table, once per process (module startup, before any
 /// fork). Returns whether a mapping exists.
@@ -304,16 +303,6 @@ pub fn region() -> Option<Table> {
 #[must_use]
 pub fn new_words() -> Words {
     std::array::from_fn(|_| AtomicU64::new(0))
-}
-
-/// 64-bit FNV-1a of `bytes` from offset basis `basis` (FNV's published
-/// parameters, <http://www.isthe.com/chongo/tech/comp/fnv/>: prime
-/// 0x100000001b3; basis 0xcbf29ce484222325 is the standard one, the second
-/// hash uses another basis).
-fn fnv1a64(basis: u64, bytes: &[u8]) -> u64 {
-    bytes.iter().fold(basis, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 impl Table {

@@ -8,27 +8,35 @@
 //! returns and its Prometheus text (exposition format 0.0.4: `# HELP`,
 //! `# TYPE`, one sample per line).
 
+use crate::health::Fault;
 use crate::shared::{self, COUNTER_WORDS, Cells, W_COUNTERS, Words};
 use parking_lot::Mutex;
 use std::{fmt::Write as _, sync::atomic::Ordering};
 
-/// A per-server counter (a word of the server's slot).
+/// A per-server counter (a word of the server's slot): the pipelines
+/// sent, and the failures by kind — one word per [`Fault`], the kind the
+/// server's health records, so a failure is classified once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerCounter {
     /// Pipelines sent to the server (one per round trip and server).
-    Requests = 0,
-    /// Connects refused or failed at once.
-    Connect = 1,
-    /// Connects that timed out.
-    ConnectTimeout = 2,
-    /// Replies that did not come within the I/O timeout.
-    Timeout = 3,
-    /// Socket errors (reset, closed).
-    Io = 4,
-    /// Replies we could not parse or match.
-    Protocol = 5,
-    /// Error lines (`SERVER_ERROR`, `CLIENT_ERROR`, `ERROR`) and other faults.
-    ServerError = 6,
+    Requests,
+    /// Failures of this kind: connects refused or timed out, replies that
+    /// did not come within the I/O timeout, socket errors, replies we could
+    /// not parse or match, and ([`Fault::Other`]) error lines
+    /// (`SERVER_ERROR`, `CLIENT_ERROR`, `ERROR`) and other faults.
+    Failed(Fault),
+}
+
+impl ServerCounter {
+    /// The counter's word among the slot's counters: 0 for requests, the
+    /// fault's code (1-6) for a failure.
+    #[must_use]
+    pub const fn word(self) -> usize {
+        match self {
+            Self::Requests => 0,
+            Self::Failed(f) => f as usize,
+        }
+    }
 }
 
 /// Per-server counters, in word order, with their key in
@@ -36,16 +44,32 @@ pub enum ServerCounter {
 /// first, requests, is not an error).
 pub const SERVER_COUNTERS: [(ServerCounter, &str, &str); 7] = [
     (ServerCounter::Requests, "requests", ""),
-    (ServerCounter::Connect, "errors_connect", "connect"),
     (
-        ServerCounter::ConnectTimeout,
+        ServerCounter::Failed(Fault::Connect),
+        "errors_connect",
+        "connect",
+    ),
+    (
+        ServerCounter::Failed(Fault::ConnectTimeout),
         "errors_connect_timeout",
         "connect_timeout",
     ),
-    (ServerCounter::Timeout, "errors_timeout", "timeout"),
-    (ServerCounter::Io, "errors_io", "io"),
-    (ServerCounter::Protocol, "errors_protocol", "protocol"),
-    (ServerCounter::ServerError, "errors_server", "server_error"),
+    (
+        ServerCounter::Failed(Fault::Timeout),
+        "errors_timeout",
+        "timeout",
+    ),
+    (ServerCounter::Failed(Fault::Io), "errors_io", "io"),
+    (
+        ServerCounter::Failed(Fault::Protocol),
+        "errors_protocol",
+        "protocol",
+    ),
+    (
+        ServerCounter::Failed(Fault::Other),
+        "errors_server",
+        "server_error",
+    ),
 ];
 
 /// A session-level counter (a word of the totals slot).
@@ -188,7 +212,7 @@ fn totals() -> &'static Cells {
 
 /// Adds 1 to a server counter of `slot`.
 pub fn bump_server(slot: &Words, c: ServerCounter) {
-    slot[W_COUNTERS + c as usize].fetch_add(1, Ordering::Relaxed);
+    slot[W_COUNTERS + c.word()].fetch_add(1, Ordering::Relaxed);
 }
 
 /// Adds 1 to a session-level counter.
@@ -255,7 +279,7 @@ impl Snapshot {
     pub fn server_sum(&self, c: ServerCounter) -> u64 {
         self.servers
             .iter()
-            .map(|(_, v)| v.get(c as usize).copied().unwrap_or(0))
+            .map(|(_, v)| v.get(c.word()).copied().unwrap_or(0))
             .sum()
     }
 
@@ -303,7 +327,7 @@ impl Snapshot {
                     out,
                     "rsmemcache_errors_total{{server=\"{}\",kind=\"{kind}\"}} {}",
                     escape(label),
-                    v[*c as usize]
+                    v[c.word()]
                 );
             }
         }
@@ -316,7 +340,8 @@ impl Snapshot {
                 out,
                 "rsmemcache_timeouts_total{{server=\"{}\"}} {}",
                 escape(label),
-                v[ServerCounter::ConnectTimeout as usize] + v[ServerCounter::Timeout as usize]
+                v[ServerCounter::Failed(Fault::ConnectTimeout).word()]
+                    + v[ServerCounter::Failed(Fault::Timeout).word()]
             );
         }
         out
@@ -360,8 +385,8 @@ mod tests {
     fn prometheus_text_has_help_type_and_escaped_labels() {
         let slot = shared::new_words();
         bump_server(&slot, ServerCounter::Requests);
-        bump_server(&slot, ServerCounter::Timeout);
-        bump_server(&slot, ServerCounter::ConnectTimeout);
+        bump_server(&slot, ServerCounter::Failed(Fault::Timeout));
+        bump_server(&slot, ServerCounter::Failed(Fault::ConnectTimeout));
         let s = snapshot([("h\"x:1".to_owned(), &slot)]);
         let text = s.prometheus();
         assert!(text.contains("# TYPE rsmemcache_locks_acquired_total counter\n"));

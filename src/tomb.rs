@@ -73,10 +73,7 @@ impl Tomb {
     /// The newest of several tombstones read (one per copy server).
     #[must_use]
     pub fn newest(tombs: impl IntoIterator<Item = Self>) -> Option<Self> {
-        tombs.into_iter().fold(None, |best, t| match best {
-            Some(b) if !replica::is_newer(t.version, b.version) => Some(b),
-            _ => Some(t),
-        })
+        replica::newest_by(tombs, |t| Some(t.version))
     }
 }
 

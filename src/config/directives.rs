@@ -56,7 +56,8 @@ pub struct Directive {
 pub const PREFIX: &CStr = c"rsmemcache.prefix";
 /// `rsmemcache.connect_timeout`: TCP/unix connect timeout, milliseconds.
 pub const CONNECT_TIMEOUT: &CStr = c"rsmemcache.connect_timeout";
-/// `rsmemcache.timeout`: read/write timeout per reply, milliseconds.
+/// `rsmemcache.timeout`: milliseconds a round trip may take on one server
+/// (one deadline per pipeline: its writes and all its replies).
 pub const TIMEOUT: &CStr = c"rsmemcache.timeout";
 /// `rsmemcache.retry_interval`: seconds a failed server is skipped.
 pub const RETRY_INTERVAL: &CStr = c"rsmemcache.retry_interval";
@@ -214,7 +215,7 @@ pub const DIRECTIVES: [Directive; 39] = [
         name: TIMEOUT,
         default: c"1000",
         unit: "ms",
-        doc: "read/write timeout per reply (1-600000)",
+        doc: "deadline of one pipeline: its writes and all its replies (1-600000)",
         access: Access::All,
     },
     Directive {

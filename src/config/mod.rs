@@ -407,7 +407,8 @@ impl<F: Fn(&'static CStr) -> Option<String>> Values<'_, F> {
             p.clone_into(&mut prefix);
         }
         keys::validate_prefix(&prefix)?;
-        // The compat layouts are the anchors' raw ones: key_hash (sha256 by
+        // The compat layouts keep the raw ids of pecl-memcache and
+        // php-memcached: key_hash (sha256 by
         // default) does not apply to them.
         let key_hash = match (compat, key_hash_of(&self.get(KEY_HASH))?) {
             (Compat::None, h) => h,

@@ -177,7 +177,7 @@ static TIERS: Lazy<Mutex<HashMap<Settings, Arc<Tier>>>> = Lazy::new(|| Mutex::ne
 
 /// The process-wide tier for `settings`, made on first use.
 #[must_use]
-pub fn shared(settings: &Settings) -> Arc<Tier> {
+pub fn tier_for(settings: &Settings) -> Arc<Tier> {
     let mut tiers = TIERS.lock();
     if tiers.len() >= 8 && !tiers.contains_key(settings) {
         tiers.clear();

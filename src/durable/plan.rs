@@ -4,7 +4,7 @@
 //! how the DSN is spelled, and when a failing database is tried and logged
 //! again. No I/O, no clock: callers pass `now` (unix seconds).
 
-use crate::replica;
+use crate::{hash, replica};
 
 /// Where the database listens, parsed from `rsmemcache.durable_dsn`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -226,11 +226,7 @@ pub fn newer(new: u32, row: u32) -> bool {
 /// <http://www.isthe.com/chongo/tech/comp/fnv/>.
 #[must_use]
 pub fn lock_name(key: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in key {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let h = hash::fnv1a64(hash::FNV64_OFFSET_BASIS, key);
     format!("rsmemcache.{h:016x}")
 }
 

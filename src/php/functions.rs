@@ -25,6 +25,7 @@ pub(super) fn stats_snapshot() -> crate::stats::Snapshot {
 /// warning and `false`.
 #[must_use]
 pub fn stats(format: Option<String>) -> ext_php_rs::types::Zval {
+    use crate::health::Fault;
     use crate::stats::{SERVER_COUNTERS, ServerCounter, TOTALS};
     use ext_php_rs::types::{ZendHashTable, Zval};
     let mut out = Zval::new();
@@ -59,7 +60,8 @@ pub fn stats(format: Option<String>) -> ext_php_rs::types::Zval {
         let _ = top.insert(key, int(snap.server_sum(c)));
     }
     let timeouts = |f: &dyn Fn(ServerCounter) -> u64| {
-        int(f(ServerCounter::ConnectTimeout) + f(ServerCounter::Timeout))
+        int(f(ServerCounter::Failed(Fault::ConnectTimeout))
+            + f(ServerCounter::Failed(Fault::Timeout)))
     };
     let _ = top.insert("timeouts", timeouts(&|c| snap.server_sum(c)));
     let mut list = ZendHashTable::new();
@@ -67,9 +69,9 @@ pub fn stats(format: Option<String>) -> ext_php_rs::types::Zval {
         let mut row = ZendHashTable::new();
         let _ = row.insert("server", label.as_str());
         for (c, key, _) in SERVER_COUNTERS {
-            let _ = row.insert(key, int(v[c as usize]));
+            let _ = row.insert(key, int(v[c.word()]));
         }
-        let _ = row.insert("timeouts", timeouts(&|c| v[c as usize]));
+        let _ = row.insert("timeouts", timeouts(&|c| v[c.word()]));
         let _ = list.push(row);
     }
     let _ = top.insert("servers", list);
@@ -92,7 +94,7 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
             .or_else(|| ini_string(c"session.save_path"))
             .unwrap_or_default();
         let config = config()?;
-        let pool = crate::registry::shared(&path, &config.pool)?;
+        let pool = crate::registry::pool_for(&path, &config.pool)?;
         Ok(Some(
             pool.servers()
                 .iter()

@@ -130,9 +130,9 @@ fn parses_every_reply_shape() {
 
 #[test]
 fn replies_for_another_command_are_refused() {
-    // Row 1 of issue 9: a stray EN (no opaque) taken for the next reply.
+    // A stray EN (no opaque) must not be taken for the next reply.
     assert!(one(b"EN\r\n").unwrap_err().contains("does not match"));
-    // Row 2: a reply naming another key.
+    // A reply naming another key.
     let e = one(b"VA 1 O7 kother\r\nx\r\n").unwrap_err();
     assert!(
         e.contains("does not match") && e.contains("another key") && !e.contains("other\r"),
@@ -160,7 +160,7 @@ fn error_lines_answer_the_command() {
 
 #[test]
 fn huge_or_bad_lengths_are_refused_before_allocation() {
-    // Row 5: 22 bytes announcing 1 GiB; refused at the header.
+    // A huge length: 22 bytes announcing 1 GiB; refused at the header.
     let e = one(b"VA 1073741824 O7 kk\r\n").unwrap_err();
     assert!(e.contains("more than the 1048576 allowed"), "{e}");
     assert!(one(b"VA -1 O7 kk\r\n").unwrap_err().contains("bad length"));

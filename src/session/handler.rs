@@ -6,7 +6,8 @@
 //! [`super::write`]. No FFI types here; [`crate::php::session_module`] converts PHP's
 //! pointers to these calls, errors to warnings and events to log lines.
 //!
-//! Contract honoured (anchors.md §0): a missing session reads as an empty
+//! Contract honoured (PHP's `ps_module`, php-src `ext/session/php_session.h`
+//! and `session.c`): a missing session reads as an empty
 //! string; `exists` (behind validate_sid and create_sid's collision check)
 //! writes nothing; `update_timestamp` touches and falls back to a full write
 //! when the key has vanished; every write is confirmed by the server and a
@@ -71,7 +72,7 @@ pub(super) struct HeldLock {
 
 /// One copy of the session as this request knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Copy {
+pub(super) struct CopyState {
     pub(super) server: usize,
     /// CAS id of the copy as read or last written; `None` when the server
     /// had no copy.
@@ -86,7 +87,7 @@ pub(super) struct Copy {
 pub(super) struct Opened {
     pub(super) sid: Vec<u8>,
     pub(super) keys: SessionKeys,
-    pub(super) copies: Vec<Copy>,
+    pub(super) copies: Vec<CopyState>,
     /// Newest version read (0 when there was no copy).
     pub(super) version: u32,
     pub(super) lock: Option<HeldLock>,
@@ -185,7 +186,7 @@ pub(super) fn unexpected(pool: &dyn Transport, idx: usize, what: &str, reply: &R
 /// This machine's host name (`/proc/sys/kernel/hostname`, read once; `-`
 /// when unreadable).
 fn host_name() -> String {
-    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static HOST: once_cell::sync::OnceCell<String> = once_cell::sync::OnceCell::new();
     HOST.get_or_init(|| {
         std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
@@ -234,7 +235,7 @@ impl Handler {
             "" => None,
             path => Some(crate::crypt::load(path)?),
         };
-        let pool: Arc<dyn Transport> = registry::shared(save_path, &config.pool)?;
+        let pool: Arc<dyn Transport> = registry::pool_for(save_path, &config.pool)?;
         let mut h = Self::with_transport(pool, config);
         h.set_key_ring(ring);
         Ok(h)
@@ -268,7 +269,7 @@ impl Handler {
             notices: RefCell::new(Vec::new()),
             holder: None,
             seen_lock: RefCell::new(None),
-            durable: config.durable.as_ref().map(crate::durable::shared),
+            durable: config.durable.as_ref().map(crate::durable::tier_for),
             maxlifetime: crate::keys::FALLBACK_MAXLIFETIME,
         }
     }

@@ -203,7 +203,7 @@ pub const ABANDON_SLACK_MS: i64 = 3000;
 /// in locks of older versions, which still parse). The times let any
 /// request recognise a lock whose add a stopped server executed after its
 /// sender gave up (see [`LockValue::abandoned`]). The compat presets keep
-/// the bare token their anchors accept.
+/// the bare token pecl-memcache and php-memcached accept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockValue {
     /// The holder's token.

@@ -3,7 +3,7 @@
 //! outcome is unknown, pick the newest copy and repair the others.
 
 use super::{
-    handler::{Copy, Handler, HeldLock, Opened, failed_over, unexpected},
+    handler::{CopyState, Handler, HeldLock, Opened, failed_over, unexpected},
     lock_copy::CopyStep,
     lock_try::Step,
     plan::{Batch, LockValue, Tag, read_cmd},
@@ -70,7 +70,8 @@ impl Handler {
     }
 
     /// The value this request stores in its lock item: the native
-    /// [`LockValue`], or the bare token the compat presets' anchors use.
+    /// [`LockValue`], or the bare token the compat presets' handlers (pecl-memcache,
+    /// php-memcached) use.
     fn lock_value(&self, token: &[u8; 32]) -> Vec<u8> {
         if self.compat != Compat::None {
             return token.to_vec();
@@ -424,7 +425,7 @@ impl Handler {
                         refused.push(o.copies.len());
                         found.push(Found::Missing);
                         values.push(None);
-                        o.copies.push(Copy {
+                        o.copies.push(CopyState {
                             server,
                             cas: meta.cas,
                             read: true,
@@ -437,7 +438,7 @@ impl Handler {
                     plaintext |= self.codec.ring.is_some() && d.expires_at.is_none();
                     found.push(Found::Version(d.version));
                     values.push(Some((d.data, meta.ttl, d.expires_at)));
-                    o.copies.push(Copy {
+                    o.copies.push(CopyState {
                         server,
                         cas: meta.cas,
                         read: true,
@@ -446,7 +447,7 @@ impl Handler {
                 Some(Reply::Miss) => {
                     found.push(Found::Missing);
                     values.push(None);
-                    o.copies.push(Copy {
+                    o.copies.push(CopyState {
                         server,
                         cas: None,
                         read: true,

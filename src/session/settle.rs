@@ -138,7 +138,7 @@ mod tests {
             lock_outcome(Some(&ok), None, false, 0),
             LockTry::Acquired(5)
         );
-        // Row 8: a success without its CAS id is not taken as `C0`.
+        // A success without its CAS id is not taken as `C0`.
         let no_cas = Reply::Done(Meta::default());
         assert_eq!(
             lock_outcome(Some(&no_cas), None, false, 0),

@@ -2,7 +2,7 @@
 //! driver makes is answered by the next step of a script, which sees the
 //! commands (so it can answer a lock add with the value that add carried),
 //! and every round trip is recorded, so the tests assert the outcome and
-//! the round trips that led to it. No sockets; the fault rows of issue 9
+//! the round trips that led to it. No sockets; the wire faults
 //! that live above the wire (unknown lock adds, dropped pipelines, error
 //! lines in place of a reply, silent lock servers, abandoned locks, the
 //! order of writes and release) are each exercised here.
@@ -182,7 +182,7 @@ fn a_lock_add_answered_without_its_cas_is_resolved_by_reading_the_lock() {
     let (mut h, t) = setup(&[]);
     let sent = Arc::new(Mutex::new(Vec::new()));
     let keep = sent.clone();
-    // Row 8: `HD` without `c`: not taken as C0.
+    // `HD` without `c`: not taken as C0.
     t.answer(move |_, c| {
         if is_lock_add(c) {
             *keep.lock() = lock_value(c);
@@ -216,7 +216,7 @@ fn a_dropped_lock_pipeline_is_resolved_by_reading_not_replayed() {
     let (mut h, t) = setup(&[]);
     let sent = Arc::new(Mutex::new(Vec::new()));
     let keep = sent.clone();
-    // Row 7: the connection drops before any reply; memcached ran the add.
+    // The connection drops before any reply; memcached ran the add.
     t.then(move |jobs, _| {
         *keep.lock() = lock_value(&jobs[0].cmds[0]);
         vec![Err(Error::Io {
@@ -259,7 +259,7 @@ fn a_dropped_lock_pipeline_is_resolved_by_reading_not_replayed() {
 #[test]
 fn an_error_line_in_place_of_the_copy_keeps_the_lock_for_close() {
     let (mut h, t) = setup(&[]);
-    // Row 8: SERVER_ERROR for the read in the lock+read pipeline.
+    // SERVER_ERROR for the read in the lock+read pipeline.
     t.answer(|_, c| {
         if is_lock_add(c) {
             hd(4)
@@ -360,7 +360,7 @@ fn held_by(t: &Scripted, sent_ago_ms: i64, ttl_s: i64) {
 fn an_abandoned_lock_is_cleared_and_taken_by_the_next_request() {
     let (mut h, t) = setup(&[(config::LOCK_WAIT_TIME, "2000")]);
     // Stored (full TTL left) by a server that resumed 60 s after the add was
-    // sent, long after its sender gave up (row 16).
+    // sent, long after its sender gave up.
     held_by(&t, 60_000, 20);
     t.answer(|_, _| hd(0));
     t.answer(|_, c| if is_lock_add(c) { hd(12) } else { Reply::Miss });
@@ -463,7 +463,7 @@ fn a_compression_bomb_is_refused_and_the_lock_released_at_close() {
 fn without_failover_a_broken_home_is_an_error_never_an_empty_session() {
     let (mut h, t) = setup(&[(config::ALLOW_FAILOVER, "0"), (config::LOCKING, "0")]);
     let home = h.locate(SID).unwrap().servers[0];
-    // Rows 1 and 2: a reply for another key or opaque is a protocol error.
+    // A reply for another key or opaque is a protocol error.
     t.then(move |_, down| {
         down.push(home);
         vec![Err(Error::Protocol {

@@ -3,7 +3,7 @@
 //! and exists.
 
 use super::{
-    handler::{Copy, Handler, Opened, failed_over, id_prefix, unexpected},
+    handler::{CopyState, Handler, Opened, failed_over, id_prefix, unexpected},
     plan::{Batch, Tag, delete_cas_cmd, over_limit, read_cmd, store_cmd},
     settle::{Stored, store_outcome},
 };
@@ -70,15 +70,15 @@ impl Handler {
         data: &[u8],
         exptime: Exptime,
         version: u32,
-        only: Option<Vec<Copy>>,
+        only: Option<Vec<CopyState>>,
     ) -> Result<()> {
         let order = self.order(&o.keys.data_hash);
         let n = self.placement.redundancy;
         let refill = only.is_some();
-        let mut targets: Vec<Copy> = match only {
+        let mut targets: Vec<CopyState> = match only {
             Some(copies) => copies,
             None => {
-                let mut t: Vec<Copy> = o
+                let mut t: Vec<CopyState> = o
                     .copies
                     .iter()
                     .copied()
@@ -111,7 +111,7 @@ impl Handler {
             .as_ref()
             .is_some_and(|l| targets.iter().all(|c| c.server == l.server));
         let mut released = false;
-        let mut stored: Vec<Copy> = Vec::new();
+        let mut stored: Vec<CopyState> = Vec::new();
         let mut used: Vec<usize> = targets.iter().map(|c| c.server).collect();
         let (mut conflict, mut refused, mut last) = (false, None, None);
         while !targets.is_empty() {
@@ -149,7 +149,7 @@ impl Handler {
                                 continue;
                             };
                             match store_outcome(&reply) {
-                                Stored::Yes(cas) => stored.push(Copy {
+                                Stored::Yes(cas) => stored.push(CopyState {
                                     cas,
                                     read: true,
                                     ..targets[i]
@@ -198,7 +198,7 @@ impl Handler {
                         continue;
                     };
                     match landed {
-                        Some(cas) => stored.push(Copy {
+                        Some(cas) => stored.push(CopyState {
                             cas,
                             read: true,
                             ..targets[unknown[*j]]
@@ -218,7 +218,7 @@ impl Handler {
                     }
                     if !used.contains(&s) && self.placement.allow_failover && self.usable(s) {
                         used.push(s);
-                        targets.push(Copy {
+                        targets.push(CopyState {
                             server: s,
                             cas: None,
                             read: false,
@@ -273,7 +273,7 @@ impl Handler {
     /// A server is asked whether it is usable only when it would be taken
     /// (asking may make this request the one probe of a server due for a
     /// retry, see [`crate::health::Health::admit`]).
-    fn fill(&self, targets: &mut Vec<Copy>, order: &[usize], n: usize) {
+    fn fill(&self, targets: &mut Vec<CopyState>, order: &[usize], n: usize) {
         let limit = if self.placement.allow_failover {
             order.len()
         } else {
@@ -284,7 +284,7 @@ impl Handler {
                 break;
             }
             if !targets.iter().any(|c| c.server == s) && self.usable(s) {
-                targets.push(Copy {
+                targets.push(CopyState {
                     server: s,
                     cas: None,
                     read: false,
@@ -662,9 +662,9 @@ impl Handler {
             // Copies gone (evicted or expired mid-request) are written in
             // full, as adds; copies on servers that failed are replaced by
             // the next usable servers, as a write would.
-            let mut refill: Vec<Copy> = missing
+            let mut refill: Vec<CopyState> = missing
                 .iter()
-                .map(|&server| Copy {
+                .map(|&server| CopyState {
                     server,
                     cas: None,
                     read: true,
@@ -678,7 +678,7 @@ impl Handler {
                     .into_iter()
                     .filter(|s| !targets.contains(s) && !faulted.contains(s))
                     .take(h.placement.redundancy.saturating_sub(have));
-                refill.extend(spare.map(|server| Copy {
+                refill.extend(spare.map(|server| CopyState {
                     server,
                     cas: None,
                     read: false,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end fault test of the web tier (issue 10 items 3 and 4): locked
+# End-to-end fault test of the web tier: locked
 # increments through nginx and two php-fpm masters while a memcached is
 # killed and restarted, an FPM master is reloaded and workers recycle.
 #
@@ -19,7 +19,7 @@
 #                until the workers' retry interval, 2 s, has passed)
 #   fpm-reload   USR2 to FPM master A: graceful reload, new workers
 #
-# --framework (issue 10 item 4): the page runs under a framework's error
+# --framework: the page runs under a framework's error
 # handling (every PHP error of every level becomes an ErrorException, as
 # Laravel's HandleExceptions does) with display_errors=1; phases: recycle,
 # then mc-kill with memcached 1 of 3 killed for good.

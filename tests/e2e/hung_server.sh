@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end test of issue 13 item 1: a hung memcached costs one timeout per
+# End-to-end test of the shared health state: a hung memcached costs one timeout per
 # retry interval per php-fpm master, not one per worker.
 #
 # Starts a private farm (scripts/farm.sh): 3 memcached, php-fpm A and B with
@@ -20,7 +20,7 @@
 # Passes when load.php passes (no HTTP error, logout or stale read) and each
 # master paid at most one timeout per retry interval after the first burst
 # (plus one: an interval may straddle the stop's end). With per-process
-# state (before issue 13) each worker pays once per interval: about 16 per
+# state (rsmemcache before the state shared by a master's workers) each worker pays once per interval: about 16 per
 # master and interval; HUNG_REPORT_ONLY=1 prints the figures without that
 # check, to measure an older build (FARM_SO=...).
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end fault test (issue 9's farm run): a memcached that hangs under
+# End-to-end fault test (the farm run): a memcached that hangs under
 # load must not log anybody out, lose or roll back an update, fail a request,
 # or make any worker give up on the servers that never stopped.
 #
