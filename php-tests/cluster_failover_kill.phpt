@@ -2,8 +2,8 @@
 cluster: N=1, SIGKILL of one of 3 memcached: exactly its sessions are lost, every other one is intact, every session_start() succeeds, one failover line in each worker's error log and no warning, and new visitors can log in (also with 2 of 3 dead)
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if ($why = cl_skip_reason(10, 3)) { die($why); }
 ?>
 --INI--
@@ -17,7 +17,7 @@ rsmemcache.allow_failover=1
 rsmemcache.retry_interval=15
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 const SESSIONS = 60;
 $daemons = cl_start_all(cl_ports(10, 3));
 $addrs = array_column($daemons, 'addr');
@@ -107,7 +107,7 @@ echo "done\n";
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(10, 3);
 ?>
 --EXPECTF--

@@ -2,8 +2,8 @@
 cluster: a copy server that dies between a request's read and its write of a session over 1 KB does not fail the write: the size check needs no I/O (the limit was learned with the read), the copy fails over and the session is intact on two live servers
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if ($why = cl_skip_reason(70, 3)) { die($why); }
 ?>
 --INI--
@@ -18,7 +18,7 @@ rsmemcache.locking=1
 rsmemcache.retry_interval=15
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 $daemons = cl_start_all(cl_ports(70, 3));
 $addrs = array_column($daemons, 'addr');
 $path = implode(',', $addrs);
@@ -51,7 +51,7 @@ echo "done\n";
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(70, 3);
 ?>
 --EXPECT--

@@ -2,8 +2,8 @@
 cluster: with session_redundancy=2, a request whose lock's memcached stops (SIGSTOP) between its read and its write still releases that lock: the release rides behind the timed-out write on the same connection and runs when the server resumes, so a web server that never saw the stall takes the session at once, not after the lock's TTL
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if ($why = cl_skip_reason(97, 2)) { die($why); }
 ?>
 --INI--
@@ -14,7 +14,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 [$a, $b] = cl_start_all(cl_ports(97, 2));
 $path = "{$a['addr']},{$b['addr']}";
 $ini = [
@@ -66,7 +66,7 @@ printf("started %s, read %s, warnings %d, waited for a lock: %s\n", var_export($
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(97, 2);
 ?>
 --EXPECT--

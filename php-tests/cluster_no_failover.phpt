@@ -2,8 +2,8 @@
 cluster: allow_failover=0 with a session's server dead: session_start() fails with that server's own error (other sessions unaffected); with every server dead and failover on: "no memcached server reachable (3 tried)"
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if ($why = cl_skip_reason(50, 3)) { die($why); }
 ?>
 --INI--
@@ -16,7 +16,7 @@ rsmemcache.session_redundancy=1
 rsmemcache.retry_interval=15
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 $daemons = cl_start_all(cl_ports(50, 3));
 $addrs = array_column($daemons, 'addr');
 $path = implode(',', $addrs);
@@ -74,7 +74,7 @@ echo "done\n";
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(50, 3);
 ?>
 --EXPECTF--

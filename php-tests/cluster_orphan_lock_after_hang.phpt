@@ -2,8 +2,8 @@
 cluster: a lock add sent to a hung memcached (SIGSTOP) and answered only after SIGCONT is removed by its sender as soon as the server resumes, although that worker skips the server for its retry interval; the next request of the session does not wait for the lock's TTL
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if ($why = cl_skip_reason(90, 2)) { die($why); }
 ?>
 --INI--
@@ -14,7 +14,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 [$a, $b] = cl_start_all(cl_ports(90, 2));
 $path = "{$a['addr']},{$b['addr']}";
 $ini = [
@@ -70,7 +70,7 @@ echo implode("\n", array_map(fn ($l) => str_replace([$a['addr'], $shownKey], ['A
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(90, 2);
 ?>
 --EXPECT--

@@ -2,8 +2,8 @@
 cluster: N=2, SIGKILL of one of 3 memcached loses no session; a fresh empty daemon on its port gets its copies back by read repair once the retry interval has passed
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if ($why = cl_skip_reason(20, 3)) { die($why); }
 ?>
 --INI--
@@ -17,7 +17,7 @@ rsmemcache.allow_failover=1
 rsmemcache.retry_interval=1
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 const SESSIONS = 60;
 $daemons = cl_start_all(cl_ports(20, 3));
 $addrs = array_column($daemons, 'addr');
@@ -116,7 +116,7 @@ echo "done\n";
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(20, 3);
 ?>
 --EXPECTF--

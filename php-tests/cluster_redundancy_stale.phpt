@@ -2,8 +2,8 @@
 cluster: a hung memcached (SIGSTOP) misses an update and comes back with old copies: with N=2 every read returns the new data and repairs the old copy; with N=1 the old data is read back
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if ($why = cl_skip_reason(30, 3)) { die($why); }
 ?>
 --INI--
@@ -19,7 +19,7 @@ rsmemcache.retry_interval=1
 rsmemcache.lock_wait_time=3000
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 const SESSIONS = 40;
 $daemons = cl_start_all(cl_ports(30, 3));
 $addrs = array_column($daemons, 'addr');
@@ -119,7 +119,7 @@ echo "done\n";
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(30, 3);
 ?>
 --EXPECTF--

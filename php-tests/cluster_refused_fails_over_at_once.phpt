@@ -1,7 +1,7 @@
 --TEST--
 cluster: a refused server fails over at once and is then skipped: 20 requests on sessions homed on it all succeed, it is tried once (failures 1), no warning but one error-log line; in strict mode the id check fails over too
 --SKIPIF--
-<?php require __DIR__ . '/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -13,7 +13,7 @@ rsmemcache.session_redundancy=1
 rsmemcache.retry_interval=15
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 $path = MC_REFUSED . ',' . MC1 . ',' . MC2;
 ini_set('session.save_path', $path);
 $names = [MC_REFUSED => 'REFUSED', MC1 => 'MC1', MC2 => 'MC2'];

@@ -1,7 +1,7 @@
 --TEST--
 resize: 300 sessions on 3 servers; add a 4th (and, apart, remove one with session_redundancy=1): without rsmemcache.previous_save_path the sessions whose home moved are lost; with it every one reads back, is moved to its new home with its version (unchanged sessions too, under lazy_write), the old copy is deleted, and sessions_moved counts them
 --SKIPIF--
-<?php require __DIR__ . '/cluster.inc'; echo cl_skip_reason(136, 4); ?>
+<?php require __DIR__ . '/lib/cluster.inc'; echo cl_skip_reason(136, 4); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 session.lazy_write=1
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 ob_start();
 const N = 300;
 [$a, $b, $c, $d] = array_map(fn ($x) => $x['addr'], cl_start_all(cl_ports(136, 4)));
@@ -138,7 +138,7 @@ echo "done\n";
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(136, 4);
 ?>
 --EXPECTF--

@@ -1,7 +1,7 @@
 --TEST--
 cluster: rsmemcache_servers() and the MINFO rows (php --ri rsmemcache) for a pool with an up server and a failed one (failed -> retry due with save_path retry_interval); a bad save_path or directive gives a warning and false
 --SKIPIF--
-<?php require __DIR__ . '/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -13,7 +13,7 @@ rsmemcache.session_redundancy=1
 rsmemcache.retry_interval=15
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 $path = 'tcp://' . MC1 . ', tcp://' . MC_REFUSED . '?retry_interval=1&weight=2';
 ini_set('session.save_path', $path);
 $names = [MC1 => 'UP', MC_REFUSED => 'REFUSED'];

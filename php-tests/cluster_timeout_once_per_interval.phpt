@@ -2,8 +2,8 @@
 cluster: a server that accepts but never answers costs one connection (one timeout) per retry interval in a process: 20 requests on sessions homed on it all fail over, it is connected once; after the interval, once more
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if ($why = cl_skip_reason(40, 2)) { die($why); }
 ?>
 --INI--
@@ -18,8 +18,8 @@ rsmemcache.timeout=300
 rsmemcache.retry_interval=2
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/cluster.inc';
+require __DIR__ . '/lib/failure.inc';
 [$fakePort, $realPort] = cl_ports(40, 2);
 $real = cl_start($realPort);
 $fake = cl_silent($fakePort);
@@ -90,7 +90,7 @@ echo "done\n";
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(40, 2);
 ?>
 --EXPECT--

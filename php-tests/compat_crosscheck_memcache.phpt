@@ -1,14 +1,14 @@
 --TEST--
 compat: placement equals pecl-memcache's: rsmemcache_locate's home server and probe order match MemcachePool::findServer("K-N") for 5 weighted server lists x consistent/standard x crc32/fnv, 500 random ids each, and the pinned reference vector
 --SKIPIF--
-<?php require __DIR__ . '/compat.inc'; cp_skipif(['memcache'], false); ?>
+<?php require __DIR__ . '/lib/compat.inc'; cp_skipif(['memcache'], false); ?>
 --INI--
 rsmemcache.key_hash=none
 session.save_handler=rsmemcache
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/compat.inc';
+require __DIR__ . '/lib/compat.inc';
 cp_load('memcache');
 const IDS = 500;
 const PROBES = 20;   // memcache.max_failover_attempts = rsmemcache.max_failover_attempts = 20 (both defaults)

@@ -1,7 +1,7 @@
 --TEST--
 compat: placement equals php-memcached's: live sessions of session.save_handler=memcached land (data and lock) where rsmemcache_locate says under rsmemcache.compat=memcached; then Memcached::getServerByKey (servers added first, then consistent distribution) agrees for 5 weighted fake lists, 500 random ids each
 --SKIPIF--
-<?php require __DIR__ . '/compat.inc'; cp_skipif(['memcached']); ?>
+<?php require __DIR__ . '/lib/compat.inc'; cp_skipif(['memcached']); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/compat.inc';
+require __DIR__ . '/lib/compat.inc';
 cp_load('memcached');
 const LIVE_IDS = 50;
 const IDS = 500;

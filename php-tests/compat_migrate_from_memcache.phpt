@@ -1,7 +1,7 @@
 --TEST--
 compat: migration from pecl-memcache: 42 sessions written by session.save_handler=memcache (2 copies, large ones compressed, released locks "0" beside them) read back identically by rsmemcache with rsmemcache.compat=memcache without waiting for those locks; sessions rsmemcache changed read back by pecl-memcache (rollback); a session open in a pecl-memcache request is locked for rsmemcache; without compat they are not found
 --SKIPIF--
-<?php require __DIR__ . '/compat.inc'; cp_skipif(['memcache']); ?>
+<?php require __DIR__ . '/lib/compat.inc'; cp_skipif(['memcache']); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ session.gc_maxlifetime=1440
 session.lazy_write=1
 --FILE--
 <?php
-require __DIR__ . '/compat.inc';
+require __DIR__ . '/lib/compat.inc';
 const N = 42;
 const BIG = [5, 17, 30];   // sessions of >= 25000 compressible bytes (pecl compresses from 20000)
 $path = 'tcp://' . MC1 . ', tcp://' . MC2 . ', tcp://' . MC3;

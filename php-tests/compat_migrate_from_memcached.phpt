@@ -1,7 +1,7 @@
 --TEST--
 compat: migration from php-memcached: 42 sessions written by session.save_handler=memcached read back identically by rsmemcache with rsmemcache.compat=memcached; a session open in a php-memcached request is locked for rsmemcache and vice versa (rolling switch); sessions rsmemcache wrote are read by php-memcached (rollback)
 --SKIPIF--
-<?php require __DIR__ . '/compat.inc'; cp_skipif(['memcached']); ?>
+<?php require __DIR__ . '/lib/compat.inc'; cp_skipif(['memcached']); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ session.gc_maxlifetime=1440
 session.lazy_write=1
 --FILE--
 <?php
-require __DIR__ . '/compat.inc';
+require __DIR__ . '/lib/compat.inc';
 const N = 42;
 const BIG = [4, 20];
 $path = MC1 . ',' . MC2 . ',' . MC3;

@@ -1,7 +1,7 @@
 --TEST--
 contention: 16 processes incrementing 4 sessions for ~10 s with session_redundancy=2 and locking lose no update, see no false "another request changed it" conflict, and leave no lock behind
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -14,7 +14,7 @@ rsmemcache.lock_wait_time=10000
 rsmemcache.retry_interval=0
 --FILE--
 <?php
-require __DIR__ . '/hostile.inc';
+require __DIR__ . '/lib/hostile.inc';
 $ids = [];
 for ($i = 0; $i < 4; $i++) { $ids[] = hp_sid("cr$i"); }
 hp_contention_report($ids, fn ($id) => mc_key($id), fn ($id) => mc_lock_key($id));

@@ -1,7 +1,7 @@
 --TEST--
 durable tier: a panic inside the database client (an impostor's empty packet where the client expects an answer) is a failure of the tier: with durable_failure=degrade the request works from memcached without a warning, the tier shows failed with its failure counted, and the log line says what failed in words
 --SKIPIF--
-<?php require __DIR__ . '/durable_link.inc'; dl_skipif(false, 4, 1); ?>
+<?php require __DIR__ . '/lib/durable_link.inc'; dl_skipif(false, 4, 1); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -9,7 +9,7 @@ session.cache_limiter=
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/durable_link.inc';
+require __DIR__ . '/lib/durable_link.inc';
 $prefix = 'dpanic.' . bin2hex(random_bytes(3)) . '.';
 [$pFake] = dl_ports(4, 1);
 $fake = dl_impostor($pFake, 'empty');

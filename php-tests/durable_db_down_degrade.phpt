@@ -1,7 +1,7 @@
 --TEST--
 durable tier: MariaDB stopped mid-run with degrade: requests keep working from memcached, one error-log line per retry interval, rsmemcache_servers() shows it; back: the next write catches up
 --SKIPIF--
-<?php require __DIR__ . '/durable.inc'; db_skipif(); ?>
+<?php require __DIR__ . '/lib/durable.inc'; db_skipif(); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -14,7 +14,7 @@ error_reporting=-1
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
+require __DIR__ . '/lib/durable.inc';
 errlog_open();
 $prefix = 'ddown.' . bin2hex(random_bytes(3)) . '.';
 db_setup($prefix);

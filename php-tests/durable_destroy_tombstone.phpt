@@ -1,7 +1,7 @@
 --TEST--
 durable tier: a logout while the database is failing (degrade) stays a logout: session_destroy() and session_regenerate_id(true) leave a tombstone; once the database is back the old cookie reads an empty session in another process (the tombstone honoured, the row deleted then), and this process's retry list deletes the rows of destroys nobody read again
 --SKIPIF--
-<?php require __DIR__ . '/durable.inc'; db_skipif(); ?>
+<?php require __DIR__ . '/lib/durable.inc'; db_skipif(); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -14,8 +14,8 @@ error_reporting=-1
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/durable.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 errlog_open();
 $prefix = 'dtomb.' . bin2hex(random_bytes(3)) . '.';
 $servers = [MC1, MC2];
@@ -38,7 +38,7 @@ function rows(string $prefix, array $ids): string {
     }, array_keys($ids)));
 }
 function child(string $prefix, string $id): string {
-    return (string)shell_exec(php_child_cmd(__DIR__ . '/helpers/durable_read_child.php', [implode(',', $GLOBALS['servers']), $prefix, $id, '']) . ' 2>&1');
+    return (string)shell_exec(php_child_cmd(__DIR__ . '/lib/helpers/durable_read_child.php', [implode(',', $GLOBALS['servers']), $prefix, $id, '']) . ' 2>&1');
 }
 function pause(int $s): void { $until = time() + $s; while (time() <= $until) { usleep(50000); } }
 login($A, 'alice'); login($B, 'bob'); login($C, 'carol');

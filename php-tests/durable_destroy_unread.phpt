@@ -1,7 +1,7 @@
 --TEST--
 durable tier: a destroy of a session this request did not read (an administrator's forced logout through SessionHandler::destroy()) covers the version stored: its row is deleted with the database up, and with the database down the tombstone buries the row, so the old cookie reads an empty session in another process once the database is back
 --SKIPIF--
-<?php require __DIR__ . '/durable.inc'; db_skipif(); ?>
+<?php require __DIR__ . '/lib/durable.inc'; db_skipif(); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -14,8 +14,8 @@ error_reporting=-1
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/durable.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 errlog_open();
 $prefix = 'dunread.' . bin2hex(random_bytes(3)) . '.';
 $servers = [MC1, MC2];
@@ -44,7 +44,7 @@ function force_logout(string $admin, string $victim): bool {
     return $ok;
 }
 function child(string $prefix, string $id): string {
-    return (string)shell_exec(php_child_cmd(__DIR__ . '/helpers/durable_read_child.php', [implode(',', $GLOBALS['servers']), $prefix, $id, '']) . ' 2>&1');
+    return (string)shell_exec(php_child_cmd(__DIR__ . '/lib/helpers/durable_read_child.php', [implode(',', $GLOBALS['servers']), $prefix, $id, '']) . ' 2>&1');
 }
 visits($G, 'gina');
 visits($E, 'eve');

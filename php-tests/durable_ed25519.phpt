@@ -2,7 +2,7 @@
 durable tier: an account using MariaDB's ed25519 authentication (auth_ed25519) logs in and the session is written to and read back from the table (the client used to panic on every such connection)
 --SKIPIF--
 <?php
-require __DIR__ . '/durable.inc'; db_skipif();
+require __DIR__ . '/lib/durable.inc'; db_skipif();
 $r = db_sql("SELECT COUNT(*) FROM information_schema.plugins WHERE plugin_name = 'ed25519'");
 if ((int)$r[0][0] === 0) {
     try { db_sql("INSTALL SONAME 'auth_ed25519'"); } catch (RuntimeException $e) { die('skip auth_ed25519 cannot be installed: ' . $e->getMessage()); }
@@ -19,7 +19,7 @@ error_reporting=-1
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
+require __DIR__ . '/lib/durable.inc';
 errlog_open();
 $prefix = 'ded.' . bin2hex(random_bytes(3)) . '.';
 $pw = 'Ed' . bin2hex(random_bytes(12));

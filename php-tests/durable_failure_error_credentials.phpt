@@ -1,7 +1,7 @@
 --TEST--
 durable tier: durable_failure=error fails a write that cannot reach the database (memcached already has it); a missing table names stubs/rsmemcache-durable.sql; credentials never appear in warnings, logs, phpinfo() or rsmemcache_servers()
 --SKIPIF--
-<?php require __DIR__ . '/durable.inc'; db_skipif(); ?>
+<?php require __DIR__ . '/lib/durable.inc'; db_skipif(); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -15,7 +15,7 @@ html_errors=0
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
+require __DIR__ . '/lib/durable.inc';
 errlog_open();
 $prefix = 'derr.' . bin2hex(random_bytes(3)) . '.';
 $secret = explode(':', trim(file_get_contents(DB_DIR . '/credentials')), 2)[1];

@@ -1,7 +1,7 @@
 --TEST--
 durable tier: N sessions written, flush_all on every memcached, all N read back from MariaDB and memcached repopulated
 --SKIPIF--
-<?php require __DIR__ . '/durable.inc'; db_skipif(); ?>
+<?php require __DIR__ . '/lib/durable.inc'; db_skipif(); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ session.gc_probability=0
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
+require __DIR__ . '/lib/durable.inc';
 errlog_open();
 $prefix = 'dflush.' . bin2hex(random_bytes(3)) . '.';
 db_setup($prefix);

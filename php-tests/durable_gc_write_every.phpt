@@ -1,7 +1,7 @@
 --TEST--
 durable tier: durable_write_every = 10 (the row lags by at most 9 changes, never goes backwards), session_gc() deletes exactly the expired rows and returns how many, destroy deletes the row
 --SKIPIF--
-<?php require __DIR__ . '/durable.inc'; db_skipif(); ?>
+<?php require __DIR__ . '/lib/durable.inc'; db_skipif(); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ session.gc_probability=0
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
+require __DIR__ . '/lib/durable.inc';
 $prefix = 'dgc.' . bin2hex(random_bytes(3)) . '.';
 db_sql('DROP TABLE IF EXISTS rsm_gc');
 db_sql('CREATE TABLE rsm_gc LIKE rsmemcache_sessions');

@@ -1,7 +1,7 @@
 --TEST--
 durable tier: with key_hash=sha256 (the default) the table's id column holds no session id (prefix + base64url SHA-256); key_hash_migrate moves a row written under the raw id (key_hash=none) to the hashed id when memcached has no copy: 0 logouts, raw row gone, key_hash_moved counts it; a destroy removes a raw row too
 --SKIPIF--
-<?php require __DIR__ . '/durable.inc'; db_skipif(); ?>
+<?php require __DIR__ . '/lib/durable.inc'; db_skipif(); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ session.gc_probability=0
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
+require __DIR__ . '/lib/durable.inc';
 $prefix = 'dhash.' . bin2hex(random_bytes(3)) . '.';
 db_setup($prefix);
 $N = 12;

@@ -1,7 +1,7 @@
 --TEST--
 durable tier: every memcached down: sessions written before are read and written through MariaDB, and 8 parallel processes x 25 increments under GET_LOCK lose no update
 --SKIPIF--
-<?php require __DIR__ . '/durable.inc'; db_skipif(); ?>
+<?php require __DIR__ . '/lib/durable.inc'; db_skipif(); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -14,8 +14,8 @@ error_reporting=-1
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/durable.inc';
+require __DIR__ . '/lib/locking.inc';
 errlog_open();
 $prefix = 'dnomc.' . bin2hex(random_bytes(3)) . '.';
 db_setup($prefix);

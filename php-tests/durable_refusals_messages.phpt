@@ -1,7 +1,7 @@
 --TEST--
 durable tier: a DSN holding user:password@ is refused without echoing the password; an empty credentials file and an unset one are refused in words (never an anonymous login); a database that cannot be reached is reported in words, never as the client's Debug text (DriverError { ... })
 --SKIPIF--
-<?php require __DIR__ . '/durable.inc'; db_skipif(); ?>
+<?php require __DIR__ . '/lib/durable.inc'; db_skipif(); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -15,7 +15,7 @@ html_errors=0
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
+require __DIR__ . '/lib/durable.inc';
 errlog_open();
 $prefix = 'dmsg.' . bin2hex(random_bytes(3)) . '.';
 $seen = [];

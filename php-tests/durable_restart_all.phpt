@@ -2,9 +2,9 @@
 durable tier: N sessions written, every memcached killed (SIGKILL) and restarted empty on its port, all N read back from MariaDB and memcached repopulated
 --SKIPIF--
 <?php
-require __DIR__ . '/durable.inc';
+require __DIR__ . '/lib/durable.inc';
 db_skipif();
-require_once __DIR__ . '/cluster.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if ($why = cl_skip_reason(94, 3)) { die($why); }
 ?>
 --INI--
@@ -18,8 +18,8 @@ rsmemcache.retry_interval=0
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/durable.inc';
+require __DIR__ . '/lib/cluster.inc';
 errlog_open();
 $daemons = cl_start_all(cl_ports(94, 3));
 $addrs = array_column($daemons, 'addr');
@@ -61,7 +61,7 @@ ob_end_flush();
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(94, 3);
 ?>
 --EXPECT--

@@ -1,7 +1,7 @@
 --TEST--
 durable tier: with every memcached down and rsmemcache.retry_interval=0 sessions are read and written through the table (the servers that failed in this request count as unreachable, whatever the interval); with session.use_strict_mode=1 an id whose session only the table holds is kept and its session restored, an unknown id is replaced
 --SKIPIF--
-<?php require __DIR__ . '/durable.inc'; db_skipif(); ?>
+<?php require __DIR__ . '/lib/durable.inc'; db_skipif(); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -14,7 +14,7 @@ error_reporting=-1
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
+require __DIR__ . '/lib/durable.inc';
 errlog_open();
 $prefix = 'dzero.' . bin2hex(random_bytes(3)) . '.';
 db_setup($prefix);

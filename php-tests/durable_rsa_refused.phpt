@@ -1,7 +1,7 @@
 --TEST--
 durable tier, the link: an impostor at the DSN's address that asks for caching_sha2_password full authentication never gets the password: with TLS required (the default) it gets no user name either; with durable_tls=off its request for the password under its own RSA key is refused in words; only a key pinned with durable_server_public_key_file is used (its holder alone can read the password)
 --SKIPIF--
-<?php require __DIR__ . '/durable_link.inc'; dl_skipif(false, 3, 1); ?>
+<?php require __DIR__ . '/lib/durable_link.inc'; dl_skipif(false, 3, 1); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -9,7 +9,7 @@ session.cache_limiter=
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/durable_link.inc';
+require __DIR__ . '/lib/durable_link.inc';
 $prefix = 'drsa.' . bin2hex(random_bytes(3)) . '.';
 $secret = explode(':', trim(file_get_contents(DB_DIR . '/credentials')), 2)[1];
 [$pFake] = dl_ports(3, 1);

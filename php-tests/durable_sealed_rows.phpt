@@ -1,7 +1,7 @@
 --TEST--
 durable tier with encryption: the row holds the sealed value (format 2, no plaintext); a planted plaintext row is never restored with accept_plaintext=0; a row copied from another session id does not open; a copy refused by the AEAD cannot force a plaintext row in; an old plaintext row is read under accept_plaintext=1 (counted) and resealed by the next write
 --SKIPIF--
-<?php require __DIR__ . '/durable.inc'; db_skipif(); ?>
+<?php require __DIR__ . '/lib/durable.inc'; db_skipif(); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -14,8 +14,8 @@ error_reporting=-1
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/durable.inc';
-require __DIR__ . '/encryption.inc';
+require __DIR__ . '/lib/durable.inc';
+require __DIR__ . '/lib/encryption.inc';
 errlog_open();
 $prefix = 'dseal.' . bin2hex(random_bytes(3)) . '.';
 db_setup($prefix, [MC1]);

@@ -1,7 +1,7 @@
 --TEST--
 durable tier, the link: a TCP DSN speaks verified TLS by default (a recording proxy sees no session data, id, password or SQL); a certificate for another address, one from another CA, a server without TLS and a server name other than the DSN's host are refused in words, before the user name or password is sent; the TLS directives are system settings
 --SKIPIF--
-<?php require __DIR__ . '/durable_link.inc'; dl_skipif(true, 0, 3); ?>
+<?php require __DIR__ . '/lib/durable_link.inc'; dl_skipif(true, 0, 3); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 rsmemcache.test_allow_ini_set=0
 --FILE--
 <?php
-require __DIR__ . '/durable_link.inc';
+require __DIR__ . '/lib/durable_link.inc';
 $prefix = 'dtls.' . bin2hex(random_bytes(3)) . '.';
 $secret = explode(':', trim(file_get_contents(DB_DIR . '/credentials')), 2)[1];
 $db = '127.0.0.1:' . getenv('RSMEMCACHE_TEST_MARIADB_PORT');

@@ -1,7 +1,7 @@
 --TEST--
 failover: with an error handler that throws for every error (as frameworks install), a failover to the next server (one refused, session_redundancy=2) throws nothing and loses nothing; it goes to the error log
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -18,7 +18,7 @@ rsmemcache.connect_timeout=500
 rsmemcache.timeout=1000
 --FILE--
 <?php
-require __DIR__ . '/hostile.inc';
+require __DIR__ . '/lib/hostile.inc';
 $log = tempnam(sys_get_temp_dir(), 'hpelog');
 ini_set('error_log', $log);
 ini_set('session.save_path', MC1 . ',' . MC_REFUSED . ',' . MC2);

@@ -1,7 +1,7 @@
 --TEST--
 failure: a prefix + id longer than 250 bytes is refused with the key length (never truncated, nothing stored); exactly 250 works
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ rsmemcache.locking=0
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch();
 $canary = h4_canary_set('longkey');

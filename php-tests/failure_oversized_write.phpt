@@ -1,7 +1,7 @@
 --TEST--
 failure: a session larger than the server's item size (memcached -I 1m) is refused with its size and the server's answer; the previous copy stays; the process keeps working
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc';
+<?php require __DIR__ . '/lib/skipif.inc';
 $r = mc_raw(MC1, "stats settings\r\n", "/END\r\n$/");
 if (!preg_match('/STAT item_size_max (\d+)/', $r, $m) || $m[1] > 1048576) { die('skip needs memcached started with -I 1m'); } ?>
 --INI--
@@ -11,7 +11,7 @@ session.cache_limiter=
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch();
 $canary = h4_canary_set('big');

@@ -1,7 +1,7 @@
 --TEST--
 failure: after a timeout the server is skipped for rsmemcache.retry_interval: the next session_start() fails at once without connecting
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ rsmemcache.retry_interval=15
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch();
 $srv = h4_server('silent');

@@ -1,7 +1,7 @@
 --TEST--
 failure: with retry_interval 0 (directive or save_path parameter) a failed server is tried again at once; a save_path retry_interval overrides the directive
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ rsmemcache.retry_interval=60
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch();
 $srv = h4_server('silent');

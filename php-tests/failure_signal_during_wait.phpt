@@ -2,8 +2,8 @@
 failure: a handled signal (pcntl_alarm) while a reply is awaited does not fail the request or mark the server failed: the wait goes on within rsmemcache.timeout (EINTR is retried)
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if (!function_exists('pcntl_alarm')) { die('skip needs pcntl'); }
 if ($why = cl_skip_reason(60, 1)) { die($why); }
 ?>
@@ -18,7 +18,7 @@ rsmemcache.locking=1
 rsmemcache.retry_interval=15
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 [$port] = cl_ports(60, 1);
 $mc = cl_start($port);
 ini_set('session.save_path', $mc['addr']);
@@ -54,7 +54,7 @@ echo "done\n";
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(60, 1);
 ?>
 --EXPECT--

@@ -1,7 +1,7 @@
 --TEST--
 failure: a server that accepts but never answers fails session_start() after rsmemcache.timeout, naming the server
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ rsmemcache.connect_timeout=300
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch();
 $srv = h4_server('silent');

@@ -1,7 +1,7 @@
 --TEST--
 failure: save_path ?timeout=0.2 overrides rsmemcache.timeout/connect_timeout for a server that never answers
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ rsmemcache.connect_timeout=5000
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch();
 $srv = h4_server('silent');

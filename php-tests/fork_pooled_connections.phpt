@@ -1,7 +1,7 @@
 --TEST--
 fork: a parent and its pcntl_fork() child, both using the pooled connection the parent opened before the fork, each read only their own session (1000 cycles each, locking on and off)
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; if (!function_exists('pcntl_fork')) die('skip pcntl not available'); ?>
+<?php require __DIR__ . '/lib/skipif.inc'; if (!function_exists('pcntl_fork')) die('skip pcntl not available'); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -13,7 +13,7 @@ rsmemcache.timeout=1000
 rsmemcache.lock_wait_time=1000
 --FILE--
 <?php
-require __DIR__ . '/hostile.inc';
+require __DIR__ . '/lib/hostile.inc';
 ob_start();
 ini_set('session.save_path', MC1);
 

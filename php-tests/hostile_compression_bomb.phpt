@@ -1,7 +1,7 @@
 --TEST--
 hostile: a compressed session (pecl-memcache's flag 2) of ~500 KB that inflates to 512 MiB is refused at a quarter of memory_limit with a warning: the process never grows past 256 MB (VmHWM), and its lock is released
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; if (!is_readable('/proc/self/status')) die('skip needs /proc'); if (!function_exists('deflate_init')) die('skip needs zlib'); ?>
+<?php require __DIR__ . '/lib/skipif.inc'; if (!is_readable('/proc/self/status')) die('skip needs /proc'); if (!function_exists('deflate_init')) die('skip needs zlib'); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/hostile.inc';
+require __DIR__ . '/lib/hostile.inc';
 $child = tempnam(sys_get_temp_dir(), 'hpbomb') . '.php';
 file_put_contents($child, <<<'PHP'
 <?php

@@ -1,7 +1,7 @@
 --TEST--
 hostile: a connection dropped mid-pipeline (commands executed upstream, replies withheld) neither makes a request wait for its own lock nor turns its own CAS write into a false conflict
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -15,7 +15,7 @@ rsmemcache.lock_expire=20
 rsmemcache.lock_wait_time=3000
 --FILE--
 <?php
-require __DIR__ . '/hostile.inc';
+require __DIR__ . '/lib/hostile.inc';
 ob_start();
 $proxy = hp_start(MC1);
 ini_set('session.save_path', 'tcp://' . $proxy['addr'] . '?retry_interval=0');

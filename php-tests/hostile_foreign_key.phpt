@@ -1,7 +1,7 @@
 --TEST--
 hostile: a reply carrying another key (mg X rewritten to mg Y by a proxy) is a protocol error, never Y's session served as X's
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -13,7 +13,7 @@ rsmemcache.timeout=500
 rsmemcache.lock_wait_time=2000
 --FILE--
 <?php
-require __DIR__ . '/hostile.inc';
+require __DIR__ . '/lib/hostile.inc';
 ob_start();
 $proxy = hp_start(MC1);
 ini_set('session.save_path', 'tcp://' . $proxy['addr'] . '?retry_interval=0');

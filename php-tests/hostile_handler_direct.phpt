@@ -1,7 +1,7 @@
 --TEST--
 hostile: ids passed straight to the handler (SessionHandler::read/write/destroy, bypassing PHP's own id filter) are refused with a warning; nothing is sent
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ display_errors=0
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch();
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);

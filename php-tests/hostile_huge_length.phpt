@@ -1,7 +1,7 @@
 --TEST--
 hostile: a proxied reply announcing "VA 1073741824" (then hanging) or "VA -1" is a protocol error; a PHP process under a 400 MB address-space limit survives it
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; if (!is_executable('/bin/sh')) die('skip no /bin/sh'); ?>
+<?php require __DIR__ . '/lib/skipif.inc'; if (!is_executable('/bin/sh')) die('skip no /bin/sh'); ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -13,7 +13,7 @@ rsmemcache.timeout=1000
 rsmemcache.lock_wait_time=2000
 --FILE--
 <?php
-require __DIR__ . '/hostile.inc';
+require __DIR__ . '/lib/hostile.inc';
 $child = tempnam(sys_get_temp_dir(), 'hphuge') . '.php';
 file_put_contents($child, <<<'PHP'
 <?php

@@ -1,7 +1,7 @@
 --TEST--
 hostile: an error reply inside the lock+read pipeline (SERVER_ERROR on the lock add or the read, "VA -1" on the read, a lock add answered without its CAS) leaves no lock item behind; the next request takes the lock at once
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -15,7 +15,7 @@ rsmemcache.lock_expire=20
 rsmemcache.lock_wait_time=5000
 --FILE--
 <?php
-require __DIR__ . '/hostile.inc';
+require __DIR__ . '/lib/hostile.inc';
 ob_start();
 $proxy = hp_start(MC1);
 $viaProxy = 'tcp://' . $proxy['addr'] . '?retry_interval=0';

@@ -1,7 +1,7 @@
 --TEST--
 hostile: a server announcing an absurd value length ("VA 99999999999999") fails the session with a warning; the PHP process must not abort
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ rsmemcache.connect_timeout=500
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 h4_watch();
 $srv = h4_server('hugeva');
 try {

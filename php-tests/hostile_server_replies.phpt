@@ -1,7 +1,7 @@
 --TEST--
 hostile: a server that closes at once or answers garbage fails the session cleanly (warning naming it, process survives)
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ rsmemcache.connect_timeout=500
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch(true);
 foreach (['close', 'garbage'] as $mode) {

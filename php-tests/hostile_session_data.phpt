@@ -1,7 +1,7 @@
 --TEST--
 hostile: session data full of protocol lines, NULs and binary bytes is stored byte-exact and read back; nothing else on the servers changes
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -9,7 +9,7 @@ session.cache_limiter=
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch();
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);

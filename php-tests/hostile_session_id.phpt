@@ -1,7 +1,7 @@
 --TEST--
 hostile: ids given to session_id() (CRLF + command, blank, NUL, 300 bytes, path, other bytes) never reach memcached as keys or commands; canary and an existing session survive
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 display_errors=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch();                      // warnings are printed below, escaped
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);

@@ -1,7 +1,7 @@
 --TEST--
 ini: bad rsmemcache.hash_strategy / rsmemcache.hash_function values are refused by name at ini_set(); the old value stays and sessions work
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -9,7 +9,7 @@ session.cache_limiter=
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch(true);
 $canary = h4_canary_set('inihash');

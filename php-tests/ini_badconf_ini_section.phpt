@@ -1,7 +1,7 @@
 --TEST--
 ini: a bad rsmemcache.connect_timeout from the ini file (not ini_set) is refused at session_start; ini_set of a good value recovers
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ rsmemcache.connect_timeout=0
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch();
 $canary = h4_canary_set('inisec');

@@ -1,7 +1,7 @@
 --TEST--
 ini: open_basedir applies to every file directive (auth, key, credentials and TLS files): a file outside it is refused at session_start() with a warning naming the directive and the path, before the file is opened
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.use_strict_mode=0
 session.save_handler=rsmemcache
@@ -11,7 +11,7 @@ open_basedir={PWD}
 session.save_path=tls://127.0.0.1:1
 --FILE--
 <?php
-require __DIR__ . '/config.inc';
+require __DIR__ . '/lib/config.inc';
 ob_start();
 $seen = [];
 set_error_handler(static function (int $no, string $str) use (&$seen): bool {

@@ -1,7 +1,7 @@
 --TEST--
 ini: a bad rsmemcache.previous_save_path is refused like a bad save_path, naming the directive: at session_start() when it came from startup, at once by ini_set(); empty turns it off
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ rsmemcache.previous_save_path="127.0.0.1:11211, tcp://127.0.0.1:99999"
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/config.inc';
+require __DIR__ . '/lib/config.inc';
 ob_start();
 set_error_handler(function (int $no, string $msg) { echo "warning: $msg\n"; return true; });
 ini_set('session.save_path', MC1);

@@ -1,7 +1,7 @@
 --TEST--
 ini: ini_restore() after ini_set() brings back the request's starting value, even a bad php.ini one (reported at session_start); a refused ini_set() leaves the value it found
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ rsmemcache.hash_strategy=bogus
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch(true);
 $canary = h4_canary_set('inirst');

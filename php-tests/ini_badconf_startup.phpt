@@ -1,7 +1,7 @@
 --TEST--
 ini: bad rsmemcache.* values given at startup (-d, as from php.ini) are accepted then, and session_start() refuses them by name; ini_set() of a good value recovers
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 <?php if (!function_exists('shell_exec')) { die('skip shell_exec unavailable'); } ?>
 --INI--
 session.save_handler=rsmemcache
@@ -10,7 +10,7 @@ session.cache_limiter=
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 $canary = h4_canary_set('inistart');
 $child = <<<'PHP'
 set_error_handler(function ($no, $str) { echo "  warning: ", $str, "\n"; return true; });

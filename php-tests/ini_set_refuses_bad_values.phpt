@@ -1,7 +1,7 @@
 --TEST--
 ini: ini_set() refuses a bad rsmemcache.* value with the warning session_start() would give, returns false and keeps the old value; a good value returns the old one and takes effect
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -9,7 +9,7 @@ session.cache_limiter=
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 $canary = h4_canary_set('iniset');
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);

@@ -1,7 +1,7 @@
 --TEST--
 ini: the security directives are system settings: ini_set() of each (DSN, credential, key and TLS files, TLS verification, plaintext acceptance, and the test switch itself) returns false with a warning naming it and where to set it, and its php.ini value stays in force; other directives still change at runtime; ini_restore() works; a file directive outside open_basedir is refused at session_start()
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.use_strict_mode=0
 session.save_handler=rsmemcache
@@ -13,7 +13,7 @@ rsmemcache.encryption_accept_plaintext=0
 rsmemcache.timeout=1000
 --FILE--
 <?php
-require __DIR__ . '/config.inc';
+require __DIR__ . '/lib/config.inc';
 ob_start();
 set_error_handler(static function (int $no, string $str): bool {
     echo $no === E_WARNING ? '  E_WARNING: ' : "  error $no: ", $str, "\n";

@@ -1,14 +1,14 @@
 --TEST--
 keys: rsmemcache_locate() shows the derived keys (data key, lock key, table id; raw key while migrating) under key_hash=sha256, none and compat=memcache; a bad rsmemcache.key_hash or key_hash_migrate is refused by ini_set() and at session_start() with a warning naming the directive
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
 session.cache_limiter=
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);
 set_error_handler(static function (int $no, string $str): bool {
     echo $no === E_WARNING ? 'E_WARNING: ' : "error $no: ", $str, "\n";

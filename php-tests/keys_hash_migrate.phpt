@@ -1,7 +1,7 @@
 --TEST--
 keys: key_hash_migrate moves a live farm from raw keys (key_hash=none) to hashed ones with 0 logouts: each session is read from its raw key, moved under its hashed key (sealed ones re-sealed under the hashed key's AAD), its raw copy deleted, counted as key_hash_moved; strict mode keeps an id not moved yet, destroy removes its raw copy; without migrate a raw-only session is not found
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,8 +11,8 @@ session.serialize_handler=php
 --FILE--
 <?php
 ob_start();   // session ini settings stay changeable (no headers sent)
-require __DIR__ . '/lifecycle.inc';
-require __DIR__ . '/encryption.inc';
+require __DIR__ . '/lib/lifecycle.inc';
+require __DIR__ . '/lib/encryption.inc';
 $servers = [MC1, MC2, MC3];
 ini_set('session.save_path', implode(',', $servers));
 $N = 24;

@@ -1,7 +1,7 @@
 --TEST--
 keys: with key_hash=sha256 (the default) no session id appears in any memcached key: lru_crawler metadump all on every server after sessions are written (and while one holds its lock) lists hashed keys only, mg of the raw-id key misses
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 $servers = [MC1, MC2, MC3];
 ini_set('session.save_path', implode(',', $servers));
 

@@ -1,7 +1,7 @@
 --TEST--
 locking: an expired lock (lock_expire=1) is taken over by a waiter, and the old holder's later write is refused because the session changed meanwhile
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/locking.inc';
 ini_set('session.save_path', lk_path());
 $ids = [];
 

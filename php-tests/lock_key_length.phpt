@@ -1,7 +1,7 @@
 --TEST--
 locking: with locking on, a prefix + id leaving less than 5 bytes for ".lock" is refused (lock key would be N bytes, memcached allows 250); with locking off it is stored
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/locking.inc';
 ob_start();
 ini_set('session.save_path', lk_path());
 set_error_handler(static function (int $no, string $str): bool {

@@ -1,7 +1,7 @@
 --TEST--
 locking: rsmemcache.locking=0 (php.ini or ini_set before session_start) sends no lock traffic: one get and one set per session cycle, no delete (memcached stats)
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ session.lazy_write=1
 rsmemcache.locking=0
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/locking.inc';
 // Compares memcached's global counters around one session cycle: assumes no
 // other client talks to the test servers meanwhile (run-tests.php without -j,
 // as scripts/run-tests.sh runs it).

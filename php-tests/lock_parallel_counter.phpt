@@ -1,7 +1,7 @@
 --TEST--
 locking: 8 parallel processes x 25 locked read-increment-write cycles on one session count exactly 200
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/locking.inc';
 const WORKERS = 8;
 const CYCLES = 25;
 

@@ -1,7 +1,7 @@
 --TEST--
 locking: a request that opened the session read-only (lock_failure=readonly) cannot destroy it while another request holds its lock; the holder's write lands
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/locking.inc';
 ob_start();
 ini_set('session.save_path', lk_path());
 $id = lk_sid('rodestroy');

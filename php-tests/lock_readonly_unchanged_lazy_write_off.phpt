@@ -1,7 +1,7 @@
 --TEST--
 locking: an unchanged session opened read-only (lock_failure=readonly) is left alone without a warning also with session.lazy_write=0
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 session.lazy_write=0
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/locking.inc';
 ini_set('session.save_path', lk_path());
 $id = lk_sid('rolazy');
 session_id($id);

@@ -1,7 +1,7 @@
 --TEST--
 locking: the lock is released at once by read_and_close, session_abort(), session_destroy(), session_regenerate_id(true/false), session_write_close() and a fatal error
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/locking.inc';
 ob_start(); // keep headers unsent: session_regenerate_id() refuses to run after output
 ini_set('session.save_path', lk_path());
 $ids = [];

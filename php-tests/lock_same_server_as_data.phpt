@@ -1,7 +1,7 @@
 --TEST--
 locking: with 3 servers the lock key lives on the session's own server (30 sessions, checked while each lock is held), with the lock_expire TTL, a 32-hex token and this process as its holder
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 rsmemcache.lock_expire=7
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/locking.inc';
 ini_set('session.save_path', lk_path());
 $ok = 0;
 $used = [];

@@ -1,7 +1,7 @@
 --TEST--
 locking: a waiter with a generous lock_wait_time takes the lock right after the holder releases it and reads the holder's write
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/locking.inc';
 ini_set('session.save_path', lk_path());
 $id = lk_sid('acq');
 $home = lk_home($id);

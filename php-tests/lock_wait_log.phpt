@@ -2,7 +2,7 @@
 lock: a wait longer than rsmemcache.lock_wait_log writes one error-log line with the session id's first 6 characters (never the whole id), the wait and the holder's PID, host, script (CLI) and start time, read from the native lock value; a shorter wait, or lock_wait_log=0, logs nothing
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
+require __DIR__ . '/lib/skipif.inc';
 if (!function_exists('pcntl_fork') || !function_exists('pcntl_exec')) { die('skip pcntl not available'); }
 if (!is_executable('/bin/true')) { die('skip no /bin/true'); }
 ?>
@@ -17,7 +17,7 @@ rsmemcache.lock_wait_time=10000
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 ini_set('session.save_path', MC1);
 cl_watch();
 

@@ -1,7 +1,7 @@
 --TEST--
 locking: a waiter whose lock_wait_time runs out fails with a warning (lock_failure=error) or reads read-only and has its changes refused (lock_failure=readonly); the holder's write lands intact
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 session.lazy_write=1
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/locking.inc';
 ob_start();
 ini_set('session.save_path', lk_path());
 $id = lk_sid('wait');

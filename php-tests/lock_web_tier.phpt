@@ -2,7 +2,7 @@
 locking: web tier: two `php -S` servers with 8 workers each share one session; 50 parallel requests alternating between them count exactly 50, all answered 200
 --SKIPIF--
 <?php
-require __DIR__.'/skipif.inc';
+require __DIR__ . '/lib/skipif.inc';
 if (PHP_OS_FAMILY !== 'Linux') { die('skip needs Linux (/proc, process groups)'); }
 if (!function_exists('proc_open')) { die('skip proc_open unavailable'); }
 $s = @stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr);
@@ -17,7 +17,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
+require __DIR__ . '/lib/locking.inc';
 const REQUESTS = 50;
 ini_set('session.save_path', lk_path());
 $id = lk_sid('web');
@@ -34,7 +34,7 @@ register_shutdown_function(static function () use (&$servers): void {
 });
 $ini = ['session.save_path' => lk_path(), 'session.serialize_handler' => 'php'];
 foreach ([0, 1] as $k) {
-    $srv = lk_web_start(__DIR__ . '/helpers', __DIR__ . '/helpers/lock_web_app.php', $ini, 8);
+    $srv = lk_web_start(__DIR__ . '/lib/helpers', __DIR__ . '/lib/helpers/lock_web_app.php', $ini, 8);
     if ($srv === null) { echo "web server $k did not come up\n"; exit(1); }
     $servers[$k] = $srv;
 }

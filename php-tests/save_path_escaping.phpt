@@ -1,7 +1,7 @@
 --TEST--
 save_path: control and non-ASCII bytes in an entry are escaped in the warning, long entries cut; nothing is stored
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ display_errors=0
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 h4_watch();            // warnings collected, printed below with raw bytes made visible
 $canary = h4_canary_set('spesc');

@@ -1,7 +1,7 @@
 --TEST--
 save_path: more than 256 servers, or a weight above 100, is refused by name at once (no panic, no long build); the largest allowed pool works
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -9,7 +9,7 @@ session.cache_limiter=
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();
 // Warnings are collected and printed below, without session's own "Failed to
 // initialize storage module" (which repeats the whole save_path).

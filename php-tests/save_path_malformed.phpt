@@ -1,7 +1,7 @@
 --TEST--
 save_path: every malformed entry is refused by name, even after a valid server; nothing is stored
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -9,7 +9,7 @@ session.cache_limiter=
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/failure.inc';
 ob_start();            // keep "headers" unsent so session ini can change between cases
 h4_watch(true);
 $canary = h4_canary_set('spmal');

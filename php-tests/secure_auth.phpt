@@ -2,8 +2,8 @@
 secure: memcached ASCII authentication (-Y): right credentials work; wrong or missing ones are refused with a warning naming the server and no session data; with a second server the session fails over (logged); the password never shows in php --ri, phpinfo(), rsmemcache_servers(), warnings or the error log
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/secure.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/secure.inc';
 if ($why = sec_skip_reason(0, 2)) { die($why); }
 ?>
 --INI--
@@ -15,8 +15,8 @@ session.serialize_handler=php
 rsmemcache.retry_interval=15
 --FILE--
 <?php
-require __DIR__ . '/secure.inc';
-require __DIR__ . '/errlog.inc';
+require __DIR__ . '/lib/secure.inc';
+require __DIR__ . '/lib/errlog.inc';
 errlog_open();
 ob_start();
 $secret = 'pw-' . bin2hex(random_bytes(8));
@@ -104,7 +104,7 @@ ob_end_flush();
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/secure.inc';
+require __DIR__ . '/lib/secure.inc';
 sec_clean(0, 2);
 ?>
 --EXPECTF--

@@ -1,7 +1,7 @@
 --TEST--
 secure: encryption_key_file seals every session value (flag 0x4, no plaintext in memcached); a value forged with a raw ms, one copied from another session id, one with a flipped byte and a plaintext one are each treated as absent (logged with the id's first 6 characters, no warning) and overwritten by the next write, even of an unchanged session
 --SKIPIF--
-<?php require __DIR__ . '/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 session.lazy_write=1
 --FILE--
 <?php
-require __DIR__ . '/encryption.inc';
+require __DIR__ . '/lib/encryption.inc';
 errlog_open();
 ob_start();
 $hex = enc_hex();

@@ -1,7 +1,7 @@
 --TEST--
 secure: every plaintext value read under encryption_accept_plaintext=1 is counted (plaintext_accepted) and logged with the id's first 6 characters, at most one line a minute; encryption_accept_plaintext_until in the past refuses them as accept_plaintext=0 does; a bad value is refused by ini_set
 --SKIPIF--
-<?php require __DIR__ . '/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -13,7 +13,7 @@ display_errors=1
 error_reporting=-1
 --FILE--
 <?php
-require __DIR__ . '/encryption.inc';
+require __DIR__ . '/lib/encryption.inc';
 errlog_open();
 ob_start();
 $keys = enc_keyfile('keys', 'k1 ' . enc_hex() . "\n");

@@ -1,7 +1,7 @@
 --TEST--
 secure: a bad encryption_key_file (missing, empty, a short key, bad encoding, a repeated id, a bad line) fails session_start() with a warning naming the directive and the path, never the file's content, and never falls back to plaintext; a fixed file is used without a restart; ini_set refuses a bad encryption_accept_plaintext
 --SKIPIF--
-<?php require __DIR__ . '/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/encryption.inc';
+require __DIR__ . '/lib/encryption.inc';
 errlog_open();
 ob_start();
 $hex = enc_hex();

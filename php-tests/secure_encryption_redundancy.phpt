@@ -1,7 +1,7 @@
 --TEST--
 secure: with session_redundancy=2, a copy that fails authentication is treated as absent and the other copy is used; read repair overwrites the bad copy (sealed, same version); when both fail the session is absent, both are logged, and the next write replaces both
 --SKIPIF--
-<?php require __DIR__ . '/skipif.inc'; if (MC1 === MC2) { die('skip needs two servers'); } ?>
+<?php require __DIR__ . '/lib/skipif.inc'; if (MC1 === MC2) { die('skip needs two servers'); } ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ session.lazy_write=1
 rsmemcache.session_redundancy=2
 --FILE--
 <?php
-require __DIR__ . '/encryption.inc';
+require __DIR__ . '/lib/encryption.inc';
 errlog_open();
 ob_start();
 $keys = enc_keyfile('keys', 'k1 ' . enc_hex() . "\n");

@@ -1,7 +1,7 @@
 --TEST--
 secure: an older authentic sealed value written back is refused once its sealed expiry (write time + gc_maxlifetime) is more than 5 s past, and at once after a logout (tombstone, counted); values are format 2 with the expiry in the header; a new session under the destroyed id is accepted
 --SKIPIF--
-<?php require __DIR__ . '/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 session.lazy_write=1
 --FILE--
 <?php
-require __DIR__ . '/encryption.inc';
+require __DIR__ . '/lib/encryption.inc';
 errlog_open();
 ob_start();
 $keys = enc_keyfile('keys', 'k1 ' . enc_hex() . "\n");

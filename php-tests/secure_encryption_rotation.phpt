@@ -1,7 +1,7 @@
 --TEST--
 secure: key rotation (new key first, old key second) reads sessions sealed with the old key and seals with the new one; a key id no longer in the file is treated as absent; encryption_accept_plaintext=1 reads a plaintext session and its next write (lazy, unchanged) stores it sealed; with encryption off an encrypted value is an error, never ciphertext for PHP
 --SKIPIF--
-<?php require __DIR__ . '/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 session.lazy_write=1
 --FILE--
 <?php
-require __DIR__ . '/encryption.inc';
+require __DIR__ . '/lib/encryption.inc';
 errlog_open();
 ob_start();
 $old = enc_hex();

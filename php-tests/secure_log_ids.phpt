@@ -1,7 +1,7 @@
 --TEST--
 secure: no warning or error-log line holds more than the first 6 characters of a session id: a lock wait that runs out (error and readonly, with the lock-wait log line), a write conflict, a read repair, a session too large, a copy that cannot be decoded, every server unreachable and a refused id each name the session by 6 characters; the warnings and the error log hold no 7 consecutive characters of any id used
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc';
+<?php require __DIR__ . '/lib/skipif.inc';
 $r = mc_raw(MC1, "stats settings\r\n", "/END\r\n$/");
 if (!preg_match('/STAT item_size_max (\d+)/', $r, $m) || $m[1] > 1048576) { die('skip needs memcached started with -I 1m'); } ?>
 --INI--
@@ -16,8 +16,8 @@ rsmemcache.lock_wait_log=100
 rsmemcache.retry_interval=0
 --FILE--
 <?php
-require __DIR__ . '/locking.inc';
-require_once __DIR__ . '/errlog.inc';
+require __DIR__ . '/lib/locking.inc';
+require_once __DIR__ . '/lib/errlog.inc';
 errlog_open();
 ob_start();
 $path = lk_path();

@@ -2,7 +2,7 @@
 secure: secret files are checked on the open descriptor, as libpq and OpenSSH check key files: an auth, key or TLS file writable by its group or by everyone, or owned by another user than root or PHP's, is refused with a warning naming the directive and saying what to do (never the content); a world-readable secret works and is logged once per process; 0600 and group-readable 0640 work silently; an empty auth file is refused
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
+require __DIR__ . '/lib/skipif.inc';
 exec('openssl version 2>&1', $o, $rc);
 if ($rc !== 0) { die('skip openssl CLI not found'); }
 ?>
@@ -14,8 +14,8 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/secure.inc';
-require_once __DIR__ . '/encryption.inc';
+require __DIR__ . '/lib/secure.inc';
+require_once __DIR__ . '/lib/encryption.inc';
 errlog_open();
 ob_start();
 $d = sec_dir();

@@ -2,8 +2,8 @@
 secure: TLS to memcached -Z (certificates made by the test with openssl): a session round trip over mutual TLS; an untrusted server certificate, a name that does not match and a missing client certificate each fail with a warning naming the server (failover to a good server, logged); tls_server_name verifies a name for an IP address; rsmemcache.tls=1 for a php-memcached list; a plaintext client gets nothing from a TLS server
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/secure.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/secure.inc';
 if ($why = sec_skip_reason(10, 3)) { die($why); }
 exec('openssl version 2>&1', $o, $rc);
 if ($rc !== 0) { die('skip openssl CLI not found'); }
@@ -18,7 +18,7 @@ rsmemcache.retry_interval=15
 rsmemcache.connect_timeout=2000
 --FILE--
 <?php
-require __DIR__ . '/secure_tls.inc';
+require __DIR__ . '/lib/secure_tls.inc';
 errlog_open();
 ob_start();
 $ca = sec_ca('ca');
@@ -64,7 +64,7 @@ ob_end_flush();
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/secure.inc';
+require __DIR__ . '/lib/secure.inc';
 sec_clean(10, 3);
 ?>
 --EXPECTF--

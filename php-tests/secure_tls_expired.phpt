@@ -2,8 +2,8 @@
 secure: TLS failures that fail over (certificates made by the test with openssl): a server certificate that expired (openssl ca -enddate in the past) fails with a warning naming the server and the reason, and a session homed there fails over to a good server (logged); a client without a certificate against memcached -Z ssl_verify_mode=2 fails over the same way
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/secure.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/secure.inc';
 if ($why = sec_skip_reason(13, 4)) { die($why); }
 exec('openssl version 2>&1', $o, $rc);
 if ($rc !== 0) { die('skip openssl CLI not found'); }
@@ -18,7 +18,7 @@ rsmemcache.retry_interval=15
 rsmemcache.connect_timeout=2000
 --FILE--
 <?php
-require __DIR__ . '/secure_tls.inc';
+require __DIR__ . '/lib/secure_tls.inc';
 errlog_open();
 ob_start();
 $ca = sec_ca('ca');
@@ -56,7 +56,7 @@ ob_end_flush();
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/secure.inc';
+require __DIR__ . '/lib/secure.inc';
 sec_clean(13, 4);
 ?>
 --EXPECTF--

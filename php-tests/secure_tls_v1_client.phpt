@@ -2,8 +2,8 @@
 secure: an X.509 v1 client certificate (openssl x509 -req without -extfile, OpenSSL 3.0) works against memcached -Z ssl_verify_mode=2, logged once as v1 with how to make a v3 one; a client without a certificate is told in words that the server requires one; a connection with tls_verify_peer=0 is logged once per process
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/secure.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/secure.inc';
 if ($why = sec_skip_reason(21, 1)) { die($why); }
 exec('openssl version 2>&1', $o, $rc);
 if ($rc !== 0) { die('skip openssl CLI not found'); }
@@ -18,7 +18,7 @@ rsmemcache.retry_interval=0
 rsmemcache.connect_timeout=2000
 --FILE--
 <?php
-require __DIR__ . '/secure_tls.inc';
+require __DIR__ . '/lib/secure_tls.inc';
 errlog_open();
 ob_start();
 $ca = sec_ca('ca');
@@ -61,7 +61,7 @@ ob_end_flush();
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/secure.inc';
+require __DIR__ . '/lib/secure.inc';
 sec_clean(21, 1);
 ?>
 --EXPECTF--

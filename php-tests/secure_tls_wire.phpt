@@ -2,8 +2,8 @@
 secure: TLS on the wire (a recording proxy between PHP and memcached -Z): every byte captured is a TLS record and none of the session's bytes (value, id, key) appear; a 300 KB session (many records) round-trips; a reconnect in the same process resumes the TLS session (the second ServerHello accepts the ticket of the first connection: pre_shared_key); the same capture in clear does show the session (the recorder sees what passes)
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/secure.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/secure.inc';
 if ($why = sec_skip_reason(17, 4)) { die($why); }
 exec('openssl version 2>&1', $o, $rc);
 if ($rc !== 0) { die('skip openssl CLI not found'); }
@@ -18,13 +18,13 @@ rsmemcache.retry_interval=15
 rsmemcache.connect_timeout=2000
 --FILE--
 <?php
-require __DIR__ . '/secure_tls.inc';
+require __DIR__ . '/lib/secure_tls.inc';
 errlog_open();
 ob_start();
 $ca = sec_ca('ca');
 [$pT, $pR, $pP, $pQ] = sec_ports(17, 4);
 // T: memcached -Z, no client certificate asked (resumption works only then,
-// see src/tls.rs); R: recorder in front of T. P: plain memcached; Q: recorder in front of P.
+// see src/net/tls.rs); R: recorder in front of T. P: plain memcached; Q: recorder in front of P.
 $good = sec_cert($ca, 'good', 'subjectAltName=IP:127.0.0.1');
 $T = sec_start($pT, ['-Z', '-o', "ssl_chain_cert={$good['pem']},ssl_key={$good['key']}"]);
 $P = cl_start($pP);
@@ -34,7 +34,7 @@ ini_set('rsmemcache.tls_ca_file', $ca['pem']);
 function recorder(int $port, string $upstream, string $name): array {
     $dir = sec_dir() . "/$name";
     mkdir($dir, 0700);
-    $cmd = 'exec ' . php_child_cmd(__DIR__ . '/helpers/secure_tls_recorder.php', [(string)$port, $upstream, $dir, '120']);
+    $cmd = 'exec ' . php_child_cmd(__DIR__ . '/lib/helpers/secure_tls_recorder.php', [(string)$port, $upstream, $dir, '120']);
     $proc = proc_open($cmd, [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['file', "$dir/stderr", 'w']], $pipes);
     $line = cl_poll(fn () => fgets($pipes[1]), 10, "recorder on $port");
     if (trim($line) !== "port $port") { throw new RuntimeException("recorder: $line " . @file_get_contents("$dir/stderr")); }
@@ -133,7 +133,7 @@ ob_end_flush();
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/secure.inc';
+require __DIR__ . '/lib/secure.inc';
 sec_clean(17, 4);
 ?>
 --EXPECT--

@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: values with NUL, CRLF and protocol lines ("\r\nflush_all\r\n") round trip byte for byte; other keys are intact
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 session.gc_maxlifetime=1440
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);
 $id = lc_sid('binary');
 $key = lc_key($id);

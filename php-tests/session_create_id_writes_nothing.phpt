@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: session_create_id() returns a new id and writes nothing for it
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -10,7 +10,7 @@ session.use_strict_mode=0
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);
 $id = lc_sid('createid');
 

@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: session_gc() returns int(0), not false, and deletes nothing
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -13,7 +13,7 @@ session.gc_divisor=1
 session.gc_maxlifetime=60
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ini_set('session.save_path', MC1);
 $old = lc_sid('gcold');
 var_dump(mc_set(MC1, lc_key($old), 'old|b:1;', 300));   // a session GC must leave alone

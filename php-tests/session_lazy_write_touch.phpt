@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: lazy_write refreshes the TTL of an unchanged session without rewriting it; a change rewrites it
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ session.lazy_write=1
 session.gc_maxlifetime=100
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ob_start(); // session ini may not change once output (headers) has been sent
 ini_set('session.save_path', MC1);
 $id = lc_sid('lazytouch');

@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: a gc_maxlifetime over 30 days is honoured (memcached's absolute-time rule), for writes and TTL refreshes
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ session.lazy_write=1
 session.gc_maxlifetime=3456000
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ob_start();
 ini_set('session.save_path', MC1);
 $id = lc_sid('longlife');

@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: the module info (php --ri rsmemcache) shows the version and every directive with its default
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0

@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: under PHP's own session defaults (no session.use_strict_mode, cookie or lazy_write setting: PHP 8.6 turns strict mode on) a session round trip works, an unknown id is adopted with strict mode off and replaced with it on, and a known id is kept either way
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -9,7 +9,7 @@ session.cache_limiter=
 session.serialize_handler=php
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ob_start();
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);
 // PHP 8.6 changed the default of session.use_strict_mode from 0 to 1

@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: session_regenerate_id(false) keeps the old key (with the data as of the call) and the new key holds the data
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 session.gc_maxlifetime=1440
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ob_start(); // keep headers unsent: session_regenerate_id() refuses to run after output
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);
 $ring = [MC1 => 1, MC2 => 1, MC3 => 1];

@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: write, close, start again; memcached holds the exact serialized bytes with TTL = gc_maxlifetime
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ session.gc_maxlifetime=1234
 session.lazy_write=1
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ini_set('session.save_path', MC1);
 $id = lc_sid('roundtrip');
 $key = lc_key($id);
@@ -34,7 +34,7 @@ $raw = mc_get(MC1, $key);
 var_dump($raw);
 $meta = mc_meta(MC1, $key);
 var_dump(lc_ttl_ok($meta, 1234));
-// Client flags: version in bits 12-31 (see src/replica.rs), the bits
+// Client flags: version in bits 12-31 (see src/core/replica.rs), the bits
 // pecl-memcache reads as type/compression markers all 0.
 var_dump($meta['f'] & 0xfff, $meta['s'] === strlen($raw));
 

@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: a second PHP process reads the session the first wrote, and the first sees its changes
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 session.gc_maxlifetime=1440
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 $path = MC1 . ',' . MC2 . ',' . MC3;
 ini_set('session.save_path', $path);
 $id = lc_sid('secondproc');
@@ -27,7 +27,7 @@ $home = lc_home([MC1 => 1, MC2 => 1, MC3 => 1], $key);
 var_dump(lc_holders($key) === [$home]);
 
 $marker = 'm' . bin2hex(random_bytes(4));
-$out = shell_exec(php_child_cmd(__DIR__ . '/helpers/session_lifecycle_child.php', [$path, $id, $marker]) . ' 2>&1');
+$out = shell_exec(php_child_cmd(__DIR__ . '/lib/helpers/session_lifecycle_child.php', [$path, $id, $marker]) . ' 2>&1');
 echo $out;
 
 echo "-- raw after child --\n";

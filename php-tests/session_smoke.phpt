@@ -1,7 +1,7 @@
 --TEST--
 rsmemcache: a session written by one request is read back by the next
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -9,7 +9,7 @@ session.cache_limiter=
 session.use_strict_mode=0
 --FILE--
 <?php
-require __DIR__ . '/config.inc';
+require __DIR__ . '/lib/config.inc';
 ini_set('session.save_path', MC1);
 session_id('smoke' . getmypid());
 var_dump(session_start());

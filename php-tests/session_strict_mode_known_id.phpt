@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: strict mode keeps a known id, and validating it writes nothing (value, TTL and CAS untouched)
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 session.gc_maxlifetime=1440
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ob_start();
 ini_set('session.save_path', MC1);
 

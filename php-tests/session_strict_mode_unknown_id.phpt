@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: strict mode replaces an unknown id with a new one and writes nothing under the unknown id
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ session.serialize_handler=php
 session.gc_maxlifetime=1440
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ob_start();
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);
 $ring = [MC1 => 1, MC2 => 1, MC3 => 1];

@@ -2,7 +2,7 @@
 session lifecycle: a session round trips through a memcached on a unix socket (unix:///path and /path forms)
 --SKIPIF--
 <?php
-require __DIR__.'/skipif.inc';
+require __DIR__ . '/lib/skipif.inc';
 if (MC_SOCKET === '') { die('skip RSMEMCACHE_TEST_SOCKET not set'); }
 $c = @stream_socket_client('unix://' . MC_SOCKET, $e, $es, 1);
 if (!$c) { die('skip memcached not reachable at ' . MC_SOCKET); }
@@ -16,7 +16,7 @@ session.serialize_handler=php
 session.gc_maxlifetime=999
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ob_start();
 foreach (['unix://' . MC_SOCKET, MC_SOCKET] as $n => $savePath) {
     ini_set('session.save_path', $savePath);

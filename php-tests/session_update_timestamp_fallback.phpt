@@ -1,7 +1,7 @@
 --TEST--
 session lifecycle: an unchanged session whose key vanished mid-request is written in full again at close
 --SKIPIF--
-<?php require __DIR__.'/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -12,7 +12,7 @@ session.lazy_write=1
 session.gc_maxlifetime=777
 --FILE--
 <?php
-require __DIR__ . '/lifecycle.inc';
+require __DIR__ . '/lib/lifecycle.inc';
 ob_start();
 ini_set('session.save_path', MC1 . ',' . MC2 . ',' . MC3);
 $id = lc_sid('tsfallback');

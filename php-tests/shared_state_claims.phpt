@@ -1,7 +1,7 @@
 --TEST--
 shared state: slots are claimed only after a real round trip: rsmemcache_servers() with 130 made-up servers, or a session on a server that refuses, claims no slot of the shared table (none is listed, none is shared), so a real server still gets its shared slot once it answers
 --SKIPIF--
-<?php require __DIR__ . '/skipif.inc'; ?>
+<?php require __DIR__ . '/lib/skipif.inc'; ?>
 --INI--
 session.save_handler=rsmemcache
 session.use_cookies=0
@@ -11,7 +11,7 @@ rsmemcache.timeout=300
 rsmemcache.connect_timeout=300
 --FILE--
 <?php
-require __DIR__ . '/config.inc';
+require __DIR__ . '/lib/config.inc';
 ob_start();
 function shared_rows(array $rows): int {
     return count(array_filter($rows, fn ($r) => $r['shared']));

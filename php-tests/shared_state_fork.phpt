@@ -2,8 +2,8 @@
 shared state: pcntl_fork() children share the failure state mapped at module startup: a server gets its shared slot once it answered (not before), and when it then hangs, found dead by one child, it is skipped by 8 others without a timeout; once its retry interval passes, 8 children at once send exactly one probe (one timeout, one log line)
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if (!function_exists('pcntl_fork') || !function_exists('pcntl_exec')) { die('skip pcntl not available'); }
 if (!is_executable('/bin/true')) { die('skip no /bin/true'); }
 if ($why = cl_skip_reason(80, 1)) { die($why); }
@@ -21,8 +21,8 @@ rsmemcache.connect_timeout=300
 rsmemcache.retry_interval=2
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
-require __DIR__ . '/failure.inc';
+require __DIR__ . '/lib/cluster.inc';
+require __DIR__ . '/lib/failure.inc';
 [$fakePort] = cl_ports(80, 1);
 $fake = cl_start($fakePort);
 $path = "{$fake['addr']}," . MC1;
@@ -110,7 +110,7 @@ echo "done\n";
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(80, 1);
 ?>
 --EXPECT--

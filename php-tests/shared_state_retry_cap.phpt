@@ -2,8 +2,8 @@
 shared state: the slot holds when a server failed, not until when: a script that sets rsmemcache.retry_interval=86400 at run time while a server hangs gets php.ini's 2 s itself (a run-time value is capped by php.ini's), a forked process with php.ini's value retries after 2 s, and a shorter run-time value shortens only the caller's own wait
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
 if (!function_exists('pcntl_fork') || !function_exists('pcntl_exec')) { die('skip pcntl not available'); }
 if (!is_executable('/bin/true')) { die('skip no /bin/true'); }
 if ($why = cl_skip_reason(165, 1)) { die($why); }
@@ -20,7 +20,7 @@ rsmemcache.connect_timeout=300
 rsmemcache.retry_interval=2
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 [$fakePort] = cl_ports(165, 1);
 $fake = cl_start($fakePort);
 $path = "{$fake['addr']}," . MC1;
@@ -85,7 +85,7 @@ cl_stop($fake);
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(165, 1);
 ?>
 --EXPECT--

@@ -2,9 +2,9 @@
 shared state per user: pcntl_fork() children running as another effective uid (posix_seteuid, as php-fpm pools with another `user =`) neither see nor change the server state and counters of the first uid (rsmemcache_stats, rsmemcache_servers, php --ri rows); processes of the same uid still share theirs
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
-require_once __DIR__ . '/cluster.inc';
-require_once __DIR__ . '/compat.inc';
+require __DIR__ . '/lib/skipif.inc';
+require_once __DIR__ . '/lib/cluster.inc';
+require_once __DIR__ . '/lib/compat.inc';
 if (!function_exists('pcntl_fork') || !function_exists('pcntl_exec')) { die('skip pcntl not available'); }
 if (!is_executable('/bin/true')) { die('skip no /bin/true'); }
 if (!cl_is_root()) { die('skip needs root (posix_seteuid to another user)'); }
@@ -24,8 +24,8 @@ rsmemcache.connect_timeout=300
 rsmemcache.retry_interval=30
 --FILE--
 <?php
-require __DIR__ . '/cluster.inc';
-require __DIR__ . '/compat.inc';
+require __DIR__ . '/lib/cluster.inc';
+require __DIR__ . '/lib/compat.inc';
 cp_load('posix');
 const OTHER_UID = 65534; // nobody
 [$fakePort] = cl_ports(164, 1);
@@ -140,7 +140,7 @@ echo "done\n";
 ?>
 --CLEAN--
 <?php
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 cl_clean_ports(164, 1);
 ?>
 --EXPECT--

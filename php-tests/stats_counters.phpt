@@ -2,7 +2,7 @@
 stats: rsmemcache_stats() counts a scripted run exactly, across pcntl_fork() children (shared counters): failovers, locks, lock waits (count, total, max), a lock wait timeout with the lost-lock refusal that follows, a read repair, per-server requests and errors; the Prometheus text parses and agrees
 --SKIPIF--
 <?php
-require __DIR__ . '/skipif.inc';
+require __DIR__ . '/lib/skipif.inc';
 if (!function_exists('pcntl_fork') || !function_exists('pcntl_exec')) { die('skip pcntl not available'); }
 if (!is_executable('/bin/true')) { die('skip no /bin/true'); }
 ?>
@@ -19,7 +19,7 @@ rsmemcache.locking=1
 --FILE--
 <?php
 ob_start();
-require __DIR__ . '/cluster.inc';
+require __DIR__ . '/lib/cluster.inc';
 $names = [MC1 => 'MC1', MC2 => 'MC2', MC_REFUSED => 'REFUSED'];
 cl_watch();
 $before = rsmemcache_stats();

@@ -28,7 +28,7 @@
 #                               nginx on +4 (default BASE+176).
 #   APACHE_BASE_PORT            ports of apache.sh: BASE+170 to BASE+188 (default).
 # Exported to the tests: RSMEMCACHE_TEST_SERVERS, RSMEMCACHE_TEST_SOCKET,
-# RSMEMCACHE_TEST_REFUSED_PORT, RSMEMCACHE_SO (see php-tests/config.inc).
+# RSMEMCACHE_TEST_REFUSED_PORT, RSMEMCACHE_SO (see php-tests/lib/config.inc).
 set -euo pipefail
 
 orig_pwd=$(pwd -P)

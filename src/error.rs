@@ -6,7 +6,7 @@
 //! is part of the interface: change it only together with the tests.
 //!
 //! Expected outcomes of memcached commands (a miss, `NS`, `EX`, `NF`) are not
-//! errors; they are [`crate::protocol::Reply`] values.
+//! errors; they are [`crate::net::protocol::Reply`] values.
 //!
 //! A session id is a credential: every message that names a session holds a
 //! [`SidForLog`], which keeps only the id's first 6 characters, so no error,
@@ -300,7 +300,7 @@ pub enum Error {
     },
 
     /// `rsmemcache.encryption_key_file` cannot be read or is not a key
-    /// file ([`crate::crypt::KeyRing::parse`]); its content is never quoted.
+    /// file ([`crate::secrets::crypt::KeyRing::parse`]); its content is never quoted.
     #[error("rsmemcache.encryption_key_file '{path}' cannot be used: {reason}")]
     KeyFile {
         /// The file's path (escaped for printing).

@@ -9,9 +9,9 @@ mod common;
 use common::{Memcached, free_port, settings};
 use rsmemcache::{
     config::Config,
-    pool::{Job, Pool},
-    protocol::{Command, Reply},
-    save_path,
+    core::save_path,
+    net::pool::{Job, Pool},
+    net::protocol::{Command, Reply},
     session::handler::Handler,
 };
 use std::{
@@ -79,7 +79,7 @@ fn one_round_trip_reaches_several_servers_and_a_dead_one_fails_alone() {
         value: b"v",
         exptime: 0,
         client_flags: 0,
-        mode: rsmemcache::protocol::SetMode::Set,
+        mode: rsmemcache::net::protocol::SetMode::Set,
         cas: None,
     };
     let jobs = [

@@ -15,7 +15,7 @@ const PREFIX: &str = "rsmemcache.sess.";
 
 /// The memcached key of session `sid` under the default directives.
 fn key_of(sid: &str) -> String {
-    let hashed = rsmemcache::keys::hashed_id(sid.as_bytes());
+    let hashed = rsmemcache::core::keys::hashed_id(sid.as_bytes());
     format!("{PREFIX}{}", String::from_utf8_lossy(&hashed))
 }
 

@@ -9,11 +9,11 @@ mod common;
 use common::{Memcached, free_port, settings, wait_for};
 use rsmemcache::{
     config::Config,
-    connection::Connection,
+    core::save_path::{self, ServerAddr},
     error::Error,
-    pool::Pool,
-    protocol::{Command, Reply, SetMode},
-    save_path::{self, ServerAddr},
+    net::connection::Connection,
+    net::pool::Pool,
+    net::protocol::{Command, Reply, SetMode},
     session::handler::Handler,
 };
 use std::{

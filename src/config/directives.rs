@@ -16,7 +16,7 @@ pub enum Access {
     System,
     /// A system setting that names a file: also checked against
     /// `open_basedir` at every use, and the file's owner and mode
-    /// ([`crate::secret_file::read_checked`]).
+    /// ([`crate::secrets::secret_file::read_checked`]).
     SystemFile,
 }
 
@@ -66,7 +66,7 @@ pub const RETRY_INTERVAL: &CStr = c"rsmemcache.retry_interval";
 pub const COMPAT: &CStr = c"rsmemcache.compat";
 /// `rsmemcache.key_hash`: `sha256` (default) or `none` — whether the
 /// memcached keys and the durable table's id hold SHA-256 of the session id
-/// ([`crate::keys::hashed_id`]) or the id itself. Applies to `compat=none`
+/// ([`crate::core::keys::hashed_id`]) or the id itself. Applies to `compat=none`
 /// only; the compat layouts keep the raw id.
 pub const KEY_HASH: &CStr = c"rsmemcache.key_hash";
 /// `rsmemcache.key_hash_migrate`: 1 to look for a session missing under its
@@ -88,7 +88,7 @@ pub const HASH_FUNCTION: &CStr = c"rsmemcache.hash_function";
 /// `rsmemcache.previous_save_path`: the server list (save_path syntax) in
 /// use before the pool was resized; empty: none. While set, a session that
 /// misses at its new home is looked up where this list placed it, in the
-/// same round trip, and moved (see [`crate::pool::previous`]).
+/// same round trip, and moved (see [`crate::net::pool::previous`]).
 pub const PREVIOUS_SAVE_PATH: &CStr = c"rsmemcache.previous_save_path";
 
 /// `rsmemcache.locking`: 1 to lock sessions for the request, 0 not to.
@@ -109,7 +109,7 @@ pub const LOCK_WAIT_LOG: &CStr = c"rsmemcache.lock_wait_log";
 pub const AUTH_FILE: &CStr = c"rsmemcache.auth_file";
 
 /// `rsmemcache.encryption_key_file`: path of a file of keys (`<id> <key>`
-/// a line, [`crate::crypt::KeyRing::parse`]) that seal every session value;
+/// a line, [`crate::secrets::crypt::KeyRing::parse`]) that seal every session value;
 /// empty: values are stored in plaintext. Only the path is ever shown.
 pub const ENCRYPTION_KEY_FILE: &CStr = c"rsmemcache.encryption_key_file";
 /// `rsmemcache.encryption_accept_plaintext`: 1 to read plaintext values

@@ -20,11 +20,11 @@
 //! must list the same names and defaults (checked by a test below).
 
 use crate::{
+    core::hash::{HashFunction, Strategy},
+    core::keys::{self, Compat, KeyHash},
+    core::lock::{LockFailure, LockSettings},
     error::{Error, Result, escape_for_message},
-    hash::{HashFunction, Strategy},
-    keys::{self, Compat, KeyHash},
-    lock::{LockFailure, LockSettings},
-    pool::PoolSettings,
+    net::pool::PoolSettings,
 };
 use std::ffi::CStr;
 
@@ -123,7 +123,7 @@ const RANGES: [(&CStr, u64, u64); 11] = [
 
 /// The top of `rsmemcache.retry_interval`'s range, in seconds: the cap on
 /// retry intervals where php.ini's is not known
-/// ([`crate::pool::PoolSettings::retry_interval_cap_s`]).
+/// ([`crate::net::pool::PoolSettings::retry_interval_cap_s`]).
 pub const MAX_RETRY_INTERVAL_S: u64 = 86_400;
 
 /// The longest retry interval, in seconds, that php.ini's values set:
@@ -135,8 +135,8 @@ pub const MAX_RETRY_INTERVAL_S: u64 = 86_400;
 #[must_use]
 pub fn retry_interval_cap(retry_interval: &str, save_path: &str, previous_save_path: &str) -> u64 {
     let base = int_of(RETRY_INTERVAL, retry_interval).unwrap_or(15);
-    let current = crate::save_path::parse(save_path).unwrap_or_default();
-    let previous = crate::pool::previous::parse(previous_save_path.trim()).unwrap_or_default();
+    let current = crate::core::save_path::parse(save_path).unwrap_or_default();
+    let previous = crate::net::pool::previous::parse(previous_save_path.trim()).unwrap_or_default();
     current
         .iter()
         .chain(&previous)
@@ -326,7 +326,7 @@ pub fn validate(name: &CStr, value: &str) -> Result<()> {
     } else if name == DURABLE_TABLE {
         table_of(value).map(drop)
     } else if name == PREVIOUS_SAVE_PATH {
-        crate::pool::previous::parse(value).map(drop)
+        crate::net::pool::previous::parse(value).map(drop)
     } else if [
         ALLOW_FAILOVER,
         LOCKING,
@@ -509,7 +509,7 @@ impl<F: Fn(&'static CStr) -> Option<String>> Values<'_, F> {
                 strategy_of(&strategy_text)?
             };
         let previous_save_path = self.get(PREVIOUS_SAVE_PATH).trim().to_owned();
-        crate::pool::previous::parse(&previous_save_path)?;
+        crate::net::pool::previous::parse(&previous_save_path)?;
         let file = |name| self.get(name).trim().to_owned();
         Ok(PoolSettings {
             connect_timeout_ms: int_of(CONNECT_TIMEOUT, &self.get(CONNECT_TIMEOUT))?,
@@ -519,7 +519,7 @@ impl<F: Fn(&'static CStr) -> Option<String>> Values<'_, F> {
             strategy,
             function: function_of(&self.get(HASH_FUNCTION))?,
             auth_file: file(AUTH_FILE),
-            tls: crate::tls::TlsSettings {
+            tls: crate::net::tls::TlsSettings {
                 all: bool_of(TLS, &self.get(TLS))?,
                 ca_file: file(TLS_CA_FILE),
                 cert_file: file(TLS_CERT_FILE),

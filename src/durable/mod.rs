@@ -13,8 +13,8 @@ pub mod mysql;
 pub mod plan;
 
 use crate::{
+    core::keys::now_ms,
     error::{Error, Result},
-    keys::now_ms,
 };
 use once_cell::sync::Lazy;
 use parking_lot::Mutex;
@@ -60,7 +60,7 @@ pub struct Settings {
 pub struct Row {
     /// Session data, as PHP serialised it.
     pub data: Vec<u8>,
-    /// Version of the data (the copies' version, [`crate::replica`]).
+    /// Version of the data (the copies' version, [`crate::core::replica`]).
     pub version: u32,
     /// Unix seconds after which the row is expired.
     pub expires_at: i64,
@@ -202,10 +202,10 @@ fn open_store(settings: &Settings) -> Result<Box<dyn Store>, StoreError> {
             text: "rsmemcache.durable_credentials_file is not set: name a file whose first line is user:password (an anonymous login is never tried)".to_owned(),
         });
     } else {
-        let text = crate::secret_file::read_checked(
+        let text = crate::secrets::secret_file::read_checked(
             "rsmemcache.durable_credentials_file",
             &settings.credentials_file,
-            crate::secret_file::Kind::Secret,
+            crate::secrets::secret_file::Kind::Secret,
         )
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .map_err(|why| StoreError {

@@ -4,7 +4,7 @@
 //! how the DSN is spelled, and when a failing database is tried and logged
 //! again. No I/O, no clock: callers pass `now` (unix seconds).
 
-use crate::{hash, replica};
+use crate::{core::hash, core::replica};
 
 /// Where the database listens, parsed from `rsmemcache.durable_dsn`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -195,7 +195,7 @@ pub fn expires_at(now: i64, maxlifetime: i64) -> i64 {
     let life = if maxlifetime > 0 {
         maxlifetime
     } else {
-        crate::keys::FALLBACK_MAXLIFETIME
+        crate::core::keys::FALLBACK_MAXLIFETIME
     };
     now.saturating_add(life)
 }
@@ -207,7 +207,7 @@ pub fn ttl_left(expires_at: i64, now: i64) -> i64 {
     (expires_at - now).max(1)
 }
 
-/// The versions space of [`crate::replica`]: rows compare versions with the
+/// The versions space of [`crate::core::replica`]: rows compare versions with the
 /// same serial-number arithmetic (RFC 1982) as the copies, so the SQL guard
 /// is `(new - version) mod 2^20` in `1 .. 2^19`.
 pub const VERSION_MODULUS: u32 = 1 << replica::VERSION_BITS;
@@ -384,7 +384,10 @@ mod tests {
         assert!(alive(101, 100));
         assert!(!alive(100, 100));
         assert_eq!(expires_at(100, 60), 160);
-        assert_eq!(expires_at(100, 0), 100 + crate::keys::FALLBACK_MAXLIFETIME);
+        assert_eq!(
+            expires_at(100, 0),
+            100 + crate::core::keys::FALLBACK_MAXLIFETIME
+        );
         assert_eq!(ttl_left(160, 100), 60);
         assert_eq!(ttl_left(90, 100), 1);
     }

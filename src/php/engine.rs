@@ -95,7 +95,7 @@ pub fn request_holder() -> (String, i64) {
     let start_ms = if t > 0.0 {
         (t * 1000.0) as i64
     } else {
-        crate::keys::now_ms()
+        crate::core::keys::now_ms()
     };
     (uri, start_ms)
 }

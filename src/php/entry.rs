@@ -8,11 +8,11 @@ use super::{engine::warning, functions, info, ini, session_module, sys};
 use ext_php_rs::prelude::*;
 
 /// MINIT: maps the table shared by the workers this process will fork
-/// ([`crate::shared::init`]; without it state stays per process), registers
+/// ([`crate::shared_state::shared::init`]; without it state stays per process), registers
 /// the ini table and the `rsmemcache` save handler. Returns 0 (SUCCESS) or
 /// -1 (FAILURE, with a warning) for the engine.
 fn startup(_ty: i32, module_number: i32) -> i32 {
-    crate::shared::init();
+    crate::shared_state::shared::init();
     ext_php_rs::zend::IniEntryDef::register(ini::INI_ENTRIES.as_slice(), module_number);
     if session_module::register() {
         0
@@ -22,10 +22,10 @@ fn startup(_ty: i32, module_number: i32) -> i32 {
     }
 }
 
-/// MSHUTDOWN: stops the late-reply watcher ([`crate::late`]) and
+/// MSHUTDOWN: stops the late-reply watcher ([`crate::net::late`]) and
 /// unregisters the ini table. Returns 0 (SUCCESS).
 extern "C" fn shutdown(_ty: i32, module_number: i32) -> i32 {
-    crate::late::shutdown();
+    crate::net::late::shutdown();
     // SAFETY: unregisters only the entries registered under our module number.
     unsafe { sys::zend_unregister_ini_entries(module_number) };
     0

@@ -9,9 +9,9 @@ use super::{
 
 /// The counters now: the shared table's servers of this process's
 /// effective uid and this process's unshared ones.
-pub(super) fn stats_snapshot() -> crate::stats::Snapshot {
-    let pools = crate::registry::all();
-    crate::stats::snapshot(pools.iter().flat_map(|p| {
+pub(super) fn stats_snapshot() -> crate::shared_state::stats::Snapshot {
+    let pools = crate::net::registry::all();
+    crate::shared_state::stats::snapshot(pools.iter().flat_map(|p| {
         p.servers()
             .iter()
             .filter(|s| !s.is_shared())
@@ -25,8 +25,8 @@ pub(super) fn stats_snapshot() -> crate::stats::Snapshot {
 /// warning and `false`.
 #[must_use]
 pub fn stats(format: Option<String>) -> ext_php_rs::types::Zval {
-    use crate::health::Fault;
-    use crate::stats::{SERVER_COUNTERS, ServerCounter, TOTALS};
+    use crate::shared_state::health::Fault;
+    use crate::shared_state::stats::{SERVER_COUNTERS, ServerCounter, TOTALS};
     use ext_php_rs::types::{ZendHashTable, Zval};
     let mut out = Zval::new();
     let Some(snap) = guarded(None, || Ok(Some(stats_snapshot()))) else {
@@ -94,11 +94,11 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
             .or_else(|| ini_string(c"session.save_path"))
             .unwrap_or_default();
         let config = config()?;
-        let pool = crate::registry::pool_for(&path, &config.pool)?;
+        let pool = crate::net::registry::pool_for(&path, &config.pool)?;
         Ok(Some(
             pool.servers()
                 .iter()
-                .map(crate::pool::Server::status)
+                .map(crate::net::pool::Server::status)
                 .collect::<Vec<_>>(),
         ))
     });

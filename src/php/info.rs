@@ -19,7 +19,7 @@ pub unsafe extern "C" fn module_info(module: *mut ext_php_rs::zend::ModuleEntry)
 /// panic in `info_table_row!`; save_path parsing never yields one).
 fn info_table() {
     let version = env!("CARGO_PKG_VERSION");
-    let servers: Vec<(String, String)> = crate::registry::all()
+    let servers: Vec<(String, String)> = crate::net::registry::all()
         .iter()
         .flat_map(|p| {
             p.servers()
@@ -47,10 +47,10 @@ fn info_table() {
     ext_php_rs::info_table_row!("protocol", "memcached meta commands (mg, ms, md)");
     ext_php_rs::info_table_row!(
         "failure state",
-        if crate::shared::region().is_some() {
+        if crate::shared_state::shared::region().is_some() {
             format!(
                 "shared by the workers of this master running as uid {}",
-                crate::shared::euid()
+                crate::shared_state::shared::euid()
             )
         } else {
             "per process (no shared table)".to_owned()
@@ -72,11 +72,11 @@ fn info_table() {
         );
     }
     let snap = stats_snapshot();
-    for (t, key, _) in crate::stats::TOTALS {
+    for (t, key, _) in crate::shared_state::stats::TOTALS {
         ext_php_rs::info_table_row!(format!("stats {key}"), snap.total(t).to_string());
     }
     for (label, v) in &snap.servers {
-        let row = crate::stats::SERVER_COUNTERS
+        let row = crate::shared_state::stats::SERVER_COUNTERS
             .iter()
             .zip(v)
             .map(|((_, key, _), n)| format!("{key}={n}"))

@@ -1,5 +1,5 @@
 //! The engine boundary: everything that touches PHP's C API, and the only
-//! code allowed `unsafe` besides the shared-memory mapping ([`crate::shm`]).
+//! code allowed `unsafe` besides the shared-memory mapping ([`crate::shared_state::shm`]).
 //! Every `unsafe` block carries a `// SAFETY:` line, and every entry point
 //! the engine calls runs inside the one panic guard ([`guard`]).
 //!

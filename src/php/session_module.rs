@@ -158,7 +158,7 @@ unsafe extern "C" fn ps_open(mod_data: ModData, save_path: OpenArg, _name: OpenA
         let config = settings::config()?;
         let mut h = Box::new(Handler::open(&save_path, &config)?);
         let limit = engine::ini_string(c"memory_limit");
-        h.set_max_inflated(crate::replica::max_inflated(limit.as_deref()));
+        h.set_max_inflated(crate::core::replica::max_inflated(limit.as_deref()));
         if let Some(life) =
             engine::ini_string(c"session.gc_maxlifetime").and_then(|v| v.trim().parse::<i64>().ok())
         {

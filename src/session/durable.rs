@@ -14,11 +14,11 @@
 
 use super::handler::{Handler, Opened, id_prefix};
 use crate::{
+    core::keys::{SessionKeys, now_unix},
+    core::lock::{self, Backoff, LockFailure, RealClock, Waited},
     durable::{Row, plan},
     error::{Error, Result},
-    keys::{SessionKeys, now_unix},
-    lock::{self, Backoff, LockFailure, RealClock, Waited},
-    stats::{self, Total},
+    shared_state::stats::{self, Total},
 };
 
 /// Reads the row of `keys` through `tier`, remembering its expiry. With
@@ -110,7 +110,7 @@ impl Handler {
     }
 
     /// Opens the `data` of session `o`'s row at `version`
-    /// ([`crate::replica::Codec::open_row`]): `None` for a row that is
+    /// ([`crate::core::replica::Codec::open_row`]): `None` for a row that is
     /// refused — logged, never `what` (restored, served) — or that cannot
     /// be decoded. A plaintext row while encryption is on is accepted only
     /// under `encryption_accept_plaintext` and never after a refused copy
@@ -122,13 +122,14 @@ impl Handler {
         data: Vec<u8>,
         version: u32,
         what: &str,
-    ) -> Option<crate::replica::Decoded> {
+    ) -> Option<crate::core::replica::Decoded> {
         let now = now_unix();
         let accept_plain = !o.refused_copy;
         let mut opened =
             self.codec
                 .open_row(&o.keys.data, data.clone(), version, now, accept_plain);
-        if let (Err(crate::replica::Unusable::Refused(_)), Some(raw)) = (&opened, &o.keys.raw) {
+        if let (Err(crate::core::replica::Unusable::Refused(_)), Some(raw)) = (&opened, &o.keys.raw)
+        {
             // key_hash_migrate: a row moved from its raw id ([`load`]) is
             // still sealed under the raw key (the same session's key, so
             // nothing crosses sessions); resealed under the hashed key by
@@ -155,7 +156,8 @@ impl Handler {
                 Some(d)
             }
             Err(
-                crate::replica::Unusable::Refused(why) | crate::replica::Unusable::Undecodable(why),
+                crate::core::replica::Unusable::Refused(why)
+                | crate::core::replica::Unusable::Undecodable(why),
             ) => {
                 self.notices.borrow_mut().push(format!(
                     "session {}: the durable-tier row (version {version}) is not {what}: {why}",

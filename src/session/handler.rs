@@ -15,11 +15,11 @@
 //!
 //! Placement: a session's copies live on the first
 //! `rsmemcache.session_redundancy` *usable* servers of its probe order
-//! ([`crate::hash::Distribution::probe_order`]); a server marked failed is
+//! ([`crate::core::hash::Distribution::probe_order`]); a server marked failed is
 //! skipped (failover), one that fails during the request is marked and the
 //! next one takes its place. Without `allow_failover` the copies stay on
 //! the first N servers of the order, and a missing one is not replaced.
-//! Copies carry a version ([`crate::replica`]): a read asks all copies at
+//! Copies carry a version ([`crate::core::replica`]): a read asks all copies at
 //! once, returns the newest and repairs the others; a write stores the next
 //! version on every copy, in parallel.
 //!
@@ -31,7 +31,7 @@
 //! key's copies are read at the raw key's placement and moved under the
 //! hashed key.
 //!
-//! Locking (`rsmemcache.locking = 1`, see [`crate::lock`]): `read` takes the
+//! Locking (`rsmemcache.locking = 1`, see [`crate::core::lock`]): `read` takes the
 //! lock and reads every copy in one round trip (`ms <lock> … ME c` and
 //! `mg <key> v c f t` written together, to several servers in parallel);
 //! `write` stores the copies and releases the lock only once every copy's
@@ -53,11 +53,11 @@ use super::{
 };
 use crate::{
     config::{Config, Placement},
+    core::keys::{Compat, KeyHash, SessionKeys},
+    core::lock::LockSettings,
     error::{Error, Result, SidForLog},
-    keys::{Compat, KeyHash, SessionKeys},
-    lock::LockSettings,
-    protocol::Reply,
-    registry,
+    net::protocol::Reply,
+    net::registry,
 };
 use std::{cell::RefCell, sync::Arc};
 
@@ -110,8 +110,8 @@ pub(super) struct Opened {
     /// A copy read was refused (encryption, or older than a tombstone):
     /// a plaintext durable-tier row is then never restored in its place.
     pub(super) refused_copy: bool,
-    /// The newest tombstone read beside the copies ([`crate::tomb`]).
-    pub(super) tomb: Option<crate::tomb::Tomb>,
+    /// The newest tombstone read beside the copies ([`crate::core::tomb`]).
+    pub(super) tomb: Option<crate::core::tomb::Tomb>,
     /// The expiry sealed in the copy (or row) read, unix s: kept by read
     /// repair and moves, so they never lengthen a value's life.
     pub(super) expires_at: Option<i64>,
@@ -140,7 +140,7 @@ pub struct Handler {
     /// Most bytes a compressed copy may inflate to.
     pub(super) max_inflated: usize,
     /// How copies are sealed and opened (`rsmemcache.encryption_*`).
-    pub(super) codec: crate::replica::Codec,
+    pub(super) codec: crate::core::replica::Codec,
     /// `rsmemcache.timeout` in ms: when a lock add's sender stops waiting.
     pub(super) io_timeout_ms: i64,
     pub(super) opened: Option<Opened>,
@@ -155,7 +155,7 @@ pub struct Handler {
     /// The durable tier behind memcached (`rsmemcache.durable_dsn`).
     pub(super) durable: Option<Arc<crate::durable::Tier>>,
     /// `session.gc_maxlifetime`, s: the life of a tombstone
-    /// ([`crate::tomb::lifetime`]).
+    /// ([`crate::core::tomb::lifetime`]).
     pub(super) maxlifetime: i64,
 }
 
@@ -211,7 +211,7 @@ pub const PLAINTEXT_LOG_EVERY_S: i64 = 60;
 
 /// Whether a read or write that used `servers` failed over: one of them is
 /// not among the first `n` of the probe `order` (a home server was down or
-/// failed), counted in [`crate::stats::Total::Failovers`].
+/// failed), counted in [`crate::shared_state::stats::Total::Failovers`].
 pub(super) fn failed_over(
     order: &[usize],
     n: usize,
@@ -233,7 +233,7 @@ impl Handler {
     pub fn open(save_path: &str, config: &Config) -> Result<Self> {
         let ring = match config.encryption.key_file.as_str() {
             "" => None,
-            path => Some(crate::crypt::load(path)?),
+            path => Some(crate::secrets::crypt::load(path)?),
         };
         let pool: Arc<dyn Transport> = registry::pool_for(save_path, &config.pool)?;
         let mut h = Self::with_transport(pool, config);
@@ -243,7 +243,7 @@ impl Handler {
 
     /// Seals copies with `ring` (`None`: plaintext); plaintext copies are
     /// read as `rsmemcache.encryption_accept_plaintext` of the config says.
-    pub fn set_key_ring(&mut self, ring: Option<Arc<crate::crypt::KeyRing>>) {
+    pub fn set_key_ring(&mut self, ring: Option<Arc<crate::secrets::crypt::KeyRing>>) {
         self.codec.ring = ring;
     }
 
@@ -258,8 +258,8 @@ impl Handler {
             key_hash_migrate: config.key_hash_migrate,
             placement: config.placement,
             lock: config.lock,
-            max_inflated: crate::replica::MAX_INFLATED,
-            codec: crate::replica::Codec {
+            max_inflated: crate::core::replica::MAX_INFLATED,
+            codec: crate::core::replica::Codec {
                 ring: None,
                 accept_plaintext: config.encryption.accept_plaintext,
                 accept_plaintext_until: config.encryption.accept_plaintext_until,
@@ -270,7 +270,7 @@ impl Handler {
             holder: None,
             seen_lock: RefCell::new(None),
             durable: config.durable.as_ref().map(crate::durable::tier_for),
-            maxlifetime: crate::keys::FALLBACK_MAXLIFETIME,
+            maxlifetime: crate::core::keys::FALLBACK_MAXLIFETIME,
         }
     }
 
@@ -281,7 +281,7 @@ impl Handler {
     }
 
     /// Whether destroys leave tombstones and reads look for them: while
-    /// encryption or the durable tier is on ([`crate::tomb`]).
+    /// encryption or the durable tier is on ([`crate::core::tomb`]).
     pub(super) fn tombstones(&self) -> bool {
         self.codec.ring.is_some() || self.durable.is_some()
     }
@@ -299,7 +299,7 @@ impl Handler {
     }
 
     /// Caps what a compressed copy may inflate to, in bytes (see
-    /// [`crate::replica::max_inflated`]).
+    /// [`crate::core::replica::max_inflated`]).
     pub fn set_max_inflated(&mut self, bytes: usize) {
         self.max_inflated = bytes;
     }
@@ -345,7 +345,7 @@ impl Handler {
         &self,
         sid: &[u8],
         waited: std::time::Duration,
-        outcome: Option<&crate::lock::Waited<u64>>,
+        outcome: Option<&crate::core::lock::Waited<u64>>,
     ) {
         let seen = self.seen_lock.take();
         if self.lock.wait_log.is_zero() || waited <= self.lock.wait_log {
@@ -363,8 +363,8 @@ impl Handler {
             None => "held by a request that left no details in the lock (compat mode or an older rsmemcache)".to_owned(),
         };
         let then = match outcome {
-            Some(crate::lock::Waited::Acquired(_)) => "then took it",
-            Some(crate::lock::Waited::GaveUp(_)) => "then gave up",
+            Some(crate::core::lock::Waited::Acquired(_)) => "then took it",
+            Some(crate::core::lock::Waited::GaveUp(_)) => "then gave up",
             None => "until its server failed",
         };
         self.notices.borrow_mut().push(format!(
@@ -388,7 +388,7 @@ impl Handler {
     }
 
     /// Opens a copy of session `o` read from `server` with client flags
-    /// `flags` ([`crate::replica::Codec::open`]), under its data key or,
+    /// `flags` ([`crate::core::replica::Codec::open`]), under its data key or,
     /// with `raw`, its raw key ([`SessionKeys::old_key`]: the key is the
     /// AAD): `Ok(None)` for a copy encryption refuses — never returned to
     /// PHP, treated as absent, and logged (`where_` says which placement it
@@ -403,13 +403,13 @@ impl Handler {
         data: Vec<u8>,
         flags: Option<u32>,
         (raw, where_): (bool, &str),
-    ) -> Result<Option<crate::replica::Decoded>> {
+    ) -> Result<Option<crate::core::replica::Decoded>> {
         match self.codec.open(
             o.keys.old_key(raw),
             data,
             flags.unwrap_or(0),
             self.max_inflated,
-            crate::keys::now_unix(),
+            crate::core::keys::now_unix(),
         ) {
             Ok(d) => {
                 if self.codec.ring.is_some() && !d.sealed {
@@ -420,12 +420,12 @@ impl Handler {
                 }
                 Ok(Some(d))
             }
-            Err(crate::replica::Unusable::Undecodable(detail)) => Err(Error::Undecodable {
+            Err(crate::core::replica::Unusable::Undecodable(detail)) => Err(Error::Undecodable {
                 id: id_prefix(&o.sid),
                 server: self.pool.label(server),
                 detail,
             }),
-            Err(crate::replica::Unusable::Refused(why)) => {
+            Err(crate::core::replica::Unusable::Refused(why)) => {
                 self.notices.borrow_mut().push(format!(
                     "session {}: the copy on server {}{where_} is treated as absent: {why}",
                     id_prefix(&o.sid),
@@ -439,8 +439,8 @@ impl Handler {
     /// Books a copy or row (`what`) refused because session `o` was
     /// destroyed after it was written (tombstone `t`): counted as
     /// `tombstones_honoured` and logged.
-    pub(super) fn tomb_honoured(&self, o: &Opened, t: &crate::tomb::Tomb, what: &str) {
-        crate::stats::bump(crate::stats::Total::TombstonesHonoured);
+    pub(super) fn tomb_honoured(&self, o: &Opened, t: &crate::core::tomb::Tomb, what: &str) {
+        crate::shared_state::stats::bump(crate::shared_state::stats::Total::TombstonesHonoured);
         self.notices.borrow_mut().push(format!(
             "session {}: {what} is treated as absent: the session was destroyed at version {} (unix time {}) after it was written",
             id_prefix(&o.sid),
@@ -458,9 +458,9 @@ impl Handler {
         use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
         static LAST: AtomicI64 = AtomicI64::new(i64::MIN);
         static SINCE: AtomicU64 = AtomicU64::new(0);
-        crate::stats::bump(crate::stats::Total::PlaintextAccepted);
+        crate::shared_state::stats::bump(crate::shared_state::stats::Total::PlaintextAccepted);
         let n = SINCE.fetch_add(1, Ordering::Relaxed) + 1;
-        let now = crate::keys::now_unix();
+        let now = crate::core::keys::now_unix();
         let last = LAST.load(Ordering::Relaxed);
         if now.saturating_sub(last) < PLAINTEXT_LOG_EVERY_S
             || LAST

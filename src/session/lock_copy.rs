@@ -32,10 +32,10 @@ use super::{
     plan::{Batch, Tag, lock_add_cmd},
 };
 use crate::{
+    core::keys::Compat,
+    core::lock::{self, Backoff, RealClock, Waited},
     error::Result,
-    keys::Compat,
-    lock::{self, Backoff, RealClock, Waited},
-    protocol::Reply,
+    net::protocol::Reply,
 };
 
 /// What the lock copy's add, sent beside the first lock attempt, left to do.
@@ -205,7 +205,7 @@ impl Handler {
 mod tests {
     use crate::{
         config,
-        protocol::Reply,
+        net::protocol::Reply,
         session::scripted::{copy, hd, is_lock_add, setup},
     };
 

@@ -9,11 +9,11 @@ use super::{
     settle::{LockTry, Resolved, lock_outcome, resolve_lock},
 };
 use crate::{
+    core::keys::{Compat, now_ms},
+    core::lock::LockFailure,
     error::{Error, Result},
-    keys::{Compat, now_ms},
-    lock::LockFailure,
-    protocol::{Command, Exptime, Reply},
-    stats::{self, Total},
+    net::protocol::{Command, Exptime, Reply},
+    shared_state::stats::{self, Total},
 };
 
 /// How one lock step ended.

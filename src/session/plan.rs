@@ -4,8 +4,8 @@
 //! read its reply. Also the native lock value ([`LockValue`]).
 
 use crate::{
-    pool::Job,
-    protocol::{Command, Exptime, SetMode},
+    net::pool::Job,
+    net::protocol::{Command, Exptime, SetMode},
 };
 
 /// What a command in a [`Batch`] is for.
@@ -24,7 +24,7 @@ pub enum Tag {
     /// (`rsmemcache.previous_save_path`) placed the session: the server at
     /// this index of the previous placement's servers.
     Previous(usize),
-    /// Read or store of the session's tombstone ([`crate::tomb`]) on the
+    /// Read or store of the session's tombstone ([`crate::core::tomb`]) on the
     /// server of the copy at this index.
     Tomb(usize),
     /// `md <lock> C<cas>`: release.
@@ -326,7 +326,7 @@ impl LockValue {
     /// gets the clock of the moment the server stopped, and its lock then
     /// looks stored on time. Seen in 3 of 3 tries with a 5 s stop, so this
     /// catches a late add only when the server's clock moved first; the
-    /// sender's watch of its timed-out connection ([`crate::late`]) is what
+    /// sender's watch of its timed-out connection ([`crate::net::late`]) is what
     /// removes such a lock.
     #[must_use]
     pub fn abandoned(&self, ttl_s: i64, now_ms: i64) -> bool {

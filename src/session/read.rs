@@ -10,13 +10,13 @@ use super::{
     resize::Old,
 };
 use crate::{
+    core::keys::{Compat, now_ms},
+    core::lock::{self, Backoff, RealClock, Waited},
+    core::replica::{self, Found},
+    core::tomb::Tomb,
     error::{Error, Result},
-    keys::{Compat, now_ms},
-    lock::{self, Backoff, RealClock, Waited},
-    protocol::Reply,
-    replica::{self, Found},
-    stats::{self, Total},
-    tomb::Tomb,
+    net::protocol::Reply,
+    shared_state::stats::{self, Total},
 };
 
 /// One reply per server asked (`None` where it failed).

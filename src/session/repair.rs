@@ -8,9 +8,9 @@ use super::{
     plan::{Batch, Tag, over_limit, store_cmd},
 };
 use crate::{
-    keys,
-    protocol::Reply,
-    stats::{self, Total},
+    core::keys,
+    net::protocol::Reply,
+    shared_state::stats::{self, Total},
 };
 
 impl Handler {

@@ -1,7 +1,7 @@
 //! Resizing the pool without logging anyone out: the driver's side of
 //! `rsmemcache.previous_save_path` (the server list before a server was
 //! added or removed; the pool reaches its servers, see
-//! [`crate::pool::previous`]).
+//! [`crate::net::pool::previous`]).
 //!
 //! * The look-up rides in the read's round trip: beside the lock add and
 //!   the reads of the copies, each server of the session's previous
@@ -26,14 +26,14 @@
 //! * An old server that fails or answers an error is read as missing: the
 //!   sessions only it holds are lost, as without the previous list; no
 //!   warning in the page. Moves are counted
-//!   ([`crate::stats::Total::SessionsMoved`]), not logged one by one.
+//!   ([`crate::shared_state::stats::Total::SessionsMoved`]), not logged one by one.
 //! * Hashed keys (`rsmemcache.key_hash_migrate`) are the same move in the
 //!   key space: the raw key's first `session_redundancy` usable servers of
 //!   its own probe order are old places too ([`Old::raw`]), read in the same
 //!   round trip under the raw key; a copy found only there is opened under
 //!   the raw key (its AAD when sealed), stored under the hashed key (sealed
 //!   under the hashed key's AAD) and its raw copies deleted, CAS-guarded.
-//!   Counted as [`crate::stats::Total::KeyHashMoved`]. The raw key at the
+//!   Counted as [`crate::shared_state::stats::Total::KeyHashMoved`]. The raw key at the
 //!   previous list's placement is not looked up: resize and switch to
 //!   hashed keys one after the other.
 
@@ -43,11 +43,11 @@ use super::{
     settle::from_previous,
 };
 use crate::{
+    core::keys::SessionKeys,
+    core::replica::Found,
     error::Result,
-    keys::SessionKeys,
-    protocol::{Command, Reply},
-    replica::Found,
-    stats::{self, Total},
+    net::protocol::{Command, Reply},
+    shared_state::stats::{self, Total},
 };
 
 /// A place beside the session's copies where a copy written before a
@@ -193,8 +193,8 @@ impl Handler {
 mod tests {
     use super::super::scripted::{copy, hd, is_lock_add, ops, setup_resized};
     use crate::{
-        protocol::{Command, Reply},
-        replica,
+        core::replica,
+        net::protocol::{Command, Reply},
     };
     use parking_lot::Mutex;
     use std::sync::Arc;
@@ -231,7 +231,7 @@ mod tests {
             }
             hd(60)
         });
-        t.answer(|_, _| Reply::Done(crate::protocol::Meta::default()));
+        t.answer(|_, _| Reply::Done(crate::net::protocol::Meta::default()));
         assert_eq!(h.read(&sid).unwrap(), b"cart|i:3;");
         let log = t.log();
         assert_eq!(
@@ -334,7 +334,7 @@ mod tests {
             if s == new {
                 Reply::Miss
             } else {
-                Reply::Done(crate::protocol::Meta::default())
+                Reply::Done(crate::net::protocol::Meta::default())
             }
         });
         assert!(
@@ -382,7 +382,7 @@ mod tests {
             }
         });
         t.answer(|_, _| hd(10));
-        t.answer(|_, _| Reply::Done(crate::protocol::Meta::default()));
+        t.answer(|_, _| Reply::Done(crate::net::protocol::Meta::default()));
         assert_eq!(h.read(&sid).unwrap(), b"m|i:1;");
         let log = t.log();
         assert_eq!(log[0], [(lock, vec!["ms L ME".to_owned()])]);
@@ -413,7 +413,7 @@ mod tests {
             s => copy(b"r|i:2;", 5, 20 + s as u64),
         });
         t.answer(|_, _| hd(30));
-        t.answer(|_, _| Reply::Done(crate::protocol::Meta::default()));
+        t.answer(|_, _| Reply::Done(crate::net::protocol::Meta::default()));
         assert_eq!(h.read(&sid).unwrap(), b"r|i:2;");
         let log = t.log();
         assert_eq!(

@@ -6,11 +6,12 @@
 use super::{handler::Handler, transport::Transport};
 use crate::{
     config::Config,
+    core::hash::Distribution,
+    core::replica,
+    core::save_path,
     error::{Error, Result},
-    hash::Distribution,
-    pool::Job,
-    protocol::{Command, Meta, Reply, SetMode},
-    replica, save_path,
+    net::pool::Job,
+    net::protocol::{Command, Meta, Reply, SetMode},
 };
 use parking_lot::Mutex;
 use std::{collections::VecDeque, ffi::CStr, sync::Arc, time::Duration};

@@ -5,8 +5,8 @@
 
 use super::plan::LockValue;
 use crate::{
-    protocol::Reply,
-    replica::{self, Found},
+    core::replica::{self, Found},
+    net::protocol::Reply,
 };
 
 /// Outcome of one lock attempt (`ms <lock> ME` and, where planned, a look
@@ -122,7 +122,7 @@ pub fn from_previous(new: &[Found], old: &[Found]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::Meta;
+    use crate::net::protocol::Meta;
 
     fn cas(c: u64) -> Meta {
         Meta {

@@ -13,10 +13,10 @@ use super::{
 };
 use crate::{
     config,
+    core::keys::now_ms,
+    core::replica,
     error::Error,
-    keys::now_ms,
-    protocol::{Meta, Reply},
-    replica,
+    net::protocol::{Meta, Reply},
 };
 use parking_lot::Mutex;
 use std::{io, sync::Arc};
@@ -481,26 +481,27 @@ fn sealing(
 ) -> (
     super::handler::Handler,
     Arc<Scripted>,
-    Arc<crate::crypt::KeyRing>,
+    Arc<crate::secrets::crypt::KeyRing>,
 ) {
     let (mut h, t) = setup(extra);
     let hex = "5a".repeat(32);
-    let ring =
-        Arc::new(crate::crypt::KeyRing::parse("/k", format!("k1 {hex}").as_bytes()).unwrap());
+    let ring = Arc::new(
+        crate::secrets::crypt::KeyRing::parse("/k", format!("k1 {hex}").as_bytes()).unwrap(),
+    );
     h.set_key_ring(Some(Arc::clone(&ring)));
     (h, t, ring)
 }
 
 /// A sealed copy of `data` for key `key` at `version`, with CAS id `cas`.
 fn sealed_copy(
-    ring: &crate::crypt::KeyRing,
+    ring: &crate::secrets::crypt::KeyRing,
     key: &[u8],
     data: &[u8],
     version: u32,
     cas: u64,
 ) -> Reply {
     Reply::Value(
-        ring.seal(key, version, crate::keys::now_unix() + 1440, data)
+        ring.seal(key, version, crate::core::keys::now_unix() + 1440, data)
             .unwrap(),
         Meta {
             ttl: Some(1000),

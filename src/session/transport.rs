@@ -1,13 +1,13 @@
 //! The seam between the session logic and the network: what the session
-//! driver needs from a server pool. [`crate::pool::Pool`] implements it
+//! driver needs from a server pool. [`crate::net::pool::Pool`] implements it
 //! over real sockets; the unit tests implement it with scripted replies, so
 //! every decision of the driver is tested without a socket.
 
 use crate::{
+    core::hash::Distribution,
     error::{Error, Result},
-    hash::Distribution,
-    pool::{Job, Pool},
-    protocol::{Command, Reply},
+    net::pool::{Job, Pool},
+    net::protocol::{Command, Reply},
 };
 use std::time::Duration;
 

@@ -8,11 +8,11 @@ use super::{
     settle::{Stored, store_outcome},
 };
 use crate::{
+    core::keys,
+    core::replica,
     error::{Error, Result},
-    keys,
-    protocol::{Command, Exptime, Reply},
-    replica,
-    stats::{self, Total},
+    net::protocol::{Command, Exptime, Reply},
+    shared_state::stats::{self, Total},
 };
 
 impl Handler {
@@ -272,7 +272,7 @@ impl Handler {
     /// (with failover; without, only the first `n` of the order count).
     /// A server is asked whether it is usable only when it would be taken
     /// (asking may make this request the one probe of a server due for a
-    /// retry, see [`crate::health::Health::admit`]).
+    /// retry, see [`crate::shared_state::health::Health::admit`]).
     fn fill(&self, targets: &mut Vec<CopyState>, order: &[usize], n: usize) {
         let limit = if self.placement.allow_failover {
             order.len()
@@ -378,7 +378,7 @@ impl Handler {
                         take(meta.client_flags.unwrap_or(0) >> replica::VERSION_SHIFT);
                     }
                     (Tag::Tomb(_), Reply::Value(v, _)) => {
-                        if let Some(t) = crate::tomb::Tomb::parse(&v) {
+                        if let Some(t) = crate::core::tomb::Tomb::parse(&v) {
                             take(t.version);
                         }
                     }
@@ -425,12 +425,12 @@ impl Handler {
             };
             let mut batch = Batch::per_copy(&servers, delete);
             let now = keys::now_unix();
-            let tomb = crate::tomb::Tomb {
+            let tomb = crate::core::tomb::Tomb {
                 version: o.version,
                 destroyed_at: now,
             }
             .encode();
-            let tomb_ttl = keys::ttl_for(crate::tomb::lifetime(h.maxlifetime), now);
+            let tomb_ttl = keys::ttl_for(crate::core::tomb::lifetime(h.maxlifetime), now);
             if let Some(key) = o.keys.tomb.as_ref().filter(|_| h.tombstones()) {
                 for (i, &s) in servers.iter().enumerate() {
                     batch.push(s, store_cmd(key, &tomb, tomb_ttl, 0, None), Tag::Tomb(i));
@@ -477,7 +477,7 @@ impl Handler {
                 // A new session under this id continues from the
                 // tombstone's version.
                 o.version = version;
-                o.tomb = Some(crate::tomb::Tomb {
+                o.tomb = Some(crate::core::tomb::Tomb {
                     version,
                     destroyed_at: now,
                 });
@@ -550,7 +550,7 @@ impl Handler {
                         (_, Reply::Done(_)) => return Ok(true),
                         (copy, Reply::Value(v, meta)) if sealed => {
                             let flags = meta.client_flags.unwrap_or(0);
-                            let now = crate::keys::now_unix();
+                            let now = crate::core::keys::now_unix();
                             match self.codec.open(key, v, flags, self.max_inflated, now) {
                                 Err(replica::Unusable::Refused(_)) => answered |= copy,
                                 // Undecodable: read reports it.
@@ -616,7 +616,7 @@ impl Handler {
                 .map(|c| c.server)
                 .collect();
             let reseal = o.expires_at.is_some_and(|e| {
-                crate::crypt::reseal_due(e, keys::now_unix(), keys::lifetime(maxlifetime))
+                crate::secrets::crypt::reseal_due(e, keys::now_unix(), keys::lifetime(maxlifetime))
             });
             if targets.is_empty() || o.rewrite || reseal {
                 // Nothing was read (or nothing existed), or a copy read

@@ -9,9 +9,9 @@
 #![allow(dead_code)]
 
 use rsmemcache::{
-    hash::{HashFunction, Strategy},
-    pool::PoolSettings,
-    save_path::{self, ServerSpec},
+    core::hash::{HashFunction, Strategy},
+    core::save_path::{self, ServerSpec},
+    net::pool::PoolSettings,
 };
 use std::{
     collections::HashSet,
@@ -382,7 +382,7 @@ pub fn settings(connect_timeout_ms: u64, timeout_ms: u64, retry_interval_s: u64)
         strategy: Strategy::Consistent,
         function: HashFunction::Crc32,
         auth_file: String::new(),
-        tls: rsmemcache::tls::TlsSettings::default(),
+        tls: rsmemcache::net::tls::TlsSettings::default(),
         previous_save_path: String::new(),
     }
 }
