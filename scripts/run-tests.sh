@@ -282,9 +282,13 @@ log "run-tests.php ${rt_args[*]}"
 # between requests of one process, with ini_set(): rsmemcache.test_allow_ini_set
 # lets them; the tests of the system settings themselves turn it off in
 # their --INI-- section.
+# -j1: one test at a time. The tests share the three memcached and the
+# MariaDB: some count the servers' stats around a request, flush, kill or
+# restart them. PHP 8.6's run-tests.php runs tests in parallel unless told
+# otherwise (up to 8.5 one at a time was its default).
 set +e
 NO_INTERACTION=1 REPORT_EXIT_STATUS=1 TEST_PHP_EXECUTABLE="$PHP" \
-  "$PHP" -n "$run_tests" -q --no-color --show-diff -n -d "extension=$SO" -d "error_log=$run_dir/php-errors.log" -d rsmemcache.test_allow_ini_set=1 "${rt_args[@]}" \
+  "$PHP" -n "$run_tests" -j1 -q --no-color --show-diff -n -d "extension=$SO" -d "error_log=$run_dir/php-errors.log" -d rsmemcache.test_allow_ini_set=1 "${rt_args[@]}" \
   </dev/null 2>&1 | tee "$run_dir/run-tests.log"
 rt_rc=${PIPESTATUS[0]}
 set -e

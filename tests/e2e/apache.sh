@@ -53,7 +53,9 @@ mod_php=${APACHE_MOD_PHP:-${APACHE_MODULES:-/usr/lib/apache2/modules}/libphp$PHP
 # mod_php must be the same PHP build the extension is for: Debian's
 # libphp<ver>.so belongs to the NTS PHP in /usr.
 if [[ -z ${APACHE_MOD_PHP:-} ]]; then
-  zts=$("$PHP" -n -r 'echo PHP_ZTS;')
+  # (PHP_ZTS is an int up to 8.5 and a bool from 8.6 on, where false
+  # echoes as ""; the ternary prints 0 or 1 for both.)
+  zts=$("$PHP" -n -r 'echo PHP_ZTS ? 1 : 0;')
   prefix=$("$PHP_CONFIG" --prefix 2>/dev/null)
   [[ $zts == 0 && $prefix == /usr ]] ||
     skip "$mod_php belongs to the NTS PHP $PHP_VER in /usr, not to $PHP (prefix $prefix, ZTS=$zts); set APACHE_MOD_PHP to a matching mod_php"

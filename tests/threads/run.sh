@@ -60,7 +60,7 @@ if ! command -v cargo >/dev/null 2>&1 && [[ -x "${HOME:-/root}/.cargo/bin/cargo"
 fi
 php_resolve
 [[ -n $PHP && -n $PHP_CONFIG ]] || missing "no PHP found (set PHP_CONFIG to a ZTS PHP's php-config)"
-if [[ $("$PHP" -n -r 'echo PHP_ZTS;') != 1 ]]; then
+if [[ $("$PHP" -n -r 'echo PHP_ZTS ? 1 : 0;') != 1 ]]; then   # (a bool from PHP 8.6 on)
   missing "$PHP is not thread-safe; this test needs a PHP built with --enable-zts --enable-embed (set PHP_CONFIG to its php-config; \`MATRIX_TARGETS=zts-threads make test-matrix\` builds one in a chroot and runs this test there)"
 fi
 prefix=$("$PHP_CONFIG" --prefix)
