@@ -23,7 +23,7 @@
 
 use crate::{
     error::Error,
-    shared_state::shared::{HEALTH_WORDS, W_HEALTH, Words},
+    shared_state::slot::{HEALTH_WORDS, W_HEALTH, Words},
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -253,7 +253,7 @@ pub fn skip_until(at: u64, now: u64, retry_ms: u64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shared_state::shared::new_words;
+    use crate::shared_state::slot::new_words;
 
     const S: u64 = 1000;
     const T0: u64 = 5_000_000;
@@ -309,10 +309,10 @@ mod tests {
         assert_eq!(skip_until(T0, T0, 0), None, "interval 0: retry at once");
         let slot = new_words();
         let h = Health::of(&slot);
-        slot[crate::shared_state::shared::W_HEALTH + H_FAILED_AT].store(u64::MAX, Ordering::SeqCst);
+        slot[crate::shared_state::slot::W_HEALTH + H_FAILED_AT].store(u64::MAX, Ordering::SeqCst);
         assert_eq!(h.state(T0, R), State::RetryDue);
         // A probe lease running far into the future is taken over.
-        slot[crate::shared_state::shared::W_HEALTH + H_PROBE]
+        slot[crate::shared_state::slot::W_HEALTH + H_PROBE]
             .store(((T0 + 10 * MAX_LEASE_MS) << TID_BITS) | 9, Ordering::SeqCst);
         assert_eq!(h.admit(T0, 4, u64::MAX, R), Admit::Use);
         // And the lease written is capped too.

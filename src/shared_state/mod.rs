@@ -5,4 +5,5 @@
 pub mod health;
 pub mod shared;
 pub mod shm;
+pub mod slot;
 pub mod stats;

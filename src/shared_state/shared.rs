@@ -39,41 +39,12 @@
 
 use crate::core::hash::{FNV64_OFFSET_BASIS, fnv1a64};
 use crate::shared_state::shm;
+pub use crate::shared_state::slot::*;
 use once_cell::sync::OnceCell;
 use std::{
     ops::Deref,
     sync::atomic::{AtomicU64, AtomicUsize, Ordering},
 };
-
-/// Words per slot. Layout: see the `W_*` constants.
-pub const SLOT_WORDS: usize = 40;
-/// Slots in the shared table (server identities per master, plus one
-/// totals slot per uid): 128 × 40 words × 8 bytes = 40 KiB.
-pub const SLOTS: usize = 128;
-
-/// Key word: first hash of the identity; 0 = free slot.
-pub const W_KEY: usize = 0;
-/// Check word: second hash of the identity; 0 = claim not finished.
-pub const W_CHECK: usize = 1;
-/// Label length in bytes (written after the label words).
-pub const W_LABEL_LEN: usize = 2;
-/// First of [`LABEL_WORDS`] words holding the label's bytes (for listing).
-pub const W_LABEL: usize = 3;
-/// Label words: labels are shown cut to 64 bytes.
-pub const LABEL_WORDS: usize = 8;
-/// Owner word: the claimer's effective uid + 1 (0 = none yet).
-pub const W_OWNER: usize = W_LABEL + LABEL_WORDS;
-/// Last use: monotonic seconds (see [`now_ms`]), refreshed at most every
-/// [`USED_REFRESH_S`].
-pub const W_USED: usize = W_OWNER + 1;
-/// First word owned by [`crate::shared_state::health`] (its own layout from there).
-pub const W_HEALTH: usize = W_USED + 1;
-/// Words owned by [`crate::shared_state::health`].
-pub const HEALTH_WORDS: usize = 8;
-/// First counter word (see [`crate::shared_state::stats`]).
-pub const W_COUNTERS: usize = W_HEALTH + HEALTH_WORDS;
-/// Counter words per slot.
-pub const COUNTER_WORDS: usize = SLOT_WORDS - W_COUNTERS;
 
 /// A slot unused for this many seconds (no round trip, no failure recorded
 /// by any process of its uid) may be taken over by a claimer that finds no
@@ -85,9 +56,6 @@ pub const USED_REFRESH_S: u64 = 10;
 /// After a claim found the table full, this process tries again for the
 /// same server no sooner than this many milliseconds later.
 const CLAIM_RETRY_MS: u64 = 10_000;
-
-/// The words of one slot.
-pub type Words = [AtomicU64; SLOT_WORDS];
 
 /// Who a slot belongs to: the two hashes of (effective uid, label), both
 /// non-zero, and the uid.
@@ -298,12 +266,6 @@ pub fn init() -> bool {
 #[must_use]
 pub fn region() -> Option<Table> {
     REGION.get().copied().flatten()
-}
-
-/// A zeroed slot.
-#[must_use]
-pub fn new_words() -> Words {
-    std::array::from_fn(|_| AtomicU64::new(0))
 }
 
 impl Table {
