@@ -125,10 +125,13 @@ impl Handler {
     ) -> Option<crate::core::replica::Decoded> {
         let now = now_unix();
         let accept_plain = !o.refused_copy;
-        let mut opened =
-            self.codec
-                .open_row(&o.keys.data, data.clone(), version, now, accept_plain);
-        if let (Err(crate::core::replica::Unusable::Refused(_)), Some(raw)) = (&opened, &o.keys.raw)
+        // A second try is possible only while migrating: copy the row then.
+        let retry = o.keys.raw.as_ref().map(|raw| (raw, data.clone()));
+        let mut opened = self
+            .codec
+            .open_row(&o.keys.data, data, version, now, accept_plain);
+        if let (Err(crate::core::replica::Unusable::Refused(_)), Some((raw, data))) =
+            (&opened, retry)
         {
             // key_hash_migrate: a row moved from its raw id ([`load`]) is
             // still sealed under the raw key (the same session's key, so
