@@ -49,7 +49,6 @@ pub fn stats(format: Option<String>) -> ext_php_rs::types::Zval {
             return out;
         }
     }
-    let int = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     let mut top = ZendHashTable::new();
     // Inserting into a fresh array fails only on allocation failure.
     let _ = top.insert("shared", snap.shared);
@@ -115,11 +114,8 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
         let _ = row.insert("weight", i64::from(s.weight));
         let _ = row.insert("state", s.state);
         let _ = row.insert("failed_until", s.failed_until_unix);
-        let _ = row.insert(
-            "retry_in_ms",
-            s.retry_in_ms.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
-        );
-        let _ = row.insert("failures", i64::try_from(s.failures).unwrap_or(i64::MAX));
+        let _ = row.insert("retry_in_ms", s.retry_in_ms.map(int));
+        let _ = row.insert("failures", int(s.failures));
         let _ = row.insert("last_error", s.last_error);
         let _ = row.insert(
             "idle_connections",
@@ -135,11 +131,8 @@ pub fn servers(save_path: Option<String>) -> ext_php_rs::types::Zval {
         let mut row = ZendHashTable::new();
         let _ = row.insert("server", s.label);
         let _ = row.insert("state", s.state);
-        let _ = row.insert(
-            "retry_in_ms",
-            s.retry_in_ms.map(|v| i64::try_from(v).unwrap_or(i64::MAX)),
-        );
-        let _ = row.insert("failures", i64::try_from(s.failures).unwrap_or(i64::MAX));
+        let _ = row.insert("retry_in_ms", s.retry_in_ms.map(int));
+        let _ = row.insert("failures", int(s.failures));
         let _ = row.insert("last_error", s.last_error);
         let _ = rows.push(row);
     }
@@ -195,4 +188,9 @@ pub fn locate(id: &str, save_path: Option<String>) -> ext_php_rs::types::Zval {
         None => out.set_bool(false),
     }
     out
+}
+
+/// A counter or duration as a PHP int (saturating at `i64::MAX`).
+fn int(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }
